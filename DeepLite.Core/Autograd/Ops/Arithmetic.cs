@@ -1,0 +1,87 @@
+using DeepLite.Kernels;
+
+namespace DeepLite.Tensors;
+
+// Elementwise arithmetic with NumPy broadcasting. A broadcast operand's gradient is summed back
+// to its own shape (SumTo), the adjoint of broadcasting.
+public sealed partial class Tensor<T>
+{
+    /// <summary>a + b, broadcasting.</summary>
+    public static Tensor<T> Add(Tensor<T> a, Tensor<T> b)
+    {
+        var y = MapBinary<AddOperator<T>>(a, b, "Add");
+        return Record(y, "Add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
+    }
+
+    /// <summary>a - b, broadcasting.</summary>
+    public static Tensor<T> Subtract(Tensor<T> a, Tensor<T> b)
+    {
+        var y = MapBinary<SubtractOperator<T>>(a, b, "Subtract");
+        return Record(y, "Subtract", [a, b], g => [g.SumTo(a.Shape), b.RequiresGrad ? (-g).SumTo(b.Shape) : null]);
+    }
+
+    /// <summary>a * b elementwise, broadcasting.</summary>
+    public static Tensor<T> Multiply(Tensor<T> a, Tensor<T> b)
+    {
+        var y = MapBinary<MultiplyOperator<T>>(a, b, "Multiply");
+        return Record(y, "Multiply", [a, b], g =>
+            [a.RequiresGrad ? (g * b).SumTo(a.Shape) : null, b.RequiresGrad ? (g * a).SumTo(b.Shape) : null]);
+    }
+
+    /// <summary>a / b elementwise, broadcasting.</summary>
+    public static Tensor<T> Divide(Tensor<T> a, Tensor<T> b)
+    {
+        var y = MapBinary<DivideOperator<T>>(a, b, "Divide");
+        // d(a/b)/db = -a/b^2 = -y/b.
+        return Record(y, "Divide", [a, b], g =>
+            [a.RequiresGrad ? (g / b).SumTo(a.Shape) : null, b.RequiresGrad ? (-(g * y) / b).SumTo(b.Shape) : null]);
+    }
+
+    /// <summary>-x.</summary>
+    public Tensor<T> Negate()
+    {
+        var y = MapUnary<NegateOperator<T>>();
+        return Record(y, "Negate", [this], g => [-g]);
+    }
+
+    /// <summary>x + s.</summary>
+    public Tensor<T> AddScalar(T s)
+    {
+        var y = MapScalar<AddOperator<T>>(s);
+        return Record(y, "AddScalar", [this], g => [g]);
+    }
+
+    /// <summary>x * s.</summary>
+    public Tensor<T> MultiplyScalar(T s)
+    {
+        var y = MapScalar<MultiplyOperator<T>>(s);
+        return Record(y, "MultiplyScalar", [this], g => [g.MultiplyScalar(s)]);
+    }
+
+    /// <summary>Elementwise sum, broadcasting.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) => Add(a, b);
+    /// <summary>Elementwise difference, broadcasting.</summary>
+    public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) => Subtract(a, b);
+    /// <summary>Elementwise product, broadcasting.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => Multiply(a, b);
+    /// <summary>Elementwise quotient, broadcasting.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) => Divide(a, b);
+    /// <summary>Negation.</summary>
+    public static Tensor<T> operator -(Tensor<T> x) => x.Negate();
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor<T> operator +(Tensor<T> x, T s) => x.AddScalar(s);
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor<T> operator +(T s, Tensor<T> x) => x.AddScalar(s);
+    /// <summary>Subtracts a scalar.</summary>
+    public static Tensor<T> operator -(Tensor<T> x, T s) => x.AddScalar(-s);
+    /// <summary>A scalar minus each element.</summary>
+    public static Tensor<T> operator -(T s, Tensor<T> x) => x.Negate().AddScalar(s);
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor<T> operator *(Tensor<T> x, T s) => x.MultiplyScalar(s);
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor<T> operator *(T s, Tensor<T> x) => x.MultiplyScalar(s);
+    /// <summary>Divides by a scalar.</summary>
+    public static Tensor<T> operator /(Tensor<T> x, T s) => x.MultiplyScalar(T.One / s);
+    /// <summary>A scalar divided by each element.</summary>
+    public static Tensor<T> operator /(T s, Tensor<T> x) => x.Pow(-T.One).MultiplyScalar(s);
+}

@@ -1,0 +1,85 @@
+using DeepLite.Kernels;
+
+namespace DeepLite.Tensors;
+
+// Elementwise functions. Backwards use the saved output where that is cheaper (exp, tanh,
+// sigmoid) and are built from recorded ops, so they can be differentiated again.
+public sealed partial class Tensor<T>
+{
+    /// <summary>e^x.</summary>
+    public Tensor<T> Exp()
+    {
+        var y = MapUnary<ExpOperator<T>>();
+        return Record(y, "Exp", [this], g => [g * y]);
+    }
+
+    /// <summary>Natural logarithm.</summary>
+    public Tensor<T> Log()
+    {
+        var x = this;
+        var y = MapUnary<LogOperator<T>>();
+        return Record(y, "Log", [x], g => [g / x]);
+    }
+
+    /// <summary>x^p for a constant exponent p.</summary>
+    public Tensor<T> Pow(T p)
+    {
+        var x = this;
+        var y = new Tensor<T>(Shape);
+        var xs = Span; var ys = y.Span;
+        if (p == T.CreateChecked(2)) Elementwise.Map<T, MultiplyOperator<T>>(xs, xs, ys);
+        else for (int i = 0; i < xs.Length; i++) ys[i] = T.Pow(xs[i], p);
+        return Record(y, "Pow", [x], g => [g * (x.Pow(p - T.One) * p)]);
+    }
+
+    /// <summary>max(x, 0).</summary>
+    public Tensor<T> Relu()
+    {
+        var x = this;
+        var y = MapUnary<ReluOperator<T>>();
+        return Record(y, "Relu", [x], g => [g.WherePositive(x)]);
+    }
+
+    /// <summary>
+    /// This tensor where <paramref name="mask"/> is positive, zero elsewhere: ReLU's backward. The mask is a
+    /// constant (its derivative is zero almost everywhere), so this is linear in the gradient.
+    /// </summary>
+    internal Tensor<T> WherePositive(Tensor<T> mask)
+    {
+        var y = new Tensor<T>(Shape);
+        Elementwise.Map<T, PositiveMaskOperator<T>>(mask.Span, Span, y.Span);
+        return Record(y, "WherePositive", [this], g => [g.WherePositive(mask)]);
+    }
+
+    /// <summary>Hyperbolic tangent.</summary>
+    public Tensor<T> Tanh()
+    {
+        var y = MapUnary<TanhOperator<T>>();
+        return Record(y, "Tanh", [this], g => [g * (T.One - y * y)]);
+    }
+
+    /// <summary>Logistic sigmoid 1 / (1 + e^-x), computed without overflow.</summary>
+    public Tensor<T> Sigmoid()
+    {
+        var y = MapUnary<SigmoidOperator<T>>();
+        return Record(y, "Sigmoid", [this], g => [g * (y * (T.One - y))]);
+    }
+
+    /// <summary>SELU: scale * (x if x > 0 else alpha * (e^x - 1)), with the constants of Klambauer et al.</summary>
+    public Tensor<T> Selu()
+    {
+        var x = this;
+        var y = MapUnary<SeluOperator<T>>();
+        return Record(y, "Selu", [x], g =>
+        {
+            // selu'(x) = scale for x > 0, and scale*alpha*e^x = y + scale*alpha otherwise.
+            T scale = SeluOperator<T>.Scale, scaleAlpha = SeluOperator<T>.Scale * SeluOperator<T>.Alpha;
+            var positive = x.MapUnary<StepOperator<T>>();
+            var slope = positive * scale + (y + scaleAlpha) * (T.One - positive);
+            return [g * slope];
+        });
+    }
+
+    /// <summary>x * x.</summary>
+    public Tensor<T> Square() => Pow(T.CreateChecked(2));
+}

@@ -1,0 +1,52 @@
+using DeepLite.Kernels.Gemm;
+
+namespace DeepLite.Tensors;
+
+public sealed partial class Tensor<T>
+{
+    /// <summary>
+    /// Matrix product op(a) * op(b), where op transposes the last two dimensions when asked (without a copy).
+    /// Shapes: [M,K] x [K,N]; batched [..., M, K] x [..., K, N] with equal batch dimensions; a batched
+    /// operand against a matrix broadcasts the matrix.
+    /// </summary>
+    public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, bool transposeA = false, bool transposeB = false)
+    {
+        if (a.Rank < 2 || b.Rank < 2)
+            throw new ArgumentException($"MatMul: operands need at least two dimensions, got {a.Shape} and {b.Shape}; reshape vectors to [1, n] or [n, 1].");
+        if (b.Rank == 2 && a.Rank > 2 && !transposeA)
+        {
+            // [..., M, K] x [K, N]: one large GEMM over the stacked rows.
+            var flat = a.Reshape(-1, a.Shape.Dims[^1]);
+            var dims = a.Shape.ToArray(); dims[^1] = transposeB ? b.Shape.Dims[0] : b.Shape.Dims[1];
+            return MatMul(flat, b, false, transposeB).Reshape(dims);
+        }
+        if (a.Rank != b.Rank)
+        {
+            if (a.Rank < b.Rank) a = a.BroadcastTo(new Shape([.. b.Shape.Dims[..^2], .. a.Shape.Dims[^2..]]));
+            else b = b.BroadcastTo(new Shape([.. a.Shape.Dims[..^2], .. b.Shape.Dims[^2..]]));
+        }
+        int m = transposeA ? a.Shape.Dims[^1] : a.Shape.Dims[^2];
+        int k = transposeA ? a.Shape.Dims[^2] : a.Shape.Dims[^1];
+        int kb = transposeB ? b.Shape.Dims[^1] : b.Shape.Dims[^2];
+        int n = transposeB ? b.Shape.Dims[^2] : b.Shape.Dims[^1];
+        if (k != kb || !a.Shape.Dims[..^2].SequenceEqual(b.Shape.Dims[..^2]))
+            throw new ArgumentException($"MatMul: shapes {a.Shape}{(transposeA ? "ᵀ" : "")} and {b.Shape}{(transposeB ? "ᵀ" : "")} do not match (inner dimensions {k} and {kb}).");
+
+        int batch = a.Shape.Product(0, a.Rank - 2);
+        var y = new Tensor<T>(new Shape([.. a.Shape.Dims[..^2], m, n]));
+        int lda = a.Shape.Dims[^1], ldb = b.Shape.Dims[^1];
+        for (int i = 0; i < batch; i++)
+            Gemm.Multiply<T>(transposeA, transposeB, m, n, k,
+                a.Span.Slice(i * m * k, m * k), lda, b.Span.Slice(i * k * n, k * n), ldb, y.Span.Slice(i * m * n, m * n), n);
+
+        // For C = op(A) op(B): dA = dC op(B)ᵀ (transposed back when A was), dB = op(A)ᵀ dC (likewise).
+        return Record(y, "MatMul", [a, b], g =>
+        [
+            a.RequiresGrad ? (transposeA ? MatMul(b, g, transposeB, true) : MatMul(g, b, false, !transposeB)) : null,
+            b.RequiresGrad ? (transposeB ? MatMul(g, a, true, transposeA) : MatMul(a, g, !transposeA, false)) : null,
+        ]);
+    }
+
+    /// <summary>Matrix product this * other.</summary>
+    public Tensor<T> MatMul(Tensor<T> other) => MatMul(this, other);
+}

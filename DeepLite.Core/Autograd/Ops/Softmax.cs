@@ -1,0 +1,66 @@
+namespace DeepLite.Tensors;
+
+// Softmax over the last axis, computed with the max subtracted so that logits of any size stay finite.
+public sealed partial class Tensor<T>
+{
+    /// <summary>log(softmax(x)) over the last axis, stable for large logits.</summary>
+    public Tensor<T> LogSoftmax()
+    {
+        var x = this;
+        var y = new Tensor<T>(Shape);
+        LogSoftmaxRows(Span, y.Span, RowLength("LogSoftmax"));
+        // d/dx: g - softmax(x) * sum(g), with softmax(x) = exp(y).
+        return Record(y, "LogSoftmax", [x], g => [g - y.Exp() * g.Sum(-1, keepDims: true)]);
+    }
+
+    /// <summary>softmax(x) over the last axis.</summary>
+    public Tensor<T> Softmax()
+    {
+        var x = this;
+        var y = new Tensor<T>(Shape);
+        SoftmaxRows(Span, y.Span, RowLength("Softmax"));
+        return Record(y, "Softmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true))]);
+    }
+
+    private int RowLength(string op)
+    {
+        if (Rank < 1 || Shape.Dims[^1] == 0) throw new InvalidOperationException($"{op} needs a non-empty last axis, got shape {Shape}.");
+        return Shape.Dims[^1];
+    }
+
+    internal static void LogSoftmaxRows(ReadOnlySpan<T> x, Span<T> y, int cols)
+    {
+        for (int r = 0; r < x.Length / cols; r++)
+        {
+            var row = x.Slice(r * cols, cols);
+            var lse = LogSumExp(row);
+            var dst = y.Slice(r * cols, cols);
+            for (int c = 0; c < cols; c++) dst[c] = row[c] - lse;
+        }
+    }
+
+    internal static void SoftmaxRows(ReadOnlySpan<T> x, Span<T> y, int cols)
+    {
+        for (int r = 0; r < x.Length / cols; r++)
+        {
+            var row = x.Slice(r * cols, cols);
+            var dst = y.Slice(r * cols, cols);
+            T max = row[0];
+            foreach (var v in row) if (v > max) max = v;
+            T sum = T.Zero;
+            for (int c = 0; c < cols; c++) { dst[c] = T.Exp(row[c] - max); sum += dst[c]; }
+            T inv = T.One / sum;
+            for (int c = 0; c < cols; c++) dst[c] *= inv;
+        }
+    }
+
+    internal static T LogSumExp(ReadOnlySpan<T> row)
+    {
+        T max = row[0];
+        foreach (var v in row) if (v > max) max = v;
+        if (T.IsInfinity(max)) return max;
+        T sum = T.Zero;
+        foreach (var v in row) sum += T.Exp(v - max);
+        return max + T.Log(sum);
+    }
+}

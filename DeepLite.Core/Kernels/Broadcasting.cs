@@ -1,0 +1,130 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Kernels;
+
+/// <summary>
+/// Broadcast kernels over contiguous tensors. The result is walked row by row (the last
+/// dimension); each operand's stride in that dimension is 1 or 0 (stretched), so every row is
+/// one call of a vectorized span kernel.
+/// </summary>
+internal static class Broadcasting
+{
+    /// <summary>Strides of a tensor of <paramref name="shape"/> read as <paramref name="target"/>: right-aligned, 0 where stretched.</summary>
+    public static int[] StridesIn(Shape shape, Shape target)
+    {
+        var own = shape.Strides();
+        var s = new int[target.Rank];
+        int lead = target.Rank - shape.Rank;
+        for (int i = 0; i < target.Rank; i++)
+        {
+            int j = i - lead;
+            s[i] = j >= 0 && shape.Dims[j] != 1 ? own[j] : 0;
+        }
+        return s;
+    }
+
+    /// <summary>Walks the rows of a target shape, tracking the matching offset in two operands.</summary>
+    private struct RowWalker
+    {
+        private readonly int[] _dims, _sa, _sb, _idx;
+        public int OffsetA, OffsetB;
+
+        public RowWalker(Shape target, int[] sa, int[] sb)
+        {
+            _dims = target.ToArray(); _sa = sa; _sb = sb; _idx = new int[_dims.Length];
+        }
+
+        public void Next()
+        {
+            for (int d = _dims.Length - 2; d >= 0; d--)
+            {
+                _idx[d]++;
+                OffsetA += _sa[d]; OffsetB += _sb[d];
+                if (_idx[d] < _dims[d]) return;
+                OffsetA -= _sa[d] * _dims[d]; OffsetB -= _sb[d] * _dims[d];
+                _idx[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>z = op(a, b) with NumPy broadcasting; z has the broadcast shape.</summary>
+    public static void Binary<T, TOp>(Tensor<T> a, Tensor<T> b, Tensor<T> z)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
+    {
+        if (a.Shape == z.Shape && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span, b.Span, z.Span); return; }
+        if (b.Size == 1 && a.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span, b.Span[0], z.Span); return; }
+        if (a.Size == 1 && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span[0], b.Span, z.Span); return; }
+        if (z.Size == 0) return;
+
+        var sa = StridesIn(a.Shape, z.Shape);
+        var sb = StridesIn(b.Shape, z.Shape);
+        int inner = z.Rank == 0 ? 1 : z.Shape.Dims[^1];
+        int ia = z.Rank == 0 ? 0 : sa[^1], ib = z.Rank == 0 ? 0 : sb[^1];
+        int rows = z.Size / inner;
+        var walk = new RowWalker(z.Shape, sa, sb);
+        var aSpan = a.Span; var bSpan = b.Span; var zSpan = z.Span;
+        for (int r = 0; r < rows; r++, walk.Next())
+        {
+            var zRow = zSpan.Slice(r * inner, inner);
+            if (ia == 1 && ib == 1) Elementwise.Map<T, TOp>(aSpan.Slice(walk.OffsetA, inner), bSpan.Slice(walk.OffsetB, inner), zRow);
+            else if (ia == 1) Elementwise.Map<T, TOp>(aSpan.Slice(walk.OffsetA, inner), bSpan[walk.OffsetB], zRow);
+            else if (ib == 1) Elementwise.Map<T, TOp>(aSpan[walk.OffsetA], bSpan.Slice(walk.OffsetB, inner), zRow);
+            else zRow.Fill(TOp.Invoke(aSpan[walk.OffsetA], bSpan[walk.OffsetB]));
+        }
+    }
+
+    /// <summary>Sums <paramref name="x"/> over the dimensions in which <paramref name="target"/> is stretched (the adjoint of broadcasting).</summary>
+    public static Tensor<T> SumTo<T>(Tensor<T> x, Shape target) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var result = new Tensor<T>(target);
+        if (x.Size == 0) return result;
+        var st = StridesIn(target, x.Shape);
+        int inner = x.Rank == 0 ? 1 : x.Shape.Dims[^1];
+        int it = x.Rank == 0 ? 0 : st[^1];
+        int rows = x.Size / inner;
+        var walk = new RowWalker(x.Shape, st, new int[x.Rank]);
+        var xs = x.Span; var ts = result.Span;
+        for (int r = 0; r < rows; r++, walk.Next())
+        {
+            var row = xs.Slice(r * inner, inner);
+            if (it == 1)
+            {
+                var dst = ts.Slice(walk.OffsetA, inner);
+                Elementwise.Map<T, AddOperator<T>>(dst, row, dst);
+            }
+            else ts[walk.OffsetA] += Elementwise.Sum<T>(row);
+        }
+        return result;
+    }
+
+    /// <summary>Repeats <paramref name="x"/> along its size-1 (or missing leading) dimensions to fill <paramref name="target"/>.</summary>
+    public static Tensor<T> BroadcastTo<T>(Tensor<T> x, Shape target) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var result = new Tensor<T>(target);
+        if (result.Size == 0) return result;
+        var sx = StridesIn(x.Shape, target);
+        int inner = target.Rank == 0 ? 1 : target.Dims[^1];
+        int ix = target.Rank == 0 ? 0 : sx[^1];
+        int rows = result.Size / inner;
+        var walk = new RowWalker(target, sx, new int[target.Rank]);
+        var xs = x.Span; var rs = result.Span;
+        for (int r = 0; r < rows; r++, walk.Next())
+        {
+            var dst = rs.Slice(r * inner, inner);
+            if (ix == 1) xs.Slice(walk.OffsetA, inner).CopyTo(dst);
+            else dst.Fill(xs[walk.OffsetA]);
+        }
+        return result;
+    }
+
+    /// <summary>True when a tensor of <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it.</summary>
+    public static bool BroadcastsTo(Shape shape, Shape target)
+    {
+        if (shape.Rank > target.Rank) return false;
+        int lead = target.Rank - shape.Rank;
+        for (int i = 0; i < shape.Rank; i++)
+            if (shape.Dims[i] != 1 && shape.Dims[i] != target.Dims[i + lead]) return false;
+        return true;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepLite.Kernels;
+
+/// <summary>
+/// Generic drivers for elementwise operators: full Vector256 blocks, then a scalar tail.
+/// Elementwise work is memory-bound, so 256-bit vectors already saturate it.
+/// </summary>
+internal static class Elementwise
+{
+    public static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IUnaryOperator<T>
+    {
+        if (y.Length != x.Length) throw new ArgumentException("Map: source and destination lengths differ.");
+        int i = 0;
+        if (TOp.Vectorizable && Vector256.IsHardwareAccelerated)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w)
+                TOp.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] = TOp.Invoke(x[i]);
+    }
+
+    public static void Map<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
+    {
+        if (y.Length != x.Length || z.Length != x.Length) throw new ArgumentException("Map: operand lengths differ.");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            ref T zs = ref MemoryMarshal.GetReference(z);
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w)
+                TOp.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256.LoadUnsafe(ref ys, (nuint)i)).StoreUnsafe(ref zs, (nuint)i);
+        }
+        for (; i < x.Length; i++) z[i] = TOp.Invoke(x[i], y[i]);
+    }
+
+    public static void Map<T, TOp>(ReadOnlySpan<T> x, T y, Span<T> z)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
+    {
+        if (z.Length != x.Length) throw new ArgumentException("Map: operand lengths differ.");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T zs = ref MemoryMarshal.GetReference(z);
+            var yv = Vector256.Create(y);
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w)
+                TOp.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i), yv).StoreUnsafe(ref zs, (nuint)i);
+        }
+        for (; i < x.Length; i++) z[i] = TOp.Invoke(x[i], y);
+    }
+
+    public static void Map<T, TOp>(T x, ReadOnlySpan<T> y, Span<T> z)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
+    {
+        if (z.Length != y.Length) throw new ArgumentException("Map: operand lengths differ.");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            ref T zs = ref MemoryMarshal.GetReference(z);
+            var xv = Vector256.Create(x);
+            int w = Vector256<T>.Count;
+            for (; i <= y.Length - w; i += w)
+                TOp.Invoke(xv, Vector256.LoadUnsafe(ref ys, (nuint)i)).StoreUnsafe(ref zs, (nuint)i);
+        }
+        for (; i < y.Length; i++) z[i] = TOp.Invoke(x, y[i]);
+    }
+
+    /// <summary>Sum of the elements, eight (or four) lanes at a time then the tail.</summary>
+    public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T total = T.Zero;
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<T>.Count)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            var acc = Vector256<T>.Zero;
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w) acc += Vector256.LoadUnsafe(ref xs, (nuint)i);
+            total = Vector256.Sum(acc);
+        }
+        for (; i < x.Length; i++) total += x[i];
+        return total;
+    }
+
+    /// <summary>Sum of x[i] * y[i].</summary>
+    public static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length != x.Length) throw new ArgumentException("Dot: operand lengths differ.");
+        int i = 0;
+        T total = T.Zero;
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<T>.Count)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            var acc = Vector256<T>.Zero;
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w) acc += Vector256.LoadUnsafe(ref xs, (nuint)i) * Vector256.LoadUnsafe(ref ys, (nuint)i);
+            total = Vector256.Sum(acc);
+        }
+        for (; i < x.Length; i++) total += x[i] * y[i];
+        return total;
+    }
+
+    /// <summary>y[i] += a * x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled<T>(ReadOnlySpan<T> x, T a, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length != x.Length) throw new ArgumentException("AddScaled: operand lengths differ.");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            var av = Vector256.Create(a);
+            int w = Vector256<T>.Count;
+            for (; i <= x.Length - w; i += w)
+                (Vector256.LoadUnsafe(ref ys, (nuint)i) + av * Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+}

@@ -1,0 +1,190 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace DeepLite.Kernels.Gemm;
+
+/// <summary>
+/// General matrix multiply, C = op(A) * op(B) (+ C when accumulating), row-major, for float and double.
+/// Goto/BLIS structure: B is packed in L2-sized blocks, A in panels, and a register-tiled
+/// micro-kernel (AVX-512, AVX2/FMA or scalar) does the arithmetic.
+/// </summary>
+/// <remarks>
+/// Determinism: every element of C is accumulated by exactly one thread, over the same k blocks in
+/// the same order, with the same kernel, so the bits do not depend on the thread count.
+/// </remarks>
+public static unsafe class Gemm
+{
+    // Block sizes: a kc x nc block of B (256 x 512 floats = 512 KB) stays in the 1 MB L2 of
+    // Skylake-SP; an MR x kc panel of A (12 KB) stays in L1 while it sweeps that block.
+    private const int KC = 256;
+    private const int NC = 512;
+    private const int MC = 768;
+
+    /// <summary>Products smaller than this many multiply-adds run on one thread (thread start-up would dominate).</summary>
+    public const long ParallelThreshold = 1 << 21;
+
+    /// <summary>The instruction set the micro-kernel uses on this machine.</summary>
+    public static string InstructionSet =>
+        Avx512MicroKernel<float>.IsSupported ? "AVX-512" : Avx2MicroKernel<float>.IsSupported ? "AVX2+FMA" : "scalar";
+
+    /// <summary>
+    /// C[m x n] (row stride ldc) = op(A)[m x k] * op(B)[k x n], plus the previous C when <paramref name="accumulate"/>.
+    /// op(A) is A (m x k, row stride lda) or, with <paramref name="transA"/>, the transpose of A stored k x m;
+    /// likewise for B. <paramref name="maxThreads"/> caps the threads (0: all cores).
+    /// </summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
+        bool accumulate = false, int maxThreads = 0) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
+        {
+            var job = new Job<T>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            if (Avx512MicroKernel<T>.IsSupported) Run<T, Avx512MicroKernel<T>>(job, maxThreads);
+            else if (Avx2MicroKernel<T>.IsSupported) Run<T, Avx2MicroKernel<T>>(job, maxThreads);
+            else Run<T, ScalarMicroKernel<T>>(job, maxThreads);
+        }
+    }
+
+    /// <summary>Runs with a chosen micro-kernel (the tests use this to check every path on one machine).</summary>
+    internal static void MultiplyWith<T, TKernel>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
+            Run<T, TKernel>(new Job<T>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate), maxThreads);
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: negative size (m={m}, n={n}, k={k}).");
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        Check("A", aRows, aCols, lda, aLen);
+        Check("B", bRows, bCols, ldb, bLen);
+        Check("C", m, n, ldc, cLen);
+
+        static void Check(string name, int rows, int cols, int ld, int len)
+        {
+            if (rows == 0 || cols == 0) return;
+            if (ld < cols) throw new ArgumentException($"Gemm: leading dimension of {name} ({ld}) is smaller than its {cols} columns.");
+            long need = (long)(rows - 1) * ld + cols;
+            if (need > len) throw new ArgumentException($"Gemm: {name} is {rows} x {cols} with row stride {ld}, needing {need} elements, but has {len}.");
+        }
+    }
+
+    private readonly struct Job<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb, T* c, int ldc, bool accumulate)
+        where T : unmanaged
+    {
+        public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly T* A = a, B = b, C = c;
+    }
+
+    private static void Run<T, TKernel>(Job<T> job, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    {
+        int threads = maxThreads <= 0 ? WorkerPool.MaxParallelism : Math.Min(maxThreads, WorkerPool.MaxParallelism);
+        if ((long)job.M * job.N * job.K < ParallelThreshold) threads = 1;
+
+        // Split the larger dimension in whole tiles, so each thread owns a block of C.
+        int mTiles = (job.M + TKernel.MR - 1) / TKernel.MR, nTiles = (job.N + TKernel.NR - 1) / TKernel.NR;
+        bool splitN = nTiles >= mTiles;
+        int tiles = splitN ? nTiles : mTiles;
+        threads = Math.Min(threads, tiles);
+        if (threads <= 1)
+        {
+            Block<T, TKernel>(job, 0, job.M, 0, job.N);
+            return;
+        }
+        WorkerPool.Run(threads, Share);
+
+        void Share(int t)
+        {
+            int t0 = (int)((long)tiles * t / threads), t1 = (int)((long)tiles * (t + 1) / threads);
+            if (splitN) Block<T, TKernel>(job, 0, job.M, t0 * TKernel.NR, Math.Min(job.N, t1 * TKernel.NR));
+            else Block<T, TKernel>(job, t0 * TKernel.MR, Math.Min(job.M, t1 * TKernel.MR), 0, job.N);
+        }
+    }
+
+    /// <summary>Per-thread packing buffers, 64-byte aligned and kept for the thread's life.</summary>
+    private static class Workspace<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T* _buffer;
+        [ThreadStatic] private static nuint _length;
+
+        public static T* Get(nuint elements)
+        {
+            if (_length < elements)
+            {
+                if (_buffer != null) NativeMemory.AlignedFree(_buffer);
+                _buffer = (T*)NativeMemory.AlignedAlloc(elements * (nuint)sizeof(T), 64);
+                _length = elements;
+            }
+            return _buffer;
+        }
+    }
+
+    private static void Block<T, TKernel>(Job<T> job, int m0, int m1, int n0, int n1)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int ncMax = Math.Min(NC, RoundUp(n1 - n0, nr));
+        int mcMax = Math.Min(MC, RoundUp(m1 - m0, mr));
+        int kcMax = Math.Min(KC, job.K);
+        T* bp = Workspace<T>.Get((nuint)(kcMax * ncMax + kcMax * mcMax + mr * nr));
+        T* ap = bp + kcMax * ncMax;
+        T* tile = ap + kcMax * mcMax;
+
+        for (int jc = n0; jc < n1; jc += NC)
+        {
+            int nc = Math.Min(NC, n1 - jc);
+            for (int pc = 0; pc < job.K; pc += KC)
+            {
+                int kc = Math.Min(KC, job.K - pc);
+                bool add = job.Accumulate || pc > 0;
+                GemmPacking.PackB(job.TransB, job.B, job.Ldb, pc, kc, jc, nc, bp, nr);
+                for (int ic = m0; ic < m1; ic += MC)
+                {
+                    int mc = Math.Min(MC, m1 - ic);
+                    GemmPacking.PackA(job.TransA, job.A, job.Lda, ic, mc, pc, kc, ap, mr);
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        T* aPanel = ap + ir * kc;
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            T* cTile = job.C + (long)(ic + ir) * job.Ldc + jc + jr;
+                            if (rows == mr && cols == nr)
+                            {
+                                TKernel.Run(kc, aPanel, bp + jr * kc, cTile, job.Ldc, add);
+                                continue;
+                            }
+                            // Edge tile: compute the full tile aside, keep the part inside C.
+                            TKernel.Run(kc, aPanel, bp + jr * kc, tile, nr, false);
+                            for (int i = 0; i < rows; i++)
+                                for (int j = 0; j < cols; j++)
+                                    cTile[(long)i * job.Ldc + j] = add ? cTile[(long)i * job.Ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+}

@@ -1,0 +1,73 @@
+using System.Numerics;
+
+namespace DeepLite.Kernels.Gemm;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the layouts the micro-kernels stream through:
+/// A in panels of MR rows (MR values per k step), B in panels of NR columns (NR values per k step),
+/// zero-padded at the edges. The transposes are absorbed here, so one kernel serves all four cases.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Packs op(A)[rows r0..r0+mc, k p0..p0+kc] into <paramref name="dst"/>.</summary>
+    public static void PackA<T>(bool transA, T* a, int lda, int r0, int mc, int p0, int kc, T* dst, int mr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i0 = 0; i0 < mc; i0 += mr, dst += kc * mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            if (!transA)
+            {
+                // Rows of A are contiguous in k: read each row once, write it with stride MR.
+                for (int r = 0; r < rows; r++)
+                {
+                    T* src = a + (long)(r0 + i0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = src[p];
+                }
+            }
+            else
+            {
+                // A is stored K x M: MR consecutive values per k step.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = a + (long)(p0 + p) * lda + r0 + i0;
+                    for (int r = 0; r < rows; r++) dst[p * mr + r] = src[r];
+                }
+            }
+            if (rows < mr)
+                for (int p = 0; p < kc; p++)
+                    for (int r = rows; r < mr; r++) dst[p * mr + r] = T.Zero;
+        }
+    }
+
+    /// <summary>Packs op(B)[k p0..p0+kc, columns c0..c0+nc] into <paramref name="dst"/>.</summary>
+    public static void PackB<T>(bool transB, T* b, int ldb, int p0, int kc, int c0, int nc, T* dst, int nr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr, dst += kc * nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    var src = new ReadOnlySpan<T>(b + (long)(p0 + p) * ldb + c0 + j0, cols);
+                    var d = new Span<T>(dst + p * nr, nr);
+                    src.CopyTo(d);
+                    if (cols < nr) d[cols..].Clear();
+                }
+            }
+            else
+            {
+                // B is stored N x K: each column of op(B) is a contiguous row.
+                for (int c = 0; c < cols; c++)
+                {
+                    T* src = b + (long)(c0 + j0 + c) * ldb + p0;
+                    for (int p = 0; p < kc; p++) dst[p * nr + c] = src[p];
+                }
+                for (int p = 0; p < kc; p++)
+                    for (int c = cols; c < nr; c++) dst[p * nr + c] = T.Zero;
+            }
+        }
+    }
+}

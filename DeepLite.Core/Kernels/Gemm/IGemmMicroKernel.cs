@@ -1,0 +1,36 @@
+using System.Numerics;
+
+namespace DeepLite.Kernels.Gemm;
+
+/// <summary>
+/// A register-tiled inner kernel: C[MR x NR] (row stride ldc) = (add ? C : 0) + Ap * Bp over kc steps,
+/// where Ap holds MR values of A per step and Bp NR values of B per step (the packed layouts).
+/// </summary>
+internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract int MR { get; }
+    static abstract int NR { get; }
+    static abstract bool IsSupported { get; }
+    static abstract void Run(int kc, T* a, T* b, T* c, int ldc, bool add);
+}
+
+/// <summary>The portable fallback tile (4 x 4), plain scalar arithmetic in the same accumulation order.</summary>
+internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 4;
+    public static int NR => 4;
+    public static bool IsSupported => true;
+
+    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
+    {
+        T* acc = stackalloc T[16];
+        for (int i = 0; i < 16; i++) acc[i] = T.Zero;
+        for (int p = 0; p < kc; p++, a += 4, b += 4)
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    acc[i * 4 + j] = T.FusedMultiplyAdd(a[i], b[j], acc[i * 4 + j]);
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                c[i * ldc + j] = add ? c[i * ldc + j] + acc[i * 4 + j] : acc[i * 4 + j];
+    }
+}

@@ -1,0 +1,65 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepLite.Kernels.Gemm;
+
+/// <summary>
+/// Typed intrinsics behind generic signatures: the JIT folds the typeof tests, so one generic
+/// micro-kernel serves float and double with no runtime branch.
+/// </summary>
+internal static unsafe class Simd
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Load512<T>(T* p) where T : unmanaged =>
+        typeof(T) == typeof(float) ? Avx512F.LoadVector512((float*)p).As<float, T>() : Avx512F.LoadVector512((double*)p).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Broadcast512<T>(T* p) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*(float*)p)).As<float, T>()
+            : Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*(double*)p)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(T* p, Vector512<T> v, bool add) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var x = v.AsSingle();
+            if (add) x = Avx512F.Add(x, Avx512F.LoadVector512((float*)p));
+            Avx512F.Store((float*)p, x);
+        }
+        else
+        {
+            var x = v.AsDouble();
+            if (add) x = Avx512F.Add(x, Avx512F.LoadVector512((double*)p));
+            Avx512F.Store((double*)p, x);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load256<T>(T* p) where T : unmanaged => Vector256.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Broadcast256<T>(T* p) where T : unmanaged => Vector256.Create(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Fma<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(T* p, Vector256<T> v, bool add) where T : unmanaged
+    {
+        if (add) v += Vector256.Load(p);
+        v.Store(p);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace DeepLite.Kernels;
+
+/// <summary>
+/// A one-argument elementwise function in scalar and vector form (the TensorPrimitives pattern):
+/// one generic driver runs the vector form over full vectors and the scalar form over the tail.
+/// </summary>
+internal interface IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>False where the vector form merely loops over lanes (the driver then stays scalar).</summary>
+    static abstract bool Vectorizable { get; }
+    static abstract T Invoke(T x);
+    static abstract Vector256<T> Invoke(Vector256<T> x);
+}
+
+/// <summary>A two-argument elementwise function in scalar and vector form.</summary>
+internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract T Invoke(T x, T y);
+    static abstract Vector256<T> Invoke(Vector256<T> x, Vector256<T> y);
+}
+
+internal readonly struct AddOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x + y;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x + y;
+}
+
+internal readonly struct SubtractOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x - y;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x - y;
+}
+
+internal readonly struct MultiplyOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x * y;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x * y;
+}
+
+internal readonly struct DivideOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x / y;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x / y;
+}
+
+/// <summary>x > 0 ? y : 0, the ReLU gradient mask applied to y.</summary>
+internal readonly struct PositiveMaskOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x > T.Zero ? y : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), y, Vector256<T>.Zero);
+}
+
+internal readonly struct NegateOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => -x;
+    public static Vector256<T> Invoke(Vector256<T> x) => -x;
+}
+
+internal readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => x > T.Zero ? x : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, Vector256<T>.Zero);
+}
+
+/// <summary>1 where x > 0, else 0: ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>
+internal readonly struct StepOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => x > T.Zero ? T.One : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One, Vector256<T>.Zero);
+}
+
+internal readonly struct ExpOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Exp(x);
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        typeof(T) == typeof(float) ? Vector256.Exp(x.AsSingle()).As<float, T>() : Vector256.Exp(x.AsDouble()).As<double, T>();
+}
+
+internal readonly struct LogOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Log(x);
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        typeof(T) == typeof(float) ? Vector256.Log(x.AsSingle()).As<float, T>() : Vector256.Log(x.AsDouble()).As<double, T>();
+}
+
+internal readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => false;
+    public static T Invoke(T x) => T.Tanh(x);
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}
+
+internal readonly struct SigmoidOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => false;
+    // Written so that neither branch overflows: exp of a non-positive number only.
+    public static T Invoke(T x) => x >= T.Zero ? T.One / (T.One + T.Exp(-x)) : T.Exp(x) / (T.One + T.Exp(x));
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}
+
+/// <summary>SELU (Klambauer et al. 2017) with its published constants.</summary>
+internal readonly struct SeluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static readonly T Alpha = T.CreateChecked(1.6732632423543772848170429916717);
+    public static readonly T Scale = T.CreateChecked(1.0507009873554804934193349852946);
+    public static bool Vectorizable => false;
+    public static T Invoke(T x) => x > T.Zero ? Scale * x : Scale * Alpha * (T.Exp(x) - T.One);
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace DeepLite.Kernels;
+
+/// <summary>
+/// Persistent worker threads for data-parallel kernels. Waking a thread-pool thread costs a millisecond
+/// or more on a small VM, as much as a whole mid-sized GEMM; these workers spin briefly after each job,
+/// so the back-to-back kernels of a training step find them awake.
+/// </summary>
+internal static class WorkerPool
+{
+    private const double SpinMicroseconds = 300;
+    private static readonly Worker[] Workers = CreateWorkers();
+    private static int _busy;
+
+    /// <summary>The number of shares <see cref="Run"/> can execute at once (the calling thread included).</summary>
+    public static int MaxParallelism => Workers.Length + 1;
+
+    private static Worker[] CreateWorkers()
+    {
+        var workers = new Worker[Math.Max(0, Environment.ProcessorCount - 1)];
+        for (int i = 0; i < workers.Length; i++) workers[i] = new Worker(i);
+        return workers;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(0..shares-1), share 0 on the calling thread. When the workers are taken
+    /// (another thread is inside Run, or this is a nested call) the shares run one after another here,
+    /// which gives the same result for kernels whose shares write disjoint outputs.
+    /// </summary>
+    public static void Run(int shares, Action<int> body)
+    {
+        shares = Math.Min(shares, MaxParallelism);
+        if (shares <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            for (int s = 0; s < shares; s++) body(s);
+            return;
+        }
+        try
+        {
+            for (int s = 1; s < shares; s++) Workers[s - 1].Start(body, s);
+            Exception? first = null;
+            try { body(0); } catch (Exception e) { first = e; }
+            for (int s = 1; s < shares; s++)
+            {
+                var error = Workers[s - 1].Join();
+                first ??= error;
+            }
+            if (first is not null) ExceptionDispatchInfo.Capture(first).Throw();
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private sealed class Worker
+    {
+        private readonly ManualResetEventSlim _wake = new(false);
+        private Action<int>? _body;
+        private int _share;
+        private volatile bool _pending, _done;
+        private Exception? _error;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"DeepLite worker {index + 1}" };
+            thread.Start();
+        }
+
+        public void Start(Action<int> body, int share)
+        {
+            _body = body; _share = share; _error = null; _done = false;
+            _pending = true;
+            _wake.Set();
+        }
+
+        public Exception? Join()
+        {
+            var spin = new SpinWait();
+            while (!_done) spin.SpinOnce(sleep1Threshold: -1);
+            return _error;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                // Spin a little before sleeping: the next kernel usually follows within microseconds.
+                long until = Stopwatch.GetTimestamp() + (long)(SpinMicroseconds * Stopwatch.Frequency / 1e6);
+                while (!_pending && Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+                if (!_pending)
+                {
+                    _wake.Wait();
+                }
+                _wake.Reset();
+                if (!_pending) continue;
+                _pending = false;
+                try { _body!(_share); }
+                catch (Exception e) { _error = e; }
+                _body = null;
+                _done = true;
+            }
+        }
+    }
+}

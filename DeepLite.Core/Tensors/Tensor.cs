@@ -1,0 +1,200 @@
+using System.Numerics;
+using System.Text;
+using DeepLite.Autograd;
+
+namespace DeepLite.Tensors;
+
+/// <summary>
+/// An n-dimensional, contiguous, row-major tensor of <c>float</c> or <c>double</c> that records
+/// the operations applied to it for reverse-mode automatic differentiation.
+/// </summary>
+/// <remarks>
+/// Copy semantics: <see cref="Reshape(int[])"/>, <see cref="Flatten"/> and <see cref="SliceBatch"/> return
+/// views that share this tensor's memory (writing through one shows in the other);
+/// every other operation, <see cref="Transpose"/> included, returns a new tensor with its own memory.
+/// Tensors need no disposal: their memory belongs to the garbage collector.
+/// </remarks>
+public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static Tensor()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"Tensor<{typeof(T).Name}> is not supported: DeepLite tensors hold float or double.");
+    }
+
+    internal readonly T[] Buffer;
+    internal readonly int Offset;
+    internal GradNode<T>? Node;
+    private bool _requiresGrad;
+
+    internal Tensor(Shape shape, T[] buffer, int offset = 0)
+    {
+        if (offset < 0 || offset + shape.Size > buffer.Length)
+            throw new ArgumentException($"A buffer of {buffer.Length} elements (offset {offset}) cannot hold a tensor of shape {shape}.");
+        Shape = shape;
+        Buffer = buffer;
+        Offset = offset;
+    }
+
+    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    public Tensor(Shape shape) : this(shape, new T[shape.Size]) { }
+
+    /// <summary>The tensor's dimensions.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>Number of elements.</summary>
+    public int Size => Shape.Size;
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => Shape.Rank;
+
+    /// <summary>The elements in row-major order. Writing through it bypasses autograd.</summary>
+    public Span<T> Span => Buffer.AsSpan(Offset, Shape.Size);
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs you differentiate by);
+    /// results of operations on such tensors require grad automatically.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (!value && Node is not null)
+                throw new InvalidOperationException($"Cannot clear RequiresGrad on the result of '{Node.Op}': call Detach() instead.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The gradient accumulated by <see cref="Backward"/>, or null before the first backward pass.</summary>
+    public Tensor<T>? Grad { get; set; }
+
+    /// <summary>True for tensors not produced by a recorded operation (parameters, inputs, constants).</summary>
+    public bool IsLeaf => Node is null;
+
+    /// <summary>The name of the operation that produced this tensor, or null for a leaf.</summary>
+    public string? GradFunction => Node?.Op;
+
+    /// <summary>Element at the given indices (one per dimension).</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public T this[params int[] indices]
+    {
+        get => Buffer[Offset + FlatIndex(indices)];
+        set => Buffer[Offset + FlatIndex(indices)] = value;
+    }
+
+    private int FlatIndex(int[] indices)
+    {
+        if (indices.Length != Rank) throw new ArgumentException($"Indexing a tensor of shape {Shape} needs {Rank} indices, got {indices.Length}.");
+        int flat = 0;
+        for (int i = 0; i < Rank; i++)
+        {
+            if ((uint)indices[i] >= (uint)Shape.Dims[i])
+                throw new IndexOutOfRangeException($"Index {indices[i]} is out of range for dimension {i} of shape {Shape}.");
+            flat = flat * Shape.Dims[i] + indices[i];
+        }
+        return flat;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public T Item()
+    {
+        if (Size != 1) throw new InvalidOperationException($"Item() needs a tensor with one element, this one has shape {Shape}.");
+        return Buffer[Offset];
+    }
+
+    /// <summary>A copy of the elements in row-major order.</summary>
+    public T[] ToArray() => Span.ToArray();
+
+    /// <summary>A new tensor with a copy of the data, no gradient history and RequiresGrad false.</summary>
+    public Tensor<T> Clone() => new(Shape, Span.ToArray());
+
+    /// <summary>A tensor sharing this one's memory but cut from the graph (no gradient flows through it).</summary>
+    public Tensor<T> Detach() => new(Shape, Buffer, Offset);
+
+    /// <summary>Copies <paramref name="source"/>'s elements into this tensor (same shape), outside autograd.</summary>
+    public void CopyFrom(Tensor<T> source)
+    {
+        if (source.Shape != Shape) throw new ArgumentException($"CopyFrom: source shape {source.Shape} differs from target shape {Shape}.");
+        source.Span.CopyTo(Span);
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>, outside autograd.</summary>
+    public void Fill(T value) => Span.Fill(value);
+
+    /// <summary>Clears the accumulated gradient.</summary>
+    public void ZeroGrad() => Grad = null;
+
+    // ---- creation ----
+
+    /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape.</summary>
+    public static Tensor<T> FromSpan(ReadOnlySpan<T> data, Shape shape)
+    {
+        if (data.Length != shape.Size)
+            throw new ArgumentException($"{data.Length} values cannot fill a tensor of shape {shape} ({shape.Size} elements).");
+        return new Tensor<T>(shape, data.ToArray());
+    }
+
+    /// <summary>A tensor holding a copy of <paramref name="data"/>; without a shape it is one-dimensional.</summary>
+    public static Tensor<T> FromArray(T[] data, params int[] shape) =>
+        FromSpan(data, shape.Length == 0 ? new Shape(data.Length) : new Shape(shape));
+
+    /// <summary>A rank-0 tensor holding <paramref name="value"/>.</summary>
+    public static Tensor<T> Scalar(T value) => new(Shape.Scalar, [value]);
+
+    /// <summary>A zero-filled tensor.</summary>
+    public static Tensor<T> Zeros(params int[] shape) => new(new Shape(shape));
+
+    /// <summary>A tensor filled with ones.</summary>
+    public static Tensor<T> Ones(params int[] shape) => Full(T.One, shape);
+
+    /// <summary>A tensor filled with <paramref name="value"/>.</summary>
+    public static Tensor<T> Full(T value, params int[] shape)
+    {
+        var t = new Tensor<T>(new Shape(shape));
+        t.Span.Fill(value);
+        return t;
+    }
+
+    /// <summary>Uniform samples in [low, high) drawn from <paramref name="random"/>.</summary>
+    public static Tensor<T> Uniform(Shape shape, double low, double high, SeededRandom random)
+    {
+        var t = new Tensor<T>(shape);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = T.CreateChecked(random.Uniform(low, high));
+        return t;
+    }
+
+    /// <summary>Normal samples with the given mean and standard deviation drawn from <paramref name="random"/>.</summary>
+    public static Tensor<T> Normal(Shape shape, double mean, double std, SeededRandom random)
+    {
+        var t = new Tensor<T>(shape);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = T.CreateChecked(mean + std * random.Normal());
+        return t;
+    }
+
+    /// <summary>A short description: shape, gradient function and the first values.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder($"Tensor<{typeof(T).Name}>{Shape}");
+        if (Node is not null) sb.Append($" grad_fn={Node.Op}");
+        else if (RequiresGrad) sb.Append(" requires_grad");
+        sb.Append(" [");
+        var s = Span;
+        for (int i = 0; i < Math.Min(s.Length, 8); i++) sb.Append(i > 0 ? ", " : "").Append(s[i]);
+        if (s.Length > 8) sb.Append(", ...");
+        return sb.Append(']').ToString();
+    }
+}
+
+/// <summary>Type-inferring factory methods for <see cref="Tensor{T}"/>.</summary>
+public static class Tensor
+{
+    /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (1-D when none is given).</summary>
+    public static Tensor<T> FromArray<T>(T[] data, params int[] shape) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Tensor<T>.FromArray(data, shape);
+
+    /// <summary>A rank-0 tensor holding <paramref name="value"/>.</summary>
+    public static Tensor<T> Scalar<T>(T value) where T : unmanaged, IFloatingPointIeee754<T> => Tensor<T>.Scalar(value);
+}
