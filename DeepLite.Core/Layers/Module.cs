@@ -1,0 +1,95 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Layers;
+
+/// <summary>
+/// A building block of a model: owns parameters and child modules, maps an input tensor to an output.
+/// Parameter names are stable and hierarchical (<c>layers.0.weight</c>), in registration order, so they
+/// can key checkpoints and be matched against other frameworks.
+/// </summary>
+public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<(string Name, Tensor<T> Value)> _parameters = [];
+    private readonly List<(string Name, Module<T> Value)> _children = [];
+
+    /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>Computes the module's output.</summary>
+    public abstract Tensor<T> Forward(Tensor<T> input);
+
+    /// <summary>Same as <see cref="Forward"/>.</summary>
+    public Tensor<T> Call(Tensor<T> input) => Forward(input);
+
+    /// <summary>Registers a trainable tensor under <paramref name="name"/>; it is marked as requiring grad.</summary>
+    protected Tensor<T> RegisterParameter(string name, Tensor<T> value)
+    {
+        CheckName(name);
+        value.RequiresGrad = true;
+        _parameters.Add((name, value));
+        return value;
+    }
+
+    /// <summary>Registers a child module under <paramref name="name"/>; its parameters are named <c>name.child</c>.</summary>
+    protected TModule RegisterModule<TModule>(string name, TModule module) where TModule : Module<T>
+    {
+        CheckName(name);
+        _children.Add((name, module));
+        return module;
+    }
+
+    private void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("A parameter or module name cannot be empty.");
+        if (_parameters.Any(p => p.Name == name) || _children.Any(c => c.Name == name))
+            throw new ArgumentException($"{GetType().Name} already has a parameter or module named '{name}'.");
+    }
+
+    /// <summary>Every parameter with its full dotted name, own parameters first, then children in order.</summary>
+    public IEnumerable<(string Name, Tensor<T> Parameter)> NamedParameters()
+    {
+        foreach (var (name, value) in _parameters) yield return (name, value);
+        foreach (var (childName, child) in _children)
+            foreach (var (name, value) in child.NamedParameters())
+                yield return ($"{childName}.{name}", value);
+    }
+
+    /// <summary>The parameters in <see cref="NamedParameters"/> order.</summary>
+    public IReadOnlyList<Tensor<T>> Parameters() => NamedParameters().Select(p => p.Parameter).ToList();
+
+    /// <summary>The child modules with their names.</summary>
+    public IEnumerable<(string Name, Module<T> Module)> Children() => _children;
+
+    /// <summary>Total number of trainable scalars (biases included).</summary>
+    public long ParameterCount => NamedParameters().Sum(p => (long)p.Parameter.Size);
+
+    /// <summary>Switches this module and its children to training mode.</summary>
+    public void Train() => SetMode(true);
+
+    /// <summary>Switches this module and its children to evaluation mode.</summary>
+    public void Eval() => SetMode(false);
+
+    private void SetMode(bool training)
+    {
+        IsTraining = training;
+        foreach (var (_, child) in _children) child.SetMode(training);
+    }
+
+    /// <summary>Clears the gradients of every parameter.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in NamedParameters()) p.Grad = null;
+    }
+
+    /// <summary>A one-line description used by <see cref="ToString"/>.</summary>
+    protected virtual string Describe() => GetType().Name.Split('`')[0] + "()";
+
+    /// <summary>The module tree, one child per line.</summary>
+    public override string ToString()
+    {
+        if (_children.Count == 0) return Describe();
+        var lines = _children.Select(c => $"  ({c.Name}): " + c.Value.ToString().Replace("\n", "\n  "));
+        return $"{GetType().Name.Split('`')[0]}(\n{string.Join("\n", lines)}\n)";
+    }
+}

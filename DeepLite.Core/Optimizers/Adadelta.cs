@@ -1,0 +1,55 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>
+/// Adadelta (Zeiler 2012), the rule PyTorch and Keras share:
+/// E[g²] = ρ E[g²] + (1-ρ) g²; Δ = sqrt(E[Δ²] + ε) / sqrt(E[g²] + ε) * g; E[Δ²] = ρ E[Δ²] + (1-ρ) Δ²; p -= lr Δ.
+/// The frameworks differ only in defaults: see <see cref="KerasDefaults"/> and <see cref="PyTorchDefaults"/>.
+/// </summary>
+public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<T[]?> _squaredGradients = [], _squaredUpdates = [];
+
+    /// <summary>Named hyper-parameter presets.</summary>
+    public readonly record struct Settings(double LearningRate, double Rho, double Epsilon);
+
+    /// <summary>Keras 2.3+ defaults: lr 0.001, ρ 0.95, ε 1e-7.</summary>
+    public static Settings KerasDefaults => new(0.001, 0.95, 1e-7);
+
+    /// <summary>PyTorch defaults: lr 1.0, ρ 0.9, ε 1e-6.</summary>
+    public static Settings PyTorchDefaults => new(1.0, 0.9, 1e-6);
+
+    /// <summary>Creates the optimizer with explicit hyper-parameters.</summary>
+    public Adadelta(IEnumerable<Tensor<T>> parameters, double learningRate, double rho, double epsilon) : base(parameters, learningRate)
+    {
+        if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), $"Adadelta rho must lie in [0, 1], got {rho}.");
+        if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"Adadelta epsilon must be positive, got {epsilon}.");
+        Rho = rho; Epsilon = epsilon;
+    }
+
+    /// <summary>Creates the optimizer from a preset.</summary>
+    public Adadelta(IEnumerable<Tensor<T>> parameters, Settings settings)
+        : this(parameters, settings.LearningRate, settings.Rho, settings.Epsilon) { }
+
+    /// <summary>Decay of the running averages.</summary>
+    public double Rho { get; }
+    /// <summary>The epsilon inside both square roots.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    {
+        var eg = State(_squaredGradients, index); var ed = State(_squaredUpdates, index);
+        T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
+        for (int i = 0; i < p.Length; i++)
+        {
+            T g = grad[i];
+            eg[i] = rho * eg[i] + oneMinusRho * g * g;
+            T delta = T.Sqrt(ed[i] + eps) / T.Sqrt(eg[i] + eps) * g;
+            ed[i] = rho * ed[i] + oneMinusRho * delta * delta;
+            p[i] -= lr * delta;
+        }
+    }
+}

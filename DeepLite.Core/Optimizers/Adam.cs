@@ -1,0 +1,66 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>Where Adam adds epsilon; the two frameworks differ, which matters when the second moment is tiny.</summary>
+public enum AdamEpsilon
+{
+    /// <summary>PyTorch: p -= lr * m̂ / (sqrt(v̂) + eps), with bias-corrected m̂, v̂.</summary>
+    PyTorch,
+    /// <summary>Keras / the paper's "efficient" form: p -= lr_t * m / (sqrt(v) + eps), lr_t = lr * sqrt(1 - β2^t) / (1 - β1^t).</summary>
+    Keras,
+}
+
+/// <summary>Adam (Kingma and Ba 2015) with bias correction.</summary>
+public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<T[]?> _m = [], _v = [];
+
+    /// <summary>Creates the optimizer; defaults are both frameworks' (lr 1e-3, β 0.9/0.999), eps 1e-8 (PyTorch; Keras uses 1e-7).</summary>
+    public Adam(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch) : base(parameters, learningRate)
+    {
+        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
+        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement;
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public double Beta1 { get; }
+    /// <summary>Decay of the second moment.</summary>
+    public double Beta2 { get; }
+    /// <summary>The epsilon added to the denominator.</summary>
+    public double Epsilon { get; }
+    /// <summary>Where epsilon goes.</summary>
+    public AdamEpsilon EpsilonPlacement { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    {
+        var m = State(_m, index); var v = State(_v, index);
+        double t = StepCount;
+        double c1 = 1 - Math.Pow(Beta1, t), c2 = 1 - Math.Pow(Beta2, t);
+        T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
+        T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
+        if (EpsilonPlacement == AdamEpsilon.PyTorch)
+        {
+            T stepSize = T.CreateChecked(LearningRate / c1), sqrtC2 = T.CreateChecked(Math.Sqrt(c2));
+            for (int i = 0; i < p.Length; i++)
+            {
+                m[i] = b1 * m[i] + oneMinusB1 * grad[i];
+                v[i] = b2 * v[i] + oneMinusB2 * grad[i] * grad[i];
+                p[i] -= stepSize * m[i] / (T.Sqrt(v[i]) / sqrtC2 + eps);
+            }
+        }
+        else
+        {
+            T lrT = T.CreateChecked(LearningRate * Math.Sqrt(c2) / c1);
+            for (int i = 0; i < p.Length; i++)
+            {
+                m[i] = b1 * m[i] + oneMinusB1 * grad[i];
+                v[i] = b2 * v[i] + oneMinusB2 * grad[i] * grad[i];
+                p[i] -= lrT * m[i] / (T.Sqrt(v[i]) + eps);
+            }
+        }
+    }
+}

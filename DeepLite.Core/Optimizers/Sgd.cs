@@ -1,0 +1,49 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, with
+/// PyTorch's update rule (dampening 0):
+/// g = grad + wd * p; v = momentum * v + g; step = nesterov ? g + momentum * v : v; p -= lr * step.
+/// </summary>
+public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<T[]?> _velocity = [];
+
+    /// <summary>Creates the optimizer.</summary>
+    public Sgd(IEnumerable<Tensor<T>> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0)
+        : base(parameters, learningRate)
+    {
+        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), $"Momentum must be non-negative, got {momentum}.");
+        if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs a positive momentum.");
+        Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay;
+    }
+
+    /// <summary>The momentum factor.</summary>
+    public double Momentum { get; }
+    /// <summary>Whether the Nesterov variant is used.</summary>
+    public bool Nesterov { get; }
+    /// <summary>The L2 penalty factor added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    {
+        T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
+        if (Momentum == 0)
+        {
+            for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
+            return;
+        }
+        var v = State(_velocity, index);
+        // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
+        for (int i = 0; i < p.Length; i++)
+        {
+            T g = grad[i] + wd * p[i];
+            v[i] = mu * v[i] + g;
+            p[i] -= lr * (Nesterov ? g + mu * v[i] : v[i]);
+        }
+    }
+}
