@@ -1,0 +1,140 @@
+using DeepLite.Kernels.Gemm;
+using DeepLite.Tensors;
+
+namespace DeepLite.Tests.Kernels;
+
+/// <summary>
+/// Every GEMM path against the naive triple loop: M, N and K each swept over 1..70 with the other two at
+/// odd sizes, all four transpose combinations, float and double, each micro-kernel the machine supports.
+/// </summary>
+public class GemmTests
+{
+    public enum Kernel { Dispatch, Avx512, Avx2, Scalar }
+
+    private static bool Supported(Kernel k) => k switch
+    {
+        Kernel.Avx512 => Avx512MicroKernel<float>.IsSupported,
+        Kernel.Avx2 => Avx2MicroKernel<float>.IsSupported,
+        _ => true,
+    };
+
+    private static void Multiply<T>(Kernel kernel, bool ta, bool tb, int m, int n, int k, T[] a, int lda, T[] b, int ldb, T[] c, int ldc, bool acc, int threads)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        switch (kernel)
+        {
+            case Kernel.Avx512: Gemm.MultiplyWith<T, Avx512MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Avx2: Gemm.MultiplyWith<T, Avx2MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Scalar: Gemm.MultiplyWith<T, ScalarMicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            default: Gemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+        }
+    }
+
+    private static double[] Naive(bool ta, bool tb, int m, int n, int k, double[] a, double[] b, double[]? c0)
+    {
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = c0?[i * n + j] ?? 0;
+                for (int p = 0; p < k; p++)
+                    s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                c[i * n + j] = s;
+            }
+        return c;
+    }
+
+    private static void CheckCase<T>(Kernel kernel, bool ta, bool tb, int m, int n, int k, bool accumulate, int threads, double tolerance)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new SeededRandom(m * 10007 + n * 101 + k);
+        double[] ad = Enumerable.Range(0, m * k).Select(_ => r.Uniform(-1, 1)).ToArray();
+        double[] bd = Enumerable.Range(0, k * n).Select(_ => r.Uniform(-1, 1)).ToArray();
+        double[] cd = Enumerable.Range(0, m * n).Select(_ => r.Uniform(-1, 1)).ToArray();
+        var a = ad.Select(T.CreateChecked).ToArray(); var b = bd.Select(T.CreateChecked).ToArray(); var c = cd.Select(T.CreateChecked).ToArray();
+        // Round the inputs to T first so the reference sees exactly what the kernel sees.
+        ad = a.Select(double.CreateChecked).ToArray(); bd = b.Select(double.CreateChecked).ToArray(); cd = c.Select(double.CreateChecked).ToArray();
+        Multiply(kernel, ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, c, n, accumulate, threads);
+        var expected = Naive(ta, tb, m, n, k, ad, bd, accumulate ? cd : null);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double got = double.CreateChecked(c[i]);
+            double bound = tolerance * (k + 1);
+            if (!(Math.Abs(got - expected[i]) <= bound))
+                Assert.Fail($"{kernel} {typeof(T).Name} ta={ta} tb={tb} m={m} n={n} k={k} acc={accumulate}: C[{i / n},{i % n}] = {got}, expected {expected[i]}");
+        }
+    }
+
+    public static TheoryData<Kernel, bool, bool> Paths()
+    {
+        var data = new TheoryData<Kernel, bool, bool>();
+        foreach (var k in Enum.GetValues<Kernel>())
+            foreach (var ta in new[] { false, true })
+                foreach (var tb in new[] { false, true })
+                    data.Add(k, ta, tb);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Paths))]
+    public void SweepsEverySizeFromOneToSeventy(Kernel kernel, bool ta, bool tb)
+    {
+        if (!Supported(kernel)) return;
+        for (int s = 1; s <= 70; s++)
+        {
+            CheckCase<float>(kernel, ta, tb, s, 13, 7, false, 1, 1e-6);
+            CheckCase<float>(kernel, ta, tb, 11, s, 9, true, 1, 1e-6);
+            CheckCase<float>(kernel, ta, tb, 5, 17, s, false, 1, 1e-6);
+            CheckCase<double>(kernel, ta, tb, s, 13, 7, true, 1, 1e-14);
+            CheckCase<double>(kernel, ta, tb, 11, s, 9, false, 1, 1e-14);
+            CheckCase<double>(kernel, ta, tb, 5, 17, s, true, 1, 1e-14);
+        }
+    }
+
+    [Theory, MemberData(nameof(Paths))]
+    public void CrossesEveryCacheBlockBoundary(Kernel kernel, bool ta, bool tb)
+    {
+        if (!Supported(kernel) || kernel == Kernel.Scalar) return;
+        // K > 256 (two k blocks), N > 512 (two column blocks), M > 768 (two row blocks), on two threads.
+        CheckCase<float>(kernel, ta, tb, 37, 530, 300, true, 2, 1e-6);
+        CheckCase<float>(kernel, ta, tb, 800, 45, 33, false, 2, 1e-6);
+        CheckCase<double>(kernel, ta, tb, 61, 600, 290, false, 2, 1e-14);
+    }
+
+    [Fact]
+    public void ResultBitsDoNotDependOnTheThreadCount()
+    {
+        foreach (var (m, n, k) in new[] { (300, 200, 300), (100, 700, 257), (900, 40, 64) })
+        {
+            var r = new SeededRandom(m + n + k);
+            var a = Enumerable.Range(0, m * k).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
+            var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
+            var c1 = new float[m * n]; var c2 = new float[m * n];
+            Gemm.Multiply<float>(false, true, m, n, k, a, k, b, k, c1, n, maxThreads: 1);
+            Gemm.Multiply<float>(false, true, m, n, k, a, k, b, k, c2, n, maxThreads: 2);
+            Assert.Equal(c1, c2);
+        }
+    }
+
+    [Fact]
+    public void RespectsLeadingDimensionsLargerThanTheMatrix()
+    {
+        // A 3x2 block inside a 3x5 buffer, B a 2x4 block inside 2x6, C a 3x4 block inside 3x7.
+        var a = new float[15]; var b = new float[12]; var c = new float[21];
+        for (int i = 0; i < 3; i++) for (int p = 0; p < 2; p++) a[i * 5 + p] = i + p + 1;
+        for (int p = 0; p < 2; p++) for (int j = 0; j < 4; j++) b[p * 6 + j] = p - j;
+        Array.Fill(c, 99f);
+        Gemm.Multiply<float>(false, false, 3, 4, 2, a, 5, b, 6, c, 7);
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 4; j++) Assert.Equal((i + 1) * (0 - j) + (i + 2) * (1 - j), c[i * 7 + j]);
+            for (int j = 4; j < 7; j++) Assert.Equal(99f, c[i * 7 + j]);
+        }
+    }
+
+    [Fact]
+    public void RejectsBuffersTooSmallForTheirShape()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4));
+        Assert.Contains("A is 4 x 4", ex.Message);
+    }
+}
