@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+
+namespace DeepLite.Data;
+
+/// <summary>Where the data store looks and how it downloads.</summary>
+public sealed record DataStoreOptions
+{
+    /// <summary>The cache folder (downloads land here): DEEPLITE_DATA, else ~/.cache/deeplite/datasets (XDG_CACHE_HOME honoured).</summary>
+    public string CacheDirectory { get; init; } = DefaultCacheDirectory();
+
+    /// <summary>A read-only folder with the official file names under one folder per dataset (DEEPLITE_DATA_MIRROR).</summary>
+    public string? MirrorDirectory { get; init; } = Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR") is { Length: > 0 } m ? m : null;
+
+    /// <summary>Whether the store may download what it cannot find locally.</summary>
+    public bool AllowDownload { get; init; } = true;
+
+    /// <summary>Tries per address before falling back to the next one.</summary>
+    public int AttemptsPerUrl { get; init; } = 3;
+
+    /// <summary>Pause before a retry (multiplied by the attempt number).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The HTTP client for downloads (one with a 10-minute timeout when null).</summary>
+    public HttpClient? HttpClient { get; init; }
+
+    /// <summary>Receives download, verification and reading progress.</summary>
+    public IProgress<DataProgress>? Progress { get; init; }
+
+    /// <summary>The datasets the store knows (the built-in catalog unless replaced, e.g. by tests).</summary>
+    public IReadOnlyDictionary<string, DatasetDefinition> Catalog { get; init; } = DatasetCatalog.All;
+
+    private static string DefaultCacheDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("DEEPLITE_DATA") is { Length: > 0 } explicitDir) return explicitDir;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "deeplite", "datasets");
+    }
+}
+
+/// <summary>Where a dataset was found and which pinned variant its bytes matched.</summary>
+public sealed record DatasetLocation(string Name, string Folder, string Origin, string Variant);
+
+/// <summary>
+/// Finds datasets and checks them before use: the cache folder, then the mirror folder
+/// (DEEPLITE_DATA_MIRROR), then system folders (a distribution's package), then the official download
+/// addresses with fallbacks. Every file's content must match a SHA-256 pinned in <see cref="DatasetCatalog"/>.
+/// </summary>
+public sealed class DataStore(DataStoreOptions? options = null)
+{
+    private readonly DataStoreOptions _options = options ?? new DataStoreOptions();
+
+    /// <summary>Loads a dataset with the default options (environment variables honoured).</summary>
+    public static DatasetSplits Get(string name) => new DataStore().Load(name);
+
+    /// <summary>The options in force.</summary>
+    public DataStoreOptions Options => _options;
+
+    /// <summary>Finds (downloading when needed), verifies and parses a dataset.</summary>
+    public DatasetSplits Load(string name)
+    {
+        var (location, splits) = Resolve(name, parse: true);
+        return splits! with { Source = $"{location.Origin}: {location.Folder} ({location.Variant})" };
+    }
+
+    /// <summary>Makes sure a verified copy exists (downloading when needed) and says where it is.</summary>
+    public DatasetLocation Fetch(string name) => Resolve(name, parse: false).Location;
+
+    private (DatasetLocation Location, DatasetSplits? Splits) Resolve(string name, bool parse)
+    {
+        if (!_options.Catalog.TryGetValue(name, out var def))
+            throw new ArgumentException($"Unknown dataset '{name}'. Known: {string.Join(", ", _options.Catalog.Keys)}.");
+        var looked = new List<string>();
+        var places = new List<(string Folder, string Origin)> { (Path.Combine(_options.CacheDirectory, def.Name), "cache") };
+        if (_options.MirrorDirectory is { } mirror) places.Add((Path.Combine(mirror, def.Name), "mirror (DEEPLITE_DATA_MIRROR)"));
+        else looked.Add("mirror: DEEPLITE_DATA_MIRROR is not set");
+        places.AddRange(def.SystemFolders.Select(f => (f, "system package")));
+
+        foreach (var (folder, origin) in places)
+        {
+            var missing = def.Files.Where(f => !File.Exists(Path.Combine(folder, f))).ToList();
+            if (missing.Count > 0)
+            {
+                looked.Add($"{origin}: {folder} (missing {string.Join(", ", missing)})");
+                continue;
+            }
+            try
+            {
+                var (variant, splits) = VerifyAndParse(def, folder);
+                return (new DatasetLocation(def.Name, folder, origin, variant), parse ? splits : null);
+            }
+            catch (Exception e) when (e is DatasetFormatException or IOException)
+            {
+                looked.Add($"{origin}: {folder} (present but rejected: {e.Message})");
+            }
+        }
+
+        if (!_options.AllowDownload)
+            throw NotFound(def, looked, "downloads are disabled");
+        var cache = Path.Combine(_options.CacheDirectory, def.Name);
+        try
+        {
+            Download(def, cache);
+            var (variant, splits) = VerifyAndParse(def, cache);
+            return (new DatasetLocation(def.Name, cache, "downloaded", variant), parse ? splits : null);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            looked.Add($"download: {e.Message}");
+            throw NotFound(def, looked, "the download failed");
+        }
+    }
+
+    private static FileNotFoundException NotFound(DatasetDefinition def, List<string> looked, string why) => new(
+        $"Dataset '{def.Name}' was not found ({why}). Looked in:\n  " + string.Join("\n  ", looked) +
+        $"\nTo fix: set DEEPLITE_DATA_MIRROR to a folder holding {def.Name}/{string.Join(", ", def.Files)}, " +
+        $"or put those files in the cache folder, or run with network access to {string.Join(" or ", def.BaseUrls)}.");
+
+    private void Download(DatasetDefinition def, string cache)
+    {
+        using var owned = _options.HttpClient is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(10) } : null;
+        var downloader = new Downloader(_options.HttpClient ?? owned!, _options.AttemptsPerUrl, _options.RetryDelay, _options.Progress);
+        foreach (var file in def.Files)
+        {
+            var destination = Path.Combine(cache, file);
+            if (File.Exists(destination) && VerifyFile(def, file, destination) is null) continue;
+            downloader.Download(def.BaseUrls.Select(u => u + file).ToList(), destination, temp => VerifyFile(def, file, temp));
+        }
+    }
+
+    /// <summary>Null when the file's content matches a pinned hash, else the reason it does not.</summary>
+    private string? VerifyFile(DatasetDefinition def, string file, string path)
+    {
+        try
+        {
+            if (def.Format == DatasetFormat.Idx)
+            {
+                using var stream = File.OpenRead(path);
+                var bytes = IdxFile.ReadAllMaybeGzip(stream, path);
+                return MatchVariant(def, StripGz(file), bytes, path) is null ? "checksum mismatch" : null;
+            }
+            string? problem = null;
+            CifarBinary.Read(path, (name, bytes) => problem ??= MatchVariant(def, name, bytes, path) is null ? $"checksum mismatch in {name}" : null);
+            return problem;
+        }
+        catch (DatasetFormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private (string Variant, DatasetSplits Splits) VerifyAndParse(DatasetDefinition def, string folder)
+    {
+        var variants = new HashSet<string>();
+        void Check(string file, string name, byte[] content)
+        {
+            _options.Progress?.Report(new("verify", name, content.Length, content.Length));
+            var variant = MatchVariant(def, name, content, file)
+                ?? throw new DatasetFormatException(file, $"SHA-256 {Sha256(content)} of {name} matches no pinned version of {def.Name} ({string.Join("; ", def.Variants.Select(v => v.Description))})");
+            variants.Add(variant);
+        }
+
+        DatasetSplits splits;
+        if (def.Format == DatasetFormat.Idx)
+        {
+            IdxFile.Content ReadChecked(string file)
+            {
+                var path = Path.Combine(folder, file);
+                using var stream = File.OpenRead(path);
+                var bytes = IdxFile.ReadAllMaybeGzip(stream, path);
+                Check(path, StripGz(file), bytes);
+                return IdxFile.Parse(bytes, path);
+            }
+            ImageDataset Split(string split, string prefix)
+            {
+                string images = $"{prefix}-images-idx3-ubyte.gz", labels = $"{prefix}-labels-idx1-ubyte.gz";
+                return IdxFile.ToDataset($"{def.Name}/{split}", ReadChecked(images), Path.Combine(folder, images), ReadChecked(labels), Path.Combine(folder, labels), def.ClassNames);
+            }
+            splits = new DatasetSplits(Split("train", "train"), Split("test", "t10k"), folder);
+        }
+        else
+        {
+            var archive = Path.Combine(folder, def.Files[0]);
+            var progress = _options.Progress is { } p ? new Progress<double>(f => p.Report(new("read", def.Files[0], (long)(f * 1000), 1000))) : null;
+            splits = CifarBinary.Read(archive, (name, bytes) => Check(archive, name, bytes), progress);
+        }
+        if (variants.Count > 1)
+            throw new DatasetFormatException(folder, $"files from different versions of {def.Name} are mixed: {string.Join("; ", variants)}");
+        return (variants.Single(), splits);
+    }
+
+    private static string? MatchVariant(DatasetDefinition def, string name, byte[] content, string file)
+    {
+        var hash = Sha256(content);
+        return def.Variants.FirstOrDefault(v => v.ContentSha256.TryGetValue(name, out var h) && h == hash)?.Description;
+    }
+
+    private static string StripGz(string file) => file.EndsWith(".gz", StringComparison.Ordinal) ? file[..^3] : file;
+
+    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+}

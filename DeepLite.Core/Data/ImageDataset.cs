@@ -1,0 +1,144 @@
+using DeepLite.Tensors;
+
+namespace DeepLite.Data;
+
+/// <summary>
+/// Images and class labels held compactly as bytes (N x C x H x W, row-major) and converted to
+/// float in [0, 1] (optionally normalized) when a tensor or a batch is asked for.
+/// </summary>
+public sealed class ImageDataset
+{
+    /// <summary>Creates a dataset; <paramref name="pixels"/> holds count*channels*height*width bytes.</summary>
+    public ImageDataset(string name, byte[] pixels, int[] labels, int channels, int height, int width, IReadOnlyList<string> classNames)
+    {
+        long expected = (long)labels.Length * channels * height * width;
+        if (pixels.LongLength != expected)
+            throw new ArgumentException($"{name}: {pixels.LongLength} pixel bytes for {labels.Length} images of {channels}x{height}x{width} (expected {expected}).");
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classNames.Count)
+                throw new ArgumentException($"{name}: label {labels[i]} of image {i} is outside 0..{classNames.Count - 1}.");
+        Name = name; Pixels = pixels; Labels = labels; Channels = channels; Height = height; Width = width; ClassNames = classNames;
+    }
+
+    /// <summary>The dataset's name, e.g. "mnist/train".</summary>
+    public string Name { get; }
+    /// <summary>Raw pixel bytes, image after image, each C x H x W.</summary>
+    public byte[] Pixels { get; }
+    /// <summary>Class index of each image.</summary>
+    public int[] Labels { get; }
+    /// <summary>Number of images.</summary>
+    public int Count => Labels.Length;
+    /// <summary>Channels per image.</summary>
+    public int Channels { get; }
+    /// <summary>Image height.</summary>
+    public int Height { get; }
+    /// <summary>Image width.</summary>
+    public int Width { get; }
+    /// <summary>Values per image (C*H*W).</summary>
+    public int ImageSize => Channels * Height * Width;
+    /// <summary>The class names, indexed by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Images per class, indexed by label.</summary>
+    public int[] ClassCounts()
+    {
+        var counts = new int[ClassNames.Count];
+        foreach (var l in Labels) counts[l]++;
+        return counts;
+    }
+
+    /// <summary>All images as a [N, C, H, W] tensor scaled to [0, 1], then normalized when asked.</summary>
+    public Tensor<float> ToTensor(Normalization? normalization = null)
+    {
+        var t = new Tensor<float>(new Shape(Count, Channels, Height, Width));
+        WriteImages(Enumerable.Range(0, Count).ToArray(), t.Span, normalization);
+        return t;
+    }
+
+    /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats.</summary>
+    public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination, Normalization? normalization = null)
+    {
+        int size = ImageSize, plane = Height * Width;
+        if (destination.Length < indices.Length * size)
+            throw new ArgumentException($"{Name}: a buffer of {destination.Length} floats cannot hold {indices.Length} images of {size} values.");
+        for (int n = 0; n < indices.Length; n++)
+        {
+            var src = Pixels.AsSpan(indices[n] * size, size);
+            var dst = destination.Slice(n * size, size);
+            for (int c = 0; c < Channels; c++)
+            {
+                float scale = 1f / 255f, shift = 0f;
+                if (normalization is not null)
+                {
+                    // (x/255 - mean) / std folded into one multiply-add.
+                    scale /= normalization.Std[c];
+                    shift = -normalization.Mean[c] / normalization.Std[c];
+                }
+                var s = src.Slice(c * plane, plane);
+                var d = dst.Slice(c * plane, plane);
+                for (int i = 0; i < plane; i++) d[i] = s[i] * scale + shift;
+            }
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> images.</summary>
+    public ImageDataset Take(int count)
+    {
+        if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"{Name} has {Count} images; cannot take {count}.");
+        return Select(Enumerable.Range(0, count).ToArray(), $"{Name}[:{count}]");
+    }
+
+    /// <summary>A seeded random sample of <paramref name="perClass"/> images of every class (in their original order).</summary>
+    public ImageDataset SamplePerClass(int perClass, long seed)
+    {
+        var random = new SeededRandom(seed);
+        var chosen = new List<int>();
+        for (int c = 0; c < ClassNames.Count; c++)
+        {
+            var members = Enumerable.Range(0, Count).Where(i => Labels[i] == c).ToArray();
+            if (members.Length < perClass)
+                throw new ArgumentOutOfRangeException(nameof(perClass), $"{Name} has only {members.Length} images of class {c} ({ClassNames[c]}); asked for {perClass}.");
+            random.Shuffle<int>(members);
+            chosen.AddRange(members.Take(perClass));
+        }
+        chosen.Sort();
+        return Select(chosen.ToArray(), $"{Name}[{perClass}/class, seed {seed}]");
+    }
+
+    /// <summary>
+    /// The same images with the labels permuted once by a seeded random permutation (the random-label
+    /// experiment: the label histogram is kept, the link between image and label is destroyed).
+    /// </summary>
+    public ImageDataset WithPermutedLabels(long seed)
+    {
+        var perm = new SeededRandom(seed).Permutation(Count);
+        var labels = new int[Count];
+        for (int i = 0; i < Count; i++) labels[i] = Labels[perm[i]];
+        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", Pixels, labels, Channels, Height, Width, ClassNames);
+    }
+
+    private ImageDataset Select(int[] indices, string name)
+    {
+        int size = ImageSize;
+        var pixels = new byte[(long)indices.Length * size];
+        var labels = new int[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Pixels.AsSpan(indices[i] * size, size).CopyTo(pixels.AsSpan(i * size, size));
+            labels[i] = Labels[indices[i]];
+        }
+        return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames);
+    }
+}
+
+/// <summary>Per-channel mean and standard deviation applied after scaling pixels to [0, 1].</summary>
+public sealed record Normalization(float[] Mean, float[] Std)
+{
+    /// <summary>The usual MNIST statistics (0.1307, 0.3081).</summary>
+    public static Normalization Mnist { get; } = new([0.1307f], [0.3081f]);
+    /// <summary>The usual CIFAR-10 training-set statistics.</summary>
+    public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
+}
+
+/// <summary>A dataset's training and test splits.</summary>
+public sealed record DatasetSplits(ImageDataset Train, ImageDataset Test, string Source);

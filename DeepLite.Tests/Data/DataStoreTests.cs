@@ -1,0 +1,145 @@
+using DeepLite.Data;
+
+namespace DeepLite.Tests.Data;
+
+public class DataStoreTests
+{
+    private static DataStoreOptions Options(Fixtures fx, DatasetDefinition def, string? mirror = null, bool download = true) => new()
+    {
+        CacheDirectory = Path.Combine(fx.Folder, "cache"),
+        MirrorDirectory = mirror,
+        AllowDownload = download,
+        AttemptsPerUrl = 2,
+        RetryDelay = TimeSpan.FromMilliseconds(10),
+        Catalog = new Dictionary<string, DatasetDefinition> { [def.Name] = def },
+    };
+
+    private static (Dictionary<string, byte[]> Contents, Dictionary<string, byte[]> Gz) Source(Fixtures fx)
+    {
+        var folder = Path.Combine(fx.Folder, "source");
+        var contents = Fixtures.WriteIdxSet(folder);
+        var gz = contents.Keys.ToDictionary(k => k + ".gz", k => File.ReadAllBytes(Path.Combine(folder, k + ".gz")));
+        return (contents, gz);
+    }
+
+    private static bool NoPartialFiles(string cache) =>
+        !Directory.Exists(cache) || Directory.GetFiles(cache, "*.download", SearchOption.AllDirectories).Length == 0;
+
+    [Fact]
+    public void DownloadsVerifiesCachesAndThenWorksOffline()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, _) => new(200, gz[Path.GetFileName(path)]));
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl + "good/");
+        var splits = new DataStore(Options(fx, def)).Load("tiny");
+        Assert.Equal(30, splits.Train.Count);
+        Assert.Equal(20, splits.Test.Count);
+        Assert.Contains("downloaded", splits.Source);
+        Assert.Contains("test fixture", splits.Source);
+        Assert.Equal(4, server.TotalHits);
+
+        var again = new DataStore(Options(fx, def, download: false)).Fetch("tiny");
+        Assert.Equal("cache", again.Origin);
+        Assert.Equal(4, server.TotalHits);
+        Assert.True(NoPartialFiles(Path.Combine(fx.Folder, "cache")));
+    }
+
+    [Fact]
+    public void AChecksumMismatchFallsBackToTheNextAddress()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, _) =>
+        {
+            // The bad address serves a valid gzipped IDX file with the wrong content.
+            var body = path.StartsWith("/bad/", StringComparison.Ordinal) ? Fixtures.Gzip(Fixtures.Idx([1], [7])) : gz[Path.GetFileName(path)];
+            return new(200, body);
+        });
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl + "bad/", server.BaseUrl + "good/");
+        var location = new DataStore(Options(fx, def)).Fetch("tiny");
+        Assert.Equal("downloaded", location.Origin);
+        Assert.Equal(2, server.Hits("/bad/train-images-idx3-ubyte.gz"));
+        Assert.Equal(1, server.Hits("/good/train-images-idx3-ubyte.gz"));
+        Assert.True(NoPartialFiles(Path.Combine(fx.Folder, "cache")));
+    }
+
+    [Fact]
+    public void AConnectionCutHalfwayIsRetried()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, earlier) => new(200, gz[Path.GetFileName(path)], CutHalfway: earlier == 0));
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl);
+        var splits = new DataStore(Options(fx, def)).Load("tiny");
+        Assert.Equal(30, splits.Train.Count);
+        Assert.Equal(2, server.Hits("/train-images-idx3-ubyte.gz"));
+        Assert.True(NoPartialFiles(Path.Combine(fx.Folder, "cache")));
+    }
+
+    [Fact]
+    public void AServerErrorIsRetried()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, earlier) => earlier == 0 ? new(503, []) : new(200, gz[Path.GetFileName(path)]));
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl);
+        Assert.Equal("downloaded", new DataStore(Options(fx, def)).Fetch("tiny").Origin);
+        Assert.Equal(2, server.Hits("/t10k-labels-idx1-ubyte.gz"));
+    }
+
+    [Fact]
+    public void WhenEverythingFailsNoFileIsLeftAndTheErrorListsEveryPlace()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, _) => new(200, gz[Path.GetFileName(path)], CutHalfway: true));
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl);
+        var mirror = Path.Combine(fx.Folder, "empty-mirror");
+        var ex = Assert.Throws<FileNotFoundException>(() => new DataStore(Options(fx, def, mirror)).Load("tiny"));
+        Assert.Contains("cache", ex.Message);
+        Assert.Contains(mirror, ex.Message);
+        Assert.Contains("connection closed", ex.Message);
+        Assert.Contains("DEEPLITE_DATA_MIRROR", ex.Message);
+        Assert.False(File.Exists(Path.Combine(fx.Folder, "cache", "tiny", "train-images-idx3-ubyte.gz")));
+        Assert.True(NoPartialFiles(Path.Combine(fx.Folder, "cache")));
+    }
+
+    [Fact]
+    public void TheMirrorIsUsedInPlaceAndACorruptMirrorIsReported()
+    {
+        using var fx = new Fixtures();
+        var mirror = Path.Combine(fx.Folder, "mirror");
+        var contents = Fixtures.WriteIdxSet(Path.Combine(mirror, "tiny"));
+        var def = Fixtures.IdxDefinition(contents, "http://127.0.0.1:9/unused/");
+        var location = new DataStore(Options(fx, def, mirror, download: false)).Fetch("tiny");
+        Assert.Equal(Path.Combine(mirror, "tiny"), location.Folder);
+        Assert.StartsWith("mirror", location.Origin);
+
+        // Flip one label: still a valid IDX file, but no longer the pinned bytes.
+        var labels = (byte[])contents["t10k-labels-idx1-ubyte"].Clone();
+        labels[^1] ^= 1;
+        File.WriteAllBytes(Path.Combine(mirror, "tiny", "t10k-labels-idx1-ubyte.gz"), Fixtures.Gzip(labels));
+        var ex = Assert.Throws<FileNotFoundException>(() => new DataStore(Options(fx, def, mirror, download: false)).Load("tiny"));
+        Assert.Contains("rejected", ex.Message);
+        Assert.Contains("SHA-256", ex.Message);
+        Assert.Contains("t10k-labels-idx1-ubyte", ex.Message);
+    }
+
+    [Fact]
+    public void CifarArchivesAreVerifiedMemberByMember()
+    {
+        using var fx = new Fixtures();
+        var mirror = Path.Combine(fx.Folder, "mirror");
+        var files = Fixtures.WriteCifarArchive(Path.Combine(mirror, "cifar-tiny", "cifar-10-binary.tar.gz"));
+        var def = new DatasetDefinition("cifar-tiny", DatasetFormat.CifarBinary, ["cifar-10-binary.tar.gz"], [],
+            [new("fixture variant", files.ToDictionary(kv => kv.Key, kv => Fixtures.Sha(kv.Value)))], CifarBinary.ClassNames, []);
+        var splits = new DataStore(Options(fx, def, mirror, download: false)).Load("cifar-tiny");
+        Assert.Equal(20, splits.Train.Count);
+        Assert.Contains("fixture variant", splits.Source);
+
+        var other = def with { Variants = [new("other", files.ToDictionary(kv => kv.Key, kv => kv.Key == "data_batch_2.bin" ? new string('0', 64) : Fixtures.Sha(kv.Value)))] };
+        var ex = Assert.Throws<FileNotFoundException>(() => new DataStore(Options(fx, other, mirror, download: false)).Load("cifar-tiny"));
+        Assert.Contains("data_batch_2.bin", ex.Message);
+    }
+}

@@ -1,0 +1,43 @@
+using DeepLite.Data;
+
+namespace DeepLite.Tests.Data;
+
+/// <summary>
+/// The full MNIST and CIFAR-10 from DEEPLITE_DATA_MIRROR (CI sets it). Without the variable there is
+/// nothing to load and the test says so in its output; with it, missing or wrong data fails.
+/// </summary>
+public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private DataStore? Store()
+    {
+        var mirror = Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR");
+        if (string.IsNullOrEmpty(mirror)) { output.WriteLine("DEEPLITE_DATA_MIRROR is not set: real-data check not run."); return null; }
+        return new DataStore(new DataStoreOptions { MirrorDirectory = mirror, AllowDownload = false, CacheDirectory = Path.Combine(Path.GetTempPath(), "deeplite-empty-cache") });
+    }
+
+    [Fact]
+    public void MnistHasItsFullCountsAndBalancedClasses()
+    {
+        if (Store() is not { } store) return;
+        var mnist = store.Load("mnist");
+        Assert.Equal(60_000, mnist.Train.Count);
+        Assert.Equal(10_000, mnist.Test.Count);
+        Assert.Equal((1, 28, 28), (mnist.Train.Channels, mnist.Train.Height, mnist.Train.Width));
+        // MNIST is only roughly balanced: every digit has 5,421..6,742 training images.
+        Assert.All(mnist.Train.ClassCounts(), c => Assert.InRange(c, 5_421, 6_742));
+        Assert.Equal(60_000, mnist.Train.ClassCounts().Sum());
+        output.WriteLine(mnist.Source);
+    }
+
+    [Fact]
+    public void Cifar10HasItsFullCountsAndExactlyBalancedClasses()
+    {
+        if (Store() is not { } store) return;
+        var cifar = store.Load("cifar10");
+        Assert.Equal(50_000, cifar.Train.Count);
+        Assert.Equal(10_000, cifar.Test.Count);
+        Assert.All(cifar.Train.ClassCounts(), c => Assert.Equal(5_000, c));
+        Assert.All(cifar.Test.ClassCounts(), c => Assert.Equal(1_000, c));
+        output.WriteLine(cifar.Source);
+    }
+}
