@@ -1,14 +1,24 @@
-using DeepLite.Kernels.Gemm;
+using System.CommandLine;
+using DeepLite.Experiments.Cli;
 
-// The experiments console. Its HW1 experiments and data verbs arrive with their issues; `info` reports
-// what the library will run on here.
-if (args.Length == 1 && args[0] == "info")
+// The experiments console. Exit codes: 0 success, 1 a failed run, 2 bad usage.
+var root = new RootCommand("DeepLite experiments: reproduce the HW1 charts, fetch and inspect datasets.");
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DataCommands.Create());
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    var version = typeof(Gemm).Assembly.GetName().Version;
-    Console.WriteLine($"DeepLite {version}");
-    Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-    Console.WriteLine($"GEMM micro-kernel: {Gemm.InstructionSet}");
-    return 0;
+    foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
+    Console.Error.WriteLine("Run with --help for usage.");
+    return 2;
 }
-Console.Error.WriteLine("usage: DeepLite.Experiments info");
-return 2;
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

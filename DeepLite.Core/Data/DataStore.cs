@@ -73,7 +73,6 @@ public sealed class DataStore(DataStoreOptions? options = null)
         var looked = new List<string>();
         var places = new List<(string Folder, string Origin)> { (Path.Combine(_options.CacheDirectory, def.Name), "cache") };
         if (_options.MirrorDirectory is { } mirror) places.Add((Path.Combine(mirror, def.Name), "mirror (DEEPLITE_DATA_MIRROR)"));
-        else looked.Add("mirror: DEEPLITE_DATA_MIRROR is not set");
         places.AddRange(def.SystemFolders.Select(f => (f, "system package")));
 
         foreach (var (folder, origin) in places)
@@ -95,6 +94,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
             }
         }
 
+        if (_options.MirrorDirectory is null) looked.Insert(1, "mirror: DEEPLITE_DATA_MIRROR is not set");
         if (!_options.AllowDownload)
             throw NotFound(def, looked, "downloads are disabled");
         var cache = Path.Combine(_options.CacheDirectory, def.Name);

@@ -33,7 +33,7 @@ public static class DatasetCatalog
 
     /// <summary>MNIST: hashes of the uncompressed IDX files, so any faithful gzip of them passes.</summary>
     public static DatasetDefinition Mnist { get; } = new("mnist", DatasetFormat.Idx, IdxFiles,
-        ["https://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
+        ["http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
         [new("original MNIST release", new Dictionary<string, string>
         {
             ["train-images-idx3-ubyte"] = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",

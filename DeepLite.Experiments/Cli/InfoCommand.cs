@@ -1,0 +1,22 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using DeepLite.Kernels.Gemm;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>The <c>info</c> verb: library version, machine and the kernels chosen here.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("info", "Show the DeepLite version, the machine and the SIMD kernels in use.");
+        command.SetAction(_ =>
+        {
+            Console.WriteLine($"DeepLite {typeof(Gemm).Assembly.GetName().Version}");
+            Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
+            Console.WriteLine($"GEMM micro-kernel: {Gemm.InstructionSet}");
+            return 0;
+        });
+        return command;
+    }
+}
