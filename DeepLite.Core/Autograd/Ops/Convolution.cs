@@ -1,0 +1,67 @@
+using DeepLite.Kernels.Convolution;
+
+namespace DeepLite.Tensors;
+
+// 2-D convolution as three mutually adjoint ops: the forward product f(x, w), its input gradient
+// bx(g, w) and its weight gradient bw(x, g). Each one's backward is written with the other two, so
+// convolutions support double backward like every other op.
+public sealed partial class Tensor<T>
+{
+    /// <summary>
+    /// 2-D cross-correlation (what frameworks call convolution), NCHW: input [N, C, H, W], weight
+    /// [F, C, KH, KW], optional bias [F]; output [N, F, OH, OW].
+    /// </summary>
+    public static Tensor<T> Conv2D(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null, int stride = 1, Padding padding = default,
+        ConvAlgorithm algorithm = ConvAlgorithm.Auto) => Conv2D(input, weight, bias, (stride, stride), padding, algorithm);
+
+    /// <summary>2-D convolution with separate vertical and horizontal strides.</summary>
+    public static Tensor<T> Conv2D(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
+        ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+    {
+        if (weight.Rank != 4) throw new ArgumentException($"Conv2D: weight must be [F, C, KH, KW], got shape {weight.Shape}.");
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
+            throw new ArgumentException($"Conv2D: bias of shape {bias.Shape} does not match {weight.Shape[0]} filters.");
+        var g = ConvGeometry.Create("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3], stride.H, stride.W, padding);
+        var y = ConvolutionKernels.Forward(input, weight, bias, g, algorithm);
+        Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
+        return Record(y, "Conv2D", inputs, gy =>
+        [
+            input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null,
+            weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null,
+            .. bias is null ? Array.Empty<Tensor<T>?>() : [bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null],
+        ]);
+    }
+
+    private static Tensor<T> Conv2DInputGradient(Tensor<T> gy, Tensor<T> weight, ConvGeometry g)
+    {
+        var gx = ConvolutionKernels.InputGradient(gy, weight, g);
+        // <bx(gy, w), ggx> = <f(ggx, w), gy>: so d/dgy = f(ggx, w) and d/dw = bw(ggx, gy).
+        return Record(gx, "Conv2DInputGradient", [gy, weight], ggx =>
+        [
+            gy.RequiresGrad ? Forward(ggx, weight, g) : null,
+            weight.RequiresGrad ? Conv2DWeightGradient(ggx, gy, g) : null,
+        ]);
+    }
+
+    private static Tensor<T> Conv2DWeightGradient(Tensor<T> input, Tensor<T> gy, ConvGeometry g)
+    {
+        var gw = ConvolutionKernels.WeightGradient(input, gy, g);
+        // <bw(x, gy), ggw> = <f(x, ggw), gy>: so d/dx = bx(gy, ggw) and d/dgy = f(x, ggw).
+        return Record(gw, "Conv2DWeightGradient", [input, gy], ggw =>
+        [
+            input.RequiresGrad ? Conv2DInputGradient(gy, ggw, g) : null,
+            gy.RequiresGrad ? Forward(input, ggw, g) : null,
+        ]);
+    }
+
+    /// <summary>The recorded forward product without bias, for use inside backward passes.</summary>
+    private static Tensor<T> Forward(Tensor<T> x, Tensor<T> w, ConvGeometry g)
+    {
+        var y = ConvolutionKernels.Forward(x, w, null, g, ConvAlgorithm.Auto);
+        return Record(y, "Conv2D", [x, w], gy =>
+        [
+            x.RequiresGrad ? Conv2DInputGradient(gy, w, g) : null,
+            w.RequiresGrad ? Conv2DWeightGradient(x, gy, g) : null,
+        ]);
+    }
+}

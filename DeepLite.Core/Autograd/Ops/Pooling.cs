@@ -1,0 +1,40 @@
+using DeepLite.Kernels.Convolution;
+
+namespace DeepLite.Tensors;
+
+// Max pooling routes each output's gradient to the input element that won its window; the routing is
+// a gather/scatter pair by flat index, each the other's adjoint, so pooling supports double backward.
+public sealed partial class Tensor<T>
+{
+    /// <summary>2-D max pooling over [N, C, H, W] (kernel and stride; no padding unless given).</summary>
+    public Tensor<T> MaxPool2D(int kernel = 2, int stride = 0, Padding padding = default)
+    {
+        if (stride == 0) stride = kernel;
+        var g = ConvGeometry.Create("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
+        var y = new Tensor<T>(new Shape(g.N, g.C, g.OH, g.OW));
+        var argmax = new int[y.Size];
+        MaxPooling.Forward<T>(Span, g, y.Span, argmax);
+        var x = this;
+        return Record(y, "MaxPool2D", [x], gy => [gy.ScatterFlat(argmax, x.Shape)]);
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/>, zero except result.flat[indices[i]] += this.flat[i].</summary>
+    internal Tensor<T> ScatterFlat(int[] indices, Shape shape)
+    {
+        var y = new Tensor<T>(shape);
+        var src = Span; var dst = y.Span;
+        for (int i = 0; i < indices.Length; i++) dst[indices[i]] += src[i];
+        var self = this;
+        return Record(y, "ScatterFlat", [self], g => [g.GatherFlat(indices, self.Shape)]);
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> with result.flat[i] = this.flat[indices[i]].</summary>
+    internal Tensor<T> GatherFlat(int[] indices, Shape shape)
+    {
+        var y = new Tensor<T>(shape);
+        var src = Span; var dst = y.Span;
+        for (int i = 0; i < indices.Length; i++) dst[i] = src[indices[i]];
+        var self = this;
+        return Record(y, "GatherFlat", [self], g => [g.ScatterFlat(indices, self.Shape)]);
+    }
+}

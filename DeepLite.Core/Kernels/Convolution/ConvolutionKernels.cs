@@ -1,0 +1,100 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Kernels.Convolution;
+
+/// <summary>
+/// The three products of a convolution y = conv(x, w) + b: the forward pass, the input gradient
+/// (the adjoint in x) and the weight gradient (the adjoint in w). The im2col path turns each into one
+/// GEMM over the whole batch ([F, C*KH*KW] by [C*KH*KW, N*OH*OW]), so both cores work on every layer and
+/// the result does not depend on the thread count.
+/// </summary>
+internal static class ConvolutionKernels
+{
+    public static ConvAlgorithm Choose(ConvGeometry g, ConvAlgorithm requested)
+    {
+        if (requested == ConvAlgorithm.Direct && !DirectConvolution.Supports(g))
+            throw new NotSupportedException($"The direct convolution needs stride 1 and AVX2/FMA; this layer has stride {g.SH}x{g.SW}.");
+        if (requested != ConvAlgorithm.Auto) return requested;
+        return DirectConvolution.Supports(g) && g.C <= 4 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2ColGemm;
+    }
+
+    public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> w, Tensor<T>? b, ConvGeometry g, ConvAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = new Tensor<T>(g.OutputShape);
+        if (y.Size == 0) return y;
+        var weights = Contiguous(w);
+        if (Choose(g, algorithm) == ConvAlgorithm.Direct)
+        {
+            DirectConvolution.Forward(x.Buffer, x.Offset, weights, b is null ? null : Contiguous(b), g, y.Buffer);
+            return y;
+        }
+        int np = g.N * g.P;
+        var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
+        Im2Col.Unfold(x.Buffer, x.Offset, g, col);
+        var product = Workspace<T>.Get(Workspace<T>.MatrixSlot, g.F * np);
+        Gemm.Gemm.Multiply<T>(false, false, g.F, np, g.Ckk, weights, g.Ckk, col, np, product, np);
+        // [F, N*P] -> [N, F, P], adding the bias on the way.
+        var bias = b is null ? null : Contiguous(b);
+        var ys = y.Buffer;
+        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        {
+            var (n0, n1) = Im2Col.Share(g.N, share);
+            for (int n = n0; n < n1; n++)
+                for (int f = 0; f < g.F; f++)
+                {
+                    var src = product.AsSpan(f * np + n * g.P, g.P);
+                    var dst = ys.AsSpan((n * g.F + f) * g.P, g.P);
+                    if (bias is null) src.CopyTo(dst);
+                    else Elementwise.Map<T, AddOperator<T>>(src, bias[f], dst);
+                }
+        });
+        return y;
+    }
+
+    /// <summary>dL/dx for dL/dy = <paramref name="gy"/>: col = wᵀ G, then folded back (col2im).</summary>
+    public static Tensor<T> InputGradient<T>(Tensor<T> gy, Tensor<T> w, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gx = new Tensor<T>(g.InputShape);
+        if (gx.Size == 0 || gy.Size == 0) return gx;
+        int np = g.N * g.P;
+        var gMatrix = ToFilterMajor(gy, g);
+        var dcol = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, g.Ckk * np);
+        Gemm.Gemm.Multiply<T>(true, false, g.Ckk, np, g.F, Contiguous(w), g.Ckk, gMatrix, np, dcol, np);
+        Im2Col.Fold(dcol, g, gx.Buffer);
+        return gx;
+    }
+
+    /// <summary>dL/dw for dL/dy = <paramref name="gy"/>: G colᵀ over the whole batch.</summary>
+    public static Tensor<T> WeightGradient<T>(Tensor<T> x, Tensor<T> gy, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gw = new Tensor<T>(g.KernelShape);
+        int np = g.N * g.P;
+        if (np == 0) return gw;
+        var gMatrix = ToFilterMajor(gy, g);
+        var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
+        Im2Col.Unfold(x.Buffer, x.Offset, g, col);
+        Gemm.Gemm.Multiply<T>(false, true, g.F, g.Ckk, np, gMatrix, np, col, np, gw.Buffer, g.Ckk);
+        return gw;
+    }
+
+    /// <summary>[N, F, P] -> [F, N*P] into the matrix workspace.</summary>
+    private static T[] ToFilterMajor<T>(Tensor<T> gy, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int np = g.N * g.P;
+        var matrix = Workspace<T>.Get(Workspace<T>.MatrixSlot, g.F * np);
+        var src = gy.Buffer; int offset = gy.Offset;
+        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        {
+            var (n0, n1) = Im2Col.Share(g.N, share);
+            for (int n = n0; n < n1; n++)
+                for (int f = 0; f < g.F; f++)
+                    src.AsSpan(offset + (n * g.F + f) * g.P, g.P).CopyTo(matrix.AsSpan(f * np + n * g.P, g.P));
+        });
+        return matrix;
+    }
+
+    /// <summary>The tensor's elements as an array starting at index 0 (a copy only for offset views).</summary>
+    private static T[] Contiguous<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
+        t.Offset == 0 && t.Buffer.Length == t.Size ? t.Buffer : t.ToArray();
+}

@@ -1,0 +1,151 @@
+using DeepLite.Kernels.Convolution;
+using DeepLite.Tensors;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using static DeepLite.Tests.GradientCheck;
+
+namespace DeepLite.Tests.Autograd;
+
+public sealed record ConvCase(int N, int C, int H, int W, int F, int K, int Stride, Padding Padding, bool Bias, int Seed)
+{
+    public override string ToString() => $"x[{N},{C},{H},{W}] w[{F},{C},{K},{K}] stride {Stride} padding {Padding} bias {Bias} seed {Seed}";
+}
+
+/// <summary>Conv2D and MaxPool2D: gradients and double backward in float64, and each conv algorithm against a naive loop.</summary>
+public class ConvolutionGradientProperties
+{
+    public static Arbitrary<ConvCase> Cases(int maxSize = 9) =>
+        (from n in Gen.Choose(1, 3)
+         from c in Gen.Choose(1, 4)
+         from k in Gen.Choose(1, 5)
+         from h in Gen.Choose(1, maxSize)
+         from w in Gen.Choose(1, maxSize)
+         from f in Gen.Choose(1, 5)
+         from stride in Gen.Choose(1, 3)
+         from mode in Gen.Choose(0, 3)
+         from p in Gen.ArrayOf(Gen.Choose(0, 4), 4)
+         from bias in Gen.Elements(true, false)
+         from seed in Generators.Seeds
+         let padding = mode switch
+         {
+             0 => Padding.Valid,
+             1 => Padding.Same,
+             2 => Padding.Symmetric(Math.Min(p[0], k - 1)),
+             _ => Padding.Explicit(Math.Min(p[0], k - 1), Math.Min(p[1], k - 1), Math.Min(p[2], k - 1), Math.Min(p[3], k - 1)),
+         }
+         // Grow the input until the window fits.
+         select new ConvCase(n, c, Math.Max(h, k), Math.Max(w, k), f, k, stride, padding, bias, seed)).ToArbitrary();
+
+    private static (Tensor<double> X, Tensor<double> W, Tensor<double> B) Make(ConvCase t)
+    {
+        var r = new SeededRandom(t.Seed);
+        return (Tensor<double>.Uniform(new Shape(t.N, t.C, t.H, t.W), -1, 1, r),
+                Tensor<double>.Uniform(new Shape(t.F, t.C, t.K, t.K), -1, 1, r),
+                Tensor<double>.Uniform(new Shape(t.F), -1, 1, r));
+    }
+
+    [Property(MaxTest = 100)]
+    public Property Conv2DGradients() => Prop.ForAll(Cases(), t =>
+    {
+        var (x, w, b) = Make(t);
+        Tensor<double> F(Tensor<double>[] xs) => Tensor<double>.Conv2D(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding);
+        AssertGradients(F, [x, w, b], t.Seed);
+        // Convolution is bilinear in (x, w): its Hessian couples them through the adjoint ops.
+        AssertHessianVectorProducts(F, [x, w, b], t.Seed);
+    });
+
+    [Property(MaxTest = 100)]
+    public Property EveryAlgorithmMatchesTheNaiveLoop() => Prop.ForAll(Cases(12), t =>
+    {
+        var (x, w, b) = Make(t);
+        var expected = NaiveConvolution(x, w, t.Bias ? b : null, t.Stride, t.Padding);
+        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Direct })
+        {
+            if (algorithm == ConvAlgorithm.Direct && t.Stride != 1) continue;
+            var got = Tensor<double>.Conv2D(x, w, t.Bias ? b : null, t.Stride, t.Padding, algorithm);
+            Assert.Equal(expected.Shape, got.Shape);
+            Compare($"{algorithm} double", got.ToArray(), expected.ToArray(), 1e-12);
+            var xf = Tensor<float>.FromArray(x.ToArray().Select(v => (float)v).ToArray(), x.Shape.ToArray());
+            var wf = Tensor<float>.FromArray(w.ToArray().Select(v => (float)v).ToArray(), w.Shape.ToArray());
+            var bf = Tensor<float>.FromArray(b.ToArray().Select(v => (float)v).ToArray(), b.Shape.ToArray());
+            var gotF = Tensor<float>.Conv2D(xf, wf, t.Bias ? bf : null, t.Stride, t.Padding, algorithm);
+            Compare($"{algorithm} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-5);
+        }
+    });
+
+    [Fact]
+    public void TheDirectKernelHandlesEveryRowTailLength()
+    {
+        for (int width = 1; width <= 40; width++)
+            foreach (var c in new[] { 1, 3 })
+            {
+                var r = new SeededRandom(width);
+                var x = Tensor<float>.Uniform(new Shape(2, c, 5, width), -1, 1, r);
+                var w = Tensor<float>.Uniform(new Shape(7, c, 3, 3), -1, 1, r);
+                var b = Tensor<float>.Uniform(new Shape(7), -1, 1, r);
+                var expected = NaiveConvolution(ToDouble(x), ToDouble(w), ToDouble(b), 1, Padding.Same);
+                var got = Tensor<float>.Conv2D(x, w, b, 1, Padding.Same, ConvAlgorithm.Direct);
+                Compare($"width {width}, {c} channels", got.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-5);
+            }
+    }
+
+    private static Tensor<double> ToDouble(Tensor<float> t) => Tensor<double>.FromArray(t.ToArray().Select(v => (double)v).ToArray(), t.Shape.ToArray());
+
+    /// <summary>The reference: seven nested loops, straight from the definition.</summary>
+    public static Tensor<double> NaiveConvolution(Tensor<double> x, Tensor<double> w, Tensor<double>? b, int stride, Padding padding)
+    {
+        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3], f = w.Shape[0], k = w.Shape[2];
+        var (pt, pb, pl, pr) = padding.Resolve(h, wd, k, k, stride, stride);
+        int oh = (h + pt + pb - k) / stride + 1, ow = (wd + pl + pr - k) / stride + 1;
+        var y = Tensor<double>.Zeros(n, f, oh, ow);
+        for (int s = 0; s < n; s++)
+            for (int o = 0; o < f; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double sum = b?[o] ?? 0;
+                        for (int ch = 0; ch < c; ch++)
+                            for (int ki = 0; ki < k; ki++)
+                                for (int kj = 0; kj < k; kj++)
+                                {
+                                    int ih = i * stride + ki - pt, iw = j * stride + kj - pl;
+                                    if (ih >= 0 && ih < h && iw >= 0 && iw < wd) sum += x[s, ch, ih, iw] * w[o, ch, ki, kj];
+                                }
+                        y[s, o, i, j] = sum;
+                    }
+        return y;
+    }
+
+    [Property(MaxTest = 100)]
+    public Property MaxPool2DGradients() => Prop.ForAll(
+        (from c in Generators.Tensors(4, 4).Generator
+         from kernel in Gen.Choose(1, 3)
+         from stride in Gen.Choose(1, 3)
+         select (c, kernel, stride)).ToArbitrary(),
+        t =>
+        {
+            var dims = t.c.Dims.Select((d, i) => i >= 2 ? Math.Max(d, t.kernel) : d).ToArray();
+            var x = Tensor<double>.Uniform(new Shape(dims), -1, 1, new SeededRandom(t.c.Seed));
+            // Distinct values, far apart relative to the finite-difference step.
+            var perm = new SeededRandom(t.c.Seed).Permutation(x.Size);
+            var s = x.Span;
+            for (int i = 0; i < s.Length; i++) s[i] = perm[i] * 0.1;
+            AssertGradients(xs => xs[0].MaxPool2D(t.kernel, t.stride), [x], t.c.Seed);
+            AssertHessianVectorProducts(xs => xs[0].MaxPool2D(t.kernel, t.stride).Square(), [x], t.c.Seed);
+        });
+
+    [Fact]
+    public void MaxPoolTiesGoToTheFirstElementInScanOrder()
+    {
+        var x = Tensor.FromArray(new double[] { 1, 1, 1, 1, 2, 0, 2, 2 }, 1, 2, 2, 2);
+        x.RequiresGrad = true;
+        x.MaxPool2D(2).Sum().Backward();
+        Assert.Equal(new double[] { 1, 0, 0, 0, 1, 0, 0, 0 }, x.Grad!.ToArray());
+        var general = Tensor.FromArray(new double[] { 3, 3, 3, 3, 3, 3, 3, 3, 3 }, 1, 1, 3, 3);
+        general.RequiresGrad = true;
+        general.MaxPool2D(3, 1).Sum().Backward();
+        Assert.Equal(1, general.Grad![0, 0, 0, 0]);
+        Assert.Equal(1, general.Grad!.Sum().Item());
+    }
+}
