@@ -94,10 +94,14 @@ public class GemmTests
     public void CrossesEveryCacheBlockBoundary(Kernel kernel, bool ta, bool tb)
     {
         if (!Supported(kernel) || kernel == Kernel.Scalar) return;
-        // K > 256 (two k blocks), N > 512 (two column blocks), M > 768 (two row blocks), on two threads.
-        CheckCase<float>(kernel, ta, tb, 37, 530, 300, true, 2, 1e-6);
-        CheckCase<float>(kernel, ta, tb, 800, 45, 33, false, 2, 1e-6);
-        CheckCase<double>(kernel, ta, tb, 61, 600, 290, false, 2, 1e-14);
+        // K > 256 (two k blocks), N > 512 (two column blocks), M > 768 (two row blocks), on one and two
+        // threads (two threads halve the range each one blocks).
+        foreach (var threads in new[] { 1, 2 })
+        {
+            CheckCase<float>(kernel, ta, tb, 37, 1100, 300, true, threads, 1e-6);
+            CheckCase<float>(kernel, ta, tb, 1600, 45, 33, false, threads, 1e-6);
+            CheckCase<double>(kernel, ta, tb, 61, 1100, 290, false, threads, 1e-14);
+        }
     }
 
     [Fact]

@@ -20,12 +20,15 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
     {
         int w = Vector256<T>.Count;
-        Vector256<T> c0_0 = default; Vector256<T> c0_1 = default; Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
-        Vector256<T> c2_0 = default; Vector256<T> c2_1 = default; Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
-        Vector256<T> c4_0 = default; Vector256<T> c4_1 = default; Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
+        Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
+        Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
+        Vector256<T> c2_0 = default; Vector256<T> c2_1 = default;
+        Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
+        Vector256<T> c4_0 = default; Vector256<T> c4_1 = default;
+        Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Simd.Load256(b);
+            var b0 = Simd.Load256(b + 0 * w);
             var b1 = Simd.Load256(b + 1 * w);
             var a0 = Simd.Broadcast256(a + 0);
             c0_0 = Simd.Fma(a0, b0, c0_0); c0_1 = Simd.Fma(a0, b1, c0_1);

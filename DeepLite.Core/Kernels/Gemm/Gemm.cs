@@ -142,24 +142,26 @@ public static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int ncMax = Math.Min(NC, RoundUp(n1 - n0, nr));
-        int mcMax = Math.Min(MC, RoundUp(m1 - m0, mr));
+        // Blocks are whole numbers of tiles, so packed panels never outgrow their buffers.
+        int ncBlock = Math.Max(nr, NC / nr * nr), mcBlock = Math.Max(mr, MC / mr * mr);
+        int ncMax = RoundUp(Math.Min(ncBlock, n1 - n0), nr);
+        int mcMax = RoundUp(Math.Min(mcBlock, m1 - m0), mr);
         int kcMax = Math.Min(KC, job.K);
         T* bp = Workspace<T>.Get((nuint)(kcMax * ncMax + kcMax * mcMax + mr * nr));
         T* ap = bp + kcMax * ncMax;
         T* tile = ap + kcMax * mcMax;
 
-        for (int jc = n0; jc < n1; jc += NC)
+        for (int jc = n0; jc < n1; jc += ncBlock)
         {
-            int nc = Math.Min(NC, n1 - jc);
+            int nc = Math.Min(ncBlock, n1 - jc);
             for (int pc = 0; pc < job.K; pc += KC)
             {
                 int kc = Math.Min(KC, job.K - pc);
                 bool add = job.Accumulate || pc > 0;
                 GemmPacking.PackB(job.TransB, job.B, job.Ldb, pc, kc, jc, nc, bp, nr);
-                for (int ic = m0; ic < m1; ic += MC)
+                for (int ic = m0; ic < m1; ic += mcBlock)
                 {
-                    int mc = Math.Min(MC, m1 - ic);
+                    int mc = Math.Min(mcBlock, m1 - ic);
                     GemmPacking.PackA(job.TransA, job.A, job.Lda, ic, mc, pc, kc, ap, mr);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
