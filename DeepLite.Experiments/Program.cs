@@ -3,6 +3,8 @@ using DeepLite.Experiments.Cli;
 
 // The experiments console. Exit codes: 0 success, 1 a failed run, 2 bad usage.
 var root = new RootCommand("DeepLite experiments: reproduce the HW1 charts, fetch and inspect datasets.");
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
 

@@ -24,15 +24,34 @@ internal static class Broadcasting
         return s;
     }
 
+    /// <summary>
+    /// Merges neighbouring dimensions that both operands traverse alike (each stride is the next one times
+    /// the next size: contiguous, or 0 for a stretched operand), so rows get as long as possible:
+    /// a [N, F, H, W] + [1, F, 1, 1] bias walks rows of H*W, not of W.
+    /// </summary>
+    private static (int[] Dims, int[] Sa, int[] Sb) Collapse(ReadOnlySpan<int> dims, int[] sa, int[] sb)
+    {
+        var d = new List<int>(); var a = new List<int>(); var b = new List<int>();
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (d.Count > 0 && a[^1] == sa[i] * dims[i] && b[^1] == sb[i] * dims[i])
+            {
+                d[^1] *= dims[i]; a[^1] = sa[i]; b[^1] = sb[i];
+            }
+            else { d.Add(dims[i]); a.Add(sa[i]); b.Add(sb[i]); }
+        }
+        return ([.. d], [.. a], [.. b]);
+    }
+
     /// <summary>Walks the rows of a target shape, tracking the matching offset in two operands.</summary>
     private struct RowWalker
     {
         private readonly int[] _dims, _sa, _sb, _idx;
         public int OffsetA, OffsetB;
 
-        public RowWalker(Shape target, int[] sa, int[] sb)
+        public RowWalker(int[] dims, int[] sa, int[] sb)
         {
-            _dims = target.ToArray(); _sa = sa; _sb = sb; _idx = new int[_dims.Length];
+            _dims = dims; _sa = sa; _sb = sb; _idx = new int[_dims.Length];
         }
 
         public void Next()
@@ -57,12 +76,11 @@ internal static class Broadcasting
         if (a.Size == 1 && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span[0], b.Span, z.Span); return; }
         if (z.Size == 0) return;
 
-        var sa = StridesIn(a.Shape, z.Shape);
-        var sb = StridesIn(b.Shape, z.Shape);
-        int inner = z.Rank == 0 ? 1 : z.Shape.Dims[^1];
-        int ia = z.Rank == 0 ? 0 : sa[^1], ib = z.Rank == 0 ? 0 : sb[^1];
+        var (dims, sa, sb) = Collapse(z.Shape.Dims, StridesIn(a.Shape, z.Shape), StridesIn(b.Shape, z.Shape));
+        int inner = dims.Length == 0 ? 1 : dims[^1];
+        int ia = dims.Length == 0 ? 0 : sa[^1], ib = dims.Length == 0 ? 0 : sb[^1];
         int rows = z.Size / inner;
-        var walk = new RowWalker(z.Shape, sa, sb);
+        var walk = new RowWalker(dims, sa, sb);
         var aSpan = a.Span; var bSpan = b.Span; var zSpan = z.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {
@@ -79,11 +97,11 @@ internal static class Broadcasting
     {
         var result = new Tensor<T>(target);
         if (x.Size == 0) return result;
-        var st = StridesIn(target, x.Shape);
-        int inner = x.Rank == 0 ? 1 : x.Shape.Dims[^1];
-        int it = x.Rank == 0 ? 0 : st[^1];
+        var (dims, st, _) = Collapse(x.Shape.Dims, StridesIn(target, x.Shape), x.Shape.Strides());
+        int inner = dims.Length == 0 ? 1 : dims[^1];
+        int it = dims.Length == 0 ? 0 : st[^1];
         int rows = x.Size / inner;
-        var walk = new RowWalker(x.Shape, st, new int[x.Rank]);
+        var walk = new RowWalker(dims, st, new int[dims.Length]);
         var xs = x.Span; var ts = result.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {
@@ -103,11 +121,11 @@ internal static class Broadcasting
     {
         var result = new Tensor<T>(target);
         if (result.Size == 0) return result;
-        var sx = StridesIn(x.Shape, target);
-        int inner = target.Rank == 0 ? 1 : target.Dims[^1];
-        int ix = target.Rank == 0 ? 0 : sx[^1];
+        var (dims, sx, _) = Collapse(target.Dims, StridesIn(x.Shape, target), target.Strides());
+        int inner = dims.Length == 0 ? 1 : dims[^1];
+        int ix = dims.Length == 0 ? 0 : sx[^1];
         int rows = result.Size / inner;
-        var walk = new RowWalker(target, sx, new int[target.Rank]);
+        var walk = new RowWalker(dims, sx, new int[dims.Length]);
         var xs = x.Span; var rs = result.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {

@@ -15,7 +15,7 @@ internal static class WorkerPool
     private static int _busy;
 
     /// <summary>The number of shares <see cref="Run"/> can execute at once (the calling thread included).</summary>
-    public static int MaxParallelism => Workers.Length + 1;
+    public static int MaxParallelism => Math.Min(Workers.Length + 1, Parallelism.MaxThreads);
 
     private static Worker[] CreateWorkers()
     {

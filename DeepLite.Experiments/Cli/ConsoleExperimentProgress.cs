@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using DeepLite.Experiments.Framework;
+using Spectre.Console;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>Plain progress lines, for logs: each run's start and end, and epochs at most every few seconds.</summary>
+internal sealed class LineExperimentProgress : IExperimentProgress
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, Stopwatch> _runs = [];
+    private TimeSpan _lastEpochLine = TimeSpan.FromSeconds(-10);
+
+    public void RunStarted(string experiment, string run, int epochs, bool cached)
+    {
+        _runs[run] = Stopwatch.StartNew();
+        Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {experiment} {run}: {(cached ? "finished earlier, reading its results" : $"started ({epochs} epochs)")}");
+    }
+
+    public void Epoch(string run, int epoch, int epochs, double loss, double? accuracy)
+    {
+        if (epoch != epochs && _clock.Elapsed - _lastEpochLine < TimeSpan.FromSeconds(5)) return;
+        _lastEpochLine = _clock.Elapsed;
+        var elapsed = _runs.TryGetValue(run, out var sw) ? sw.Elapsed : TimeSpan.Zero;
+        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / epoch * (epochs - epoch));
+        Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}]   {run} epoch {epoch}/{epochs} loss {loss:G4}{(accuracy is double a ? $" accuracy {a:P1}" : "")} eta {eta:hh\\:mm\\:ss}");
+    }
+
+    public void RunFinished(string run)
+    {
+        var elapsed = _runs.TryGetValue(run, out var sw) ? sw.Elapsed : TimeSpan.Zero;
+        Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}]   {run} done in {elapsed.TotalSeconds:F1} s");
+    }
+
+    public void Message(string text) => Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {text}");
+}
+
+/// <summary>Spectre.Console bars: one per run, with epoch, loss, accuracy and the remaining time.</summary>
+internal sealed class BarExperimentProgress(ProgressContext context) : IExperimentProgress
+{
+    private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+    public void RunStarted(string experiment, string run, int epochs, bool cached)
+    {
+        var task = context.AddTask(Markup.Escape($"{experiment} {run}"), maxValue: Math.Max(1, epochs));
+        if (cached) { task.Description = Markup.Escape($"{experiment} {run} (done earlier)"); task.Value = task.MaxValue; }
+        _tasks[run] = task;
+    }
+
+    public void Epoch(string run, int epoch, int epochs, double loss, double? accuracy)
+    {
+        if (!_tasks.TryGetValue(run, out var task)) return;
+        task.Value = epoch;
+        task.Description = Markup.Escape($"{run} {epoch}/{epochs} loss {loss:G4}{(accuracy is double a ? $" acc {a:P1}" : "")}");
+    }
+
+    public void RunFinished(string run)
+    {
+        if (_tasks.TryGetValue(run, out var task)) task.Value = task.MaxValue;
+    }
+
+    public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+using Spectre.Console;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>The <c>list</c> verb: every experiment with its title, charts and estimated times.</summary>
+internal static class ListCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("list", "List every experiment id with its title, charts and estimated wall time.");
+        command.SetAction(_ =>
+        {
+            var table = new Table().AddColumns("id", "title", "charts", "quick", "full");
+            foreach (var e in ExperimentRegistry.All)
+                table.AddRow(e.Id, Markup.Escape(e.Title), Markup.Escape(string.Join(", ", e.Charts)),
+                    Format(e.Estimate(Preset.Quick)), Format(e.Estimate(Preset.Full)));
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    public static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"~{t.TotalHours:F1} h" : t.TotalMinutes >= 1 ? $"~{t.TotalMinutes:F0} min" : $"~{Math.Max(1, t.TotalSeconds):F0} s";
+}

@@ -1,0 +1,82 @@
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>One line or scatter of a chart.</summary>
+public sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, bool Scatter = false, bool SecondAxis = false, IReadOnlyList<string>? Labels = null);
+
+/// <summary>An axis: its title (with unit) and whether it is logarithmic.</summary>
+public sealed record AxisSpec(string Title, bool Log = false);
+
+/// <summary>Builds OxyPlot charts in one house style and writes them as PNG and SVG.</summary>
+public static class Charts
+{
+    private static readonly OxyColor[] Palette =
+    [
+        OxyColor.FromRgb(0x1f, 0x77, 0xb4), OxyColor.FromRgb(0xff, 0x7f, 0x0e), OxyColor.FromRgb(0x2c, 0xa0, 0x2c),
+        OxyColor.FromRgb(0xd6, 0x27, 0x28), OxyColor.FromRgb(0x94, 0x67, 0xbd), OxyColor.FromRgb(0x8c, 0x56, 0x4b),
+        OxyColor.FromRgb(0xe3, 0x77, 0xc2), OxyColor.FromRgb(0x7f, 0x7f, 0x7f), OxyColor.FromRgb(0xbc, 0xbd, 0x22),
+        OxyColor.FromRgb(0x17, 0xbe, 0xcf),
+    ];
+
+    /// <summary>A chart with one x axis, one y axis and optionally a second y axis on the right.</summary>
+    public static PlotModel Create(string title, string subtitle, AxisSpec x, AxisSpec y, IEnumerable<Series> series, AxisSpec? y2 = null)
+    {
+        var model = new PlotModel { Title = title, Subtitle = subtitle, Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11 };
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside, LegendBackground = OxyColor.FromAColor(220, OxyColors.White) });
+        model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
+        model.Axes.Add(MakeAxis(y, AxisPosition.Left, "y"));
+        if (y2 is not null) model.Axes.Add(MakeAxis(y2, AxisPosition.Right, "y2"));
+        int i = 0;
+        foreach (var s in series)
+        {
+            var color = Palette[i++ % Palette.Length];
+            var points = s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!x.Log || p.X > 0) && (!(s.SecondAxis ? y2 ?? y : y).Log || p.Y > 0)).ToList();
+            if (s.Scatter)
+            {
+                var scatter = new ScatterSeries { Title = s.Name, MarkerType = MarkerType.Circle, MarkerSize = 3.5, MarkerFill = color, YAxisKey = s.SecondAxis ? "y2" : "y" };
+                scatter.Points.AddRange(points.Select(p => new ScatterPoint(p.X, p.Y)));
+                model.Series.Add(scatter);
+                if (s.Labels is not null)
+                    for (int k = 0; k < Math.Min(points.Count, s.Labels.Count); k++)
+                        model.Annotations.Add(new TextAnnotation
+                        {
+                            Text = s.Labels[k], TextPosition = new DataPoint(points[k].X, points[k].Y), FontSize = 8, TextColor = color,
+                            Stroke = OxyColors.Transparent, Background = OxyColors.Transparent, YAxisKey = scatter.YAxisKey,
+                            TextVerticalAlignment = VerticalAlignment.Bottom, Offset = new ScreenVector(0, -3),
+                        });
+            }
+            else
+            {
+                var line = new LineSeries { Title = s.Name, Color = color, StrokeThickness = 1.6, YAxisKey = s.SecondAxis ? "y2" : "y", LineStyle = s.SecondAxis ? LineStyle.Dash : LineStyle.Solid };
+                line.Points.AddRange(points.Select(p => new DataPoint(p.X, p.Y)));
+                model.Series.Add(line);
+            }
+        }
+        return model;
+    }
+
+    private static Axis MakeAxis(AxisSpec spec, AxisPosition position, string key)
+    {
+        Axis axis = spec.Log ? new LogarithmicAxis() : new LinearAxis();
+        axis.Position = position; axis.Title = spec.Title; axis.Key = key;
+        axis.MajorGridlineStyle = LineStyle.Solid; axis.MajorGridlineColor = OxyColor.FromAColor(40, OxyColors.Black);
+        axis.MinorGridlineStyle = spec.Log ? LineStyle.Dot : LineStyle.None;
+        return axis;
+    }
+
+    /// <summary>Writes <c>name.png</c> and <c>name.svg</c> into <paramref name="folder"/>, each atomically.</summary>
+    public static void Save(PlotModel model, string folder, string name, int width = 960, int height = 560)
+    {
+        AtomicFile.Write(Path.Combine(folder, name + ".png"), s => new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height }.Export(model, s));
+        AtomicFile.Write(Path.Combine(folder, name + ".svg"), s => new OxyPlot.SkiaSharp.SvgExporter { Width = width, Height = height }.Export(model, s));
+    }
+
+    /// <summary>The subtitle every chart carries: preset and seed (the quick preset says it is one).</summary>
+    public static string Subtitle(ExperimentContext context, string detail) =>
+        (context.Preset == Preset.Quick ? "QUICK preset (fewer epochs/samples than the report) · " : "full preset · ") + $"seed {context.Seed} · {detail}";
+}

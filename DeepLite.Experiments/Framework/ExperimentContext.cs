@@ -1,0 +1,94 @@
+using System.Text.Json;
+using DeepLite.Data;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>
+/// Everything an experiment needs from its caller: where results go, the preset and seed, how to get
+/// data, progress and cancellation. It also makes runs resumable: a finished run's points are stored
+/// in <c>runs/</c> and read back instead of recomputed (unless <see cref="Fresh"/>).
+/// </summary>
+public sealed class ExperimentContext
+{
+    /// <summary>The results root; each experiment writes into its own sub-folder.</summary>
+    public required string OutputRoot { get; init; }
+    /// <summary>The preset.</summary>
+    public Preset Preset { get; init; } = Preset.Quick;
+    /// <summary>The master seed; each run derives its own from it and the run's id.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>Redo finished runs instead of reading them back.</summary>
+    public bool Fresh { get; init; }
+    /// <summary>Stops the work between (and inside) runs.</summary>
+    public CancellationToken Cancellation { get; init; }
+    /// <summary>Progress sink.</summary>
+    public IExperimentProgress Progress { get; init; } = new SilentProgress();
+    /// <summary>Supplies datasets by name (the data store by default; tests pass small synthetic ones).</summary>
+    public Func<string, DatasetSplits> Data { get; init; } = DataStore.Get;
+    /// <summary>Overrides the preset's settings (tests use tiny ones); null keeps the preset's.</summary>
+    public object? SettingsOverride { get; init; }
+
+    /// <summary>The settings in force for <paramref name="experiment"/>.</summary>
+    public T SettingsFor<T>(IExperiment experiment) where T : class => SettingsOverride as T ?? (T)experiment.PresetSettings(Preset);
+
+    /// <summary>The experiment's result folder.</summary>
+    public string Folder(IExperiment experiment) => Path.Combine(OutputRoot, experiment.Id);
+
+    /// <summary>A seed for one run, fixed by the master seed and the run's id.</summary>
+    public long RunSeed(string runId)
+    {
+        // FNV-1a over the id, mixed with the master seed: stable across processes and platforms.
+        ulong h = 14695981039346656037UL ^ (ulong)Seed;
+        foreach (char c in runId) { h ^= c; h *= 1099511628211UL; }
+        return (long)(h & long.MaxValue);
+    }
+
+    /// <summary>
+    /// Returns the points of run <paramref name="runId"/>: read back when it finished before, else computed
+    /// by <paramref name="body"/> (with its seed) and stored atomically, together with its timing.
+    /// </summary>
+    public IReadOnlyList<Point> RunOnce(IExperiment experiment, string runId, int epochs, Func<long, IReadOnlyList<Point>> body)
+    {
+        Cancellation.ThrowIfCancellationRequested();
+        var folder = Path.Combine(Folder(experiment), "runs");
+        var safe = string.Concat(runId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        var csv = Path.Combine(folder, safe + ".csv");
+        var meta = Path.Combine(folder, safe + ".json");
+        if (!Fresh && File.Exists(csv) && File.Exists(meta))
+        {
+            Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
+            var cached = Point.FromCsv(File.ReadAllText(csv), csv);
+            Progress.RunFinished(runId);
+            return cached;
+        }
+        Progress.RunStarted(experiment.Id, runId, epochs, cached: false);
+        var started = DateTimeOffset.UtcNow;
+        var points = body(RunSeed(runId));
+        var ended = DateTimeOffset.UtcNow;
+        AtomicFile.WriteAllText(csv, Point.ToCsv(points));
+        AtomicFile.WriteAllText(meta, JsonSerializer.Serialize(new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds), Json.Options));
+        Progress.RunFinished(runId);
+        return points;
+    }
+
+    /// <summary>Deletes the experiment's stored runs (for <see cref="Fresh"/>).</summary>
+    public void ClearRuns(IExperiment experiment)
+    {
+        var folder = Path.Combine(Folder(experiment), "runs");
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+}
+
+/// <summary>When one run happened and how long it took.</summary>
+public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds);
+
+/// <summary>Shared JSON settings.</summary>
+public static class Json
+{
+    /// <summary>Indented, camel-case, enums as strings.</summary>
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}

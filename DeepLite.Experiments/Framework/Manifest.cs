@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using DeepLite.Kernels;
+using DeepLite.Kernels.Gemm;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>Writes manifest.json: settings, seeds, preset, versions, machine and the timing of every run.</summary>
+public static class Manifest
+{
+    public static void Write(IExperiment experiment, ExperimentContext context, object settings, IDictionary<string, object>? extra = null)
+    {
+        var folder = context.Folder(experiment);
+        var runs = Directory.Exists(Path.Combine(folder, "runs"))
+            ? Directory.GetFiles(Path.Combine(folder, "runs"), "*.json").Order(StringComparer.Ordinal)
+                .Select(f => JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(f), Json.Options)!).ToList()
+            : [];
+        var manifest = new Dictionary<string, object?>
+        {
+            ["experiment"] = experiment.Id,
+            ["title"] = experiment.Title,
+            ["preset"] = context.Preset.ToString().ToLowerInvariant(),
+            ["seed"] = context.Seed,
+            ["settings"] = settings,
+            ["deepLiteVersion"] = typeof(Gemm).Assembly.GetName().Version?.ToString(),
+            ["gitCommit"] = GitCommit(),
+            ["threads"] = Parallelism.MaxThreads,
+            ["machine"] = new Dictionary<string, object>
+            {
+                ["cores"] = Environment.ProcessorCount,
+                ["os"] = RuntimeInformation.OSDescription,
+                ["dotnet"] = Environment.Version.ToString(),
+                ["gemmKernel"] = Gemm.InstructionSet,
+            },
+            ["runs"] = runs,
+            ["totalRunSeconds"] = runs.Sum(r => r.Seconds),
+            ["charts"] = experiment.Charts.SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
+        };
+        if (extra is not null) foreach (var (k, v) in extra) manifest[k] = v;
+        AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json.Options));
+    }
+
+    private static string GitCommit()
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+            using var p = Process.Start(psi);
+            if (p is null) return "unknown";
+            var output = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit(5000);
+            return p.ExitCode == 0 && output.Length > 0 ? output : "unknown";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using DeepLite.Autograd;
+using DeepLite.Data;
+using DeepLite.Layers;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>The training and evaluation loops the experiments share.</summary>
+public static class Training
+{
+    /// <summary>
+    /// One epoch of classification training. Returns the loss and accuracy averaged over the epoch's
+    /// batches as they were trained (what Keras reports as the epoch's training metrics).
+    /// </summary>
+    public static (double Loss, double Accuracy) ClassificationEpoch(Module<float> model, Optimizer<float> optimizer, DataLoader loader, int epoch, CancellationToken cancellation)
+    {
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        model.Train();
+        foreach (var batch in loader.Epoch(epoch))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            optimizer.ZeroGrad();
+            var logits = model.Forward(batch.Images);
+            var loss = Loss.SoftmaxCrossEntropy(logits, batch.Labels);
+            loss.Backward();
+            optimizer.Step();
+            lossSum += loss.Item() * batch.Count;
+            correct += CountCorrect(logits, batch.Labels);
+            seen += batch.Count;
+        }
+        return (lossSum / Math.Max(1, seen), correct / (double)Math.Max(1, seen));
+    }
+
+    /// <summary>Mean cross-entropy and accuracy of the model on a whole dataset (no gradients).</summary>
+    public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageDataset dataset, int batchSize = 1000, Normalization? normalization = null)
+    {
+        using var _ = GradMode.Disable();
+        model.Eval();
+        double lossSum = 0;
+        long correct = 0;
+        foreach (var batch in new DataLoader(dataset, batchSize, shuffle: false, normalization: normalization).Epoch(0))
+        {
+            var logits = model.Forward(batch.Images);
+            lossSum += Loss.SoftmaxCrossEntropy(logits, batch.Labels, Reduction.Sum).Item();
+            correct += CountCorrect(logits, batch.Labels);
+        }
+        model.Train();
+        return (lossSum / Math.Max(1, dataset.Count), correct / (double)Math.Max(1, dataset.Count));
+    }
+
+    /// <summary>How many rows of <paramref name="logits"/> have their maximum at the label.</summary>
+    public static int CountCorrect(Tensor<float> logits, ReadOnlySpan<int> labels)
+    {
+        var predicted = logits.ArgMax(1);
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++) if (predicted[i] == labels[i]) correct++;
+        return correct;
+    }
+}

@@ -1,0 +1,13 @@
+using DeepLite.Experiments.Framework;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>Every experiment the console knows, in homework order.</summary>
+public static class ExperimentRegistry
+{
+    /// <summary>All experiments.</summary>
+    public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining()];
+
+    /// <summary>The experiment with this id, or null.</summary>
+    public static IExperiment? Find(string id) => All.FirstOrDefault(e => e.Id == id);
+}

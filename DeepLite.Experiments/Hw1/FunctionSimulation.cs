@@ -1,0 +1,139 @@
+using DeepLite.Autograd;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>
+/// HW1-1-1: three nets of about 840 parameters (shallow, mid, deep) fit 1-D functions with MSE and
+/// Adam; charts of training loss per epoch and of the fitted curves against the truth.
+/// </summary>
+public sealed class FunctionSimulation : IExperiment
+{
+    /// <summary>A target function on its domain; the net's input is x mapped affinely onto [0, 1].</summary>
+    public sealed record Target(string Id, string Formula, double Low, double High, Func<double, double> F);
+
+    /// <summary>The report's two functions and the course's two.</summary>
+    public static IReadOnlyList<Target> Targets { get; } =
+    [
+        new("sin-degrees", "sin(x·π/180), x in [0, 360]", 0, 360, x => Math.Sin(x * Math.PI / 180)),
+        new("sinc-10", "sin(10πx)/(10πx), x in (0, 1]", 1e-3, 1, x => Math.Sin(10 * Math.PI * x) / (10 * Math.PI * x)),
+        new("sinc-5", "sin(5πx)/(5πx), x in (0, 1]", 1e-3, 1, x => Math.Sin(5 * Math.PI * x) / (5 * Math.PI * x)),
+        new("sign-sin-5", "sgn(sin(5πx)), x in (0, 1]", 1e-3, 1, x => Math.Sign(Math.Sin(5 * Math.PI * x))),
+    ];
+
+    /// <summary>The settings of one preset.</summary>
+    public sealed record Settings(int Points, int Epochs, int BatchSize, double LearningRate, int CurvePoints, string[] Functions);
+
+    /// <inheritdoc/>
+    public string Id => "hw1-1-1";
+    /// <inheritdoc/>
+    public string Title => "HW1-1-1 Simulate a function: deep vs shallow";
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Charts => Targets.SelectMany(t => new[] { $"loss-{t.Id}", $"fit-{t.Id}" }).ToList();
+
+    /// <inheritdoc/>
+    public object PresetSettings(Preset preset) => preset == Preset.Full
+        ? new Settings(Points: 1000, Epochs: 1000, BatchSize: 1, LearningRate: 1e-3, CurvePoints: 400, [.. Targets.Select(t => t.Id)])
+        : new Settings(Points: 256, Epochs: 300, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)]);
+
+    /// <inheritdoc/>
+    public TimeSpan Estimate(Preset preset)
+    {
+        var s = (Settings)PresetSettings(preset);
+        // About 40 µs per step of these tiny nets at batch 1 and 60 µs at batch 16, here.
+        double steps = (double)s.Points / s.BatchSize * s.Epochs * Hw1Models.FunctionNets.Count * s.Functions.Length;
+        return TimeSpan.FromSeconds(steps * (s.BatchSize == 1 ? 40e-6 : 60e-6));
+    }
+
+    /// <inheritdoc/>
+    public void Run(ExperimentContext context)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var folder = context.Folder(this);
+        var all = new List<Point>();
+        var counts = new Dictionary<string, object>();
+        foreach (var (name, widths) in Hw1Models.FunctionNets)
+        {
+            long count = Hw1Models.Mlp<float>(new SeededRandom(0), widths).ParameterCount;
+            counts[name] = count;
+            context.Progress.Message($"{name}: {count} parameters");
+        }
+        foreach (var target in Targets.Where(t => s.Functions.Contains(t.Id)))
+        {
+            var runs = new List<Point>();
+            foreach (var (name, widths) in Hw1Models.FunctionNets)
+                runs.AddRange(context.RunOnce(this, $"{target.Id}/{name.Split(' ')[0]}", s.Epochs, seed => Fit(context, target, name, widths, s, seed)));
+            runs.AddRange(GroundTruth(target, s));
+            all.AddRange(runs);
+            Draw(context, folder, target, runs);
+        }
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(all));
+        Manifest.Write(this, context, s, new Dictionary<string, object> { ["parameterCounts"] = counts });
+    }
+
+    private static double[] Grid(double low, double high, int n) => Enumerable.Range(0, n).Select(i => low + (high - low) * i / Math.Max(1, n - 1)).ToArray();
+
+    private static float Scale(Target t, double x) => (float)((x - t.Low) / (t.High - t.Low));
+
+    private static IEnumerable<Point> GroundTruth(Target target, Settings s) =>
+        Grid(target.Low, target.High, s.CurvePoints).Select(x => new Point($"{target.Id}/truth", "x", x, "prediction", target.F(x)));
+
+    private static List<Point> Fit(ExperimentContext context, Target target, string name, int[] widths, Settings s, long seed)
+    {
+        var random = new SeededRandom(seed);
+        var model = Hw1Models.Mlp<float>(random, widths);
+        var optimizer = new Adam<float>(model.Parameters(), s.LearningRate);
+        var xs = Grid(target.Low, target.High, s.Points);
+        var inputs = Tensor.FromArray(xs.Select(x => Scale(target, x)).ToArray(), s.Points, 1);
+        var targets = Tensor.FromArray(xs.Select(x => (float)target.F(x)).ToArray(), s.Points, 1);
+        var xb = Tensor<float>.Zeros(s.BatchSize, 1);
+        var yb = Tensor<float>.Zeros(s.BatchSize, 1);
+        var order = new int[s.Points];
+        var run = $"{target.Id}/{name.Split(' ')[0]}";
+        var points = new List<Point> { new(run, "params", 0, "parameter_count", model.ParameterCount) };
+        for (int epoch = 1; epoch <= s.Epochs; epoch++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            random.Shuffle<int>(order);
+            for (int start = 0; start + s.BatchSize <= s.Points; start += s.BatchSize)
+            {
+                for (int i = 0; i < s.BatchSize; i++)
+                {
+                    xb.Span[i] = inputs.Span[order[start + i]];
+                    yb.Span[i] = targets.Span[order[start + i]];
+                }
+                optimizer.ZeroGrad();
+                Loss.MeanSquaredError(model.Forward(xb), yb).Backward();
+                optimizer.Step();
+            }
+            double loss;
+            using (GradMode.Disable()) loss = Loss.MeanSquaredError(model.Forward(inputs), targets).Item();
+            points.Add(new(run, "epoch", epoch, "train_loss", loss));
+            context.Progress.Epoch(run, epoch, s.Epochs, loss, null);
+        }
+        var curve = Grid(target.Low, target.High, s.CurvePoints);
+        using (GradMode.Disable())
+        {
+            var predicted = model.Forward(Tensor.FromArray(curve.Select(x => Scale(target, x)).ToArray(), curve.Length, 1)).ToArray();
+            points.AddRange(curve.Select((x, i) => new Point(run, "x", x, "prediction", predicted[i])));
+        }
+        return points;
+    }
+
+    private void Draw(ExperimentContext context, string folder, Target target, List<Point> points)
+    {
+        var models = Hw1Models.FunctionNets.Select(m => (m.Name, Run: $"{target.Id}/{m.Name.Split(' ')[0]}")).ToList();
+        var loss = models.Select(m => new Series(m.Name, points.Where(p => p.Run == m.Run && p.Metric == "train_loss").Select(p => (p.X, p.Value)).ToList()));
+        Framework.Charts.Save(Framework.Charts.Create($"Training loss: {target.Formula}", Framework.Charts.Subtitle(context, "MSE, Adam"),
+            new AxisSpec("epoch"), new AxisSpec("training loss (MSE)", Log: true), loss), folder, $"loss-{target.Id}");
+        var fits = models.Select(m => new Series(m.Name, points.Where(p => p.Run == m.Run && p.Metric == "prediction").Select(p => (p.X, p.Value)).ToList()))
+            .Prepend(new Series("ground truth", points.Where(p => p.Run == $"{target.Id}/truth").Select(p => (p.X, p.Value)).ToList()));
+        Framework.Charts.Save(Framework.Charts.Create($"Fitted curves: {target.Formula}", Framework.Charts.Subtitle(context, "after the last epoch"),
+            new AxisSpec("x"), new AxisSpec("f(x)"), fits), folder, $"fit-{target.Id}");
+    }
+}

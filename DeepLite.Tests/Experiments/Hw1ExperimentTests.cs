@@ -1,0 +1,93 @@
+using System.Text.Json;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+using static DeepLite.Tests.Experiments.ExperimentTestKit;
+
+namespace DeepLite.Tests.Experiments;
+
+/// <summary>Each HW1-1 experiment end to end on tiny data, and a kill-and-resume that reproduces the uninterrupted files.</summary>
+public class Hw1ExperimentTests
+{
+    private static readonly FunctionSimulation.Settings TinyFunctions = new(Points: 32, Epochs: 3, BatchSize: 8, LearningRate: 1e-2, CurvePoints: 20, ["sinc-5", "sign-sin-5"]);
+    private static readonly CnnTraining.Settings TinyCnns = new(["mnist", "cifar10"], Epochs: 2, BatchSize: 8, TrainPerClass: 0, TestCount: 0, 0.1, 0.95, 1e-8);
+
+    private static ExperimentContext Context(string root, object settings, CancellationToken token = default, IExperimentProgress? progress = null) => new()
+    {
+        OutputRoot = root, Seed = 5, SettingsOverride = settings, Data = Synthetic, Cancellation = token, Progress = progress ?? new SilentProgress(),
+    };
+
+    [Fact]
+    public void FunctionSimulationWritesEveryChartAndItsNumbers()
+    {
+        using var fx = new Data.Fixtures();
+        var experiment = new FunctionSimulation();
+        var context = Context(fx.Folder, TinyFunctions);
+        experiment.Run(context);
+        var folder = context.Folder(experiment);
+        foreach (var id in TinyFunctions.Functions)
+        {
+            AssertValidPng(Path.Combine(folder, $"loss-{id}.png"));
+            AssertValidSvg(Path.Combine(folder, $"fit-{id}.svg"));
+        }
+        var points = Point.FromCsv(File.ReadAllText(Path.Combine(folder, "results.csv")), "csv");
+        Assert.Equal(2 * 3 * 3, points.Count(p => p.Metric == "train_loss"));
+        Assert.Equal(new[] { 841.0, 836, 866 }, points.Where(p => p.Metric == "parameter_count" && p.Run.StartsWith("sinc-5/")).Select(p => p.Value));
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))).RootElement;
+        Assert.Equal(841, manifest.GetProperty("parameterCounts").GetProperty("shallow 1-280-1").GetInt64());
+        Assert.Equal(6, manifest.GetProperty("runs").GetArrayLength());
+    }
+
+    [Fact]
+    public void CnnTrainingWritesEveryChartAndTestMetrics()
+    {
+        using var fx = new Data.Fixtures();
+        var experiment = new CnnTraining();
+        var context = Context(fx.Folder, TinyCnns);
+        experiment.Run(context);
+        AssertChartsAndCsv(experiment, context);
+        var points = Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        Assert.Equal(2 * 3 * 2, points.Count(p => p.Metric == "test_accuracy"));
+        Assert.Contains(points, p => p.Run == "cifar10/CNN 1 hidden" && p.Metric == "parameter_count" && p.Value == 1_583_866);
+        Assert.Contains(points, p => p.Run == "cifar10/CNN 4 hidden" && p.Metric == "parameter_count" && p.Value == 1_554_026);
+    }
+
+    [Fact]
+    public void AKilledRunResumesToTheSameFiles()
+    {
+        using var fx = new Data.Fixtures();
+        var experiment = new FunctionSimulation();
+        var straight = Context(Path.Combine(fx.Folder, "straight"), TinyFunctions);
+        experiment.Run(straight);
+
+        var resumedRoot = Path.Combine(fx.Folder, "resumed");
+        using (var cancel = new CancellationTokenSource())
+        {
+            var first = new CancelAfterRuns(2, cancel);
+            Assert.ThrowsAny<OperationCanceledException>(() => experiment.Run(Context(resumedRoot, TinyFunctions, cancel.Token, first)));
+        }
+        var second = new CancelAfterRuns(int.MaxValue, new CancellationTokenSource());
+        experiment.Run(Context(resumedRoot, TinyFunctions, progress: second));
+        Assert.Equal(2, second.Started.Count(s => s.Cached));
+        Assert.Equal(4, second.Started.Count(s => !s.Cached));
+
+        var a = Path.Combine(straight.OutputRoot, experiment.Id);
+        var b = Path.Combine(resumedRoot, experiment.Id);
+        Assert.Equal(File.ReadAllText(Path.Combine(a, "results.csv")), File.ReadAllText(Path.Combine(b, "results.csv")));
+        foreach (var run in Directory.GetFiles(Path.Combine(a, "runs"), "*.csv"))
+            Assert.Equal(File.ReadAllText(run), File.ReadAllText(Path.Combine(b, "runs", Path.GetFileName(run))));
+    }
+
+    [Fact]
+    public void FreshRedoesFinishedRuns()
+    {
+        using var fx = new Data.Fixtures();
+        var experiment = new FunctionSimulation();
+        var settings = TinyFunctions with { Functions = ["sinc-5"] };
+        experiment.Run(Context(fx.Folder, settings));
+        var progress = new CancelAfterRuns(int.MaxValue, new CancellationTokenSource());
+        var fresh = new ExperimentContext { OutputRoot = fx.Folder, Seed = 5, SettingsOverride = settings, Fresh = true, Progress = progress };
+        fresh.ClearRuns(experiment);
+        experiment.Run(fresh);
+        Assert.All(progress.Started, s => Assert.False(s.Cached));
+    }
+}
