@@ -119,7 +119,7 @@ internal static class Broadcasting
     /// <summary>Repeats <paramref name="x"/> along its size-1 (or missing leading) dimensions to fill <paramref name="target"/>.</summary>
     public static Tensor<T> BroadcastTo<T>(Tensor<T> x, Shape target) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var result = new Tensor<T>(target);
+        var result = Tensor<T>.Uninitialized(target);
         if (result.Size == 0) return result;
         var (dims, sx, _) = Collapse(target.Dims, StridesIn(x.Shape, target), target.Strides());
         int inner = dims.Length == 0 ? 1 : dims[^1];

@@ -51,7 +51,8 @@ public sealed class Initializer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (fanIn <= 0 || fanOut <= 0) throw new ArgumentException($"Initializer: fans must be positive, got fanIn {fanIn}, fanOut {fanOut} for shape {shape}.");
-        var t = new Tensor<T>(shape);
+        // Parameters own their memory: never from a TensorPool scope, even when a model is built inside one.
+        var t = new Tensor<T>(shape, new T[shape.Size]);
         var s = t.Span;
         for (int i = 0; i < s.Length; i++) s[i] = T.CreateChecked(draw(fanIn, fanOut, random));
         return t;

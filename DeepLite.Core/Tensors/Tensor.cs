@@ -36,8 +36,14 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         Offset = offset;
     }
 
-    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
-    public Tensor(Shape shape) : this(shape, new T[shape.Size]) { }
+    /// <summary>Creates a zero-filled tensor of the given shape (its memory is pooled inside a <see cref="TensorPool"/> scope).</summary>
+    public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size)) => Array.Clear(Buffer, 0, shape.Size);
+
+    /// <summary>
+    /// A tensor whose elements are left as the allocator found them, for kernels that overwrite every
+    /// element: skipping the zero fill matters for the hundreds of megabytes a conv layer's batch can take.
+    /// </summary>
+    internal static Tensor<T> Uninitialized(Shape shape) => new(shape, TensorPool.Rent<T>(shape.Size));
 
     /// <summary>The tensor's dimensions.</summary>
     public Shape Shape { get; }

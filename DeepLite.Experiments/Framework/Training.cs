@@ -22,6 +22,8 @@ public static class Training
         foreach (var batch in loader.Epoch(epoch))
         {
             cancellation.ThrowIfCancellationRequested();
+            // The step's intermediate tensors return to the pool when the step ends.
+            using var scope = TensorPool.BeginScope();
             optimizer.ZeroGrad();
             var logits = model.Forward(batch.Images);
             var loss = Loss.SoftmaxCrossEntropy(logits, batch.Labels);
@@ -43,6 +45,7 @@ public static class Training
         long correct = 0;
         foreach (var batch in new DataLoader(dataset, batchSize, shuffle: false, normalization: normalization).Epoch(0))
         {
+            using var scope = TensorPool.BeginScope();
             var logits = model.Forward(batch.Images);
             lossSum += Loss.SoftmaxCrossEntropy(logits, batch.Labels, Reduction.Sum).Item();
             correct += CountCorrect(logits, batch.Labels);

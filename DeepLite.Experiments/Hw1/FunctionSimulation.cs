@@ -38,7 +38,7 @@ public sealed class FunctionSimulation : IExperiment
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
         ? new Settings(Points: 1000, Epochs: 1000, BatchSize: 1, LearningRate: 1e-3, CurvePoints: 400, [.. Targets.Select(t => t.Id)])
-        : new Settings(Points: 256, Epochs: 300, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)]);
+        : new Settings(Points: 512, Epochs: 1000, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)]);
 
     /// <inheritdoc/>
     public TimeSpan Estimate(Preset preset)
@@ -107,6 +107,7 @@ public sealed class FunctionSimulation : IExperiment
                     xb.Span[i] = inputs.Span[order[start + i]];
                     yb.Span[i] = targets.Span[order[start + i]];
                 }
+                using var scope = TensorPool.BeginScope();
                 optimizer.ZeroGrad();
                 Loss.MeanSquaredError(model.Forward(xb), yb).Backward();
                 optimizer.Step();

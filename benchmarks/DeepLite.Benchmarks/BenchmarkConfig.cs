@@ -21,6 +21,8 @@ public sealed class BenchmarkConfig : ManualConfig
         AddColumn(RankColumn.Arabic);
         SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);
         Options |= ConfigOptions.JoinSummary;
+        // Ratios compare like with like: forward against forward, forward+backward against forward+backward.
+        AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams);
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
     }
 }

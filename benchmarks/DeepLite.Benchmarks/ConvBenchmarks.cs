@@ -38,7 +38,7 @@ public class ConvBenchmarks
         _tb = Torch.Randn(f).requires_grad_(true);
     }
 
-    [Benchmark(Baseline = true)]
+    [Benchmark(Baseline = true), BenchmarkCategory("Forward")]
     public void TorchForward()
     {
         using var scope = NewDisposeScope();
@@ -46,21 +46,23 @@ public class ConvBenchmarks
         nn.functional.conv2d(_tx, _tw, _tb, padding: [1, 1]);
     }
 
-    [Benchmark]
+    [Benchmark, BenchmarkCategory("Forward")]
     public void DeepLiteIm2ColForward()
     {
+        using var scope = TensorPool.BeginScope();
         using var _ = GradMode.Disable();
         Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Im2ColGemm);
     }
 
-    [Benchmark]
+    [Benchmark, BenchmarkCategory("Forward")]
     public void DeepLiteDirectForward()
     {
+        using var scope = TensorPool.BeginScope();
         using var _ = GradMode.Disable();
         Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Direct);
     }
 
-    [Benchmark]
+    [Benchmark(Baseline = true), BenchmarkCategory("ForwardBackward")]
     public void TorchForwardBackward()
     {
         using var scope = NewDisposeScope();
@@ -69,9 +71,10 @@ public class ConvBenchmarks
         _tw.grad?.zero_(); _tb.grad?.zero_();
     }
 
-    [Benchmark]
+    [Benchmark, BenchmarkCategory("ForwardBackward")]
     public void DeepLiteForwardBackward()
     {
+        using var scope = TensorPool.BeginScope();
         var y = Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same);
         y.Backward(Tensor<float>.Ones(y.Shape.ToArray()));
         _w.Grad = null; _b.Grad = null;

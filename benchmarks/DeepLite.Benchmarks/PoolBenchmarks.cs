@@ -34,6 +34,7 @@ public class PoolBenchmarks
     [Benchmark]
     public void DeepLiteForwardBackward()
     {
+        using var scope = TensorPool.BeginScope();
         var y = _x.MaxPool2D(2);
         y.Backward(_seed);
         _x.Grad = null;

@@ -93,6 +93,8 @@ public class TrainingStepBenchmarks
     [Benchmark]
     public void DeepLite()
     {
+        // Intermediate tensors come from the pool and return to it at the end of the step.
+        using var scope = TensorPool.BeginScope();
         _optimizer.ZeroGrad();
         var output = _model.Forward(_x);
         var loss = _classification ? Loss.SoftmaxCrossEntropy(output, _labels) : Loss.MeanSquaredError(output, _y);

@@ -46,8 +46,9 @@ public sealed partial class Tensor<T>
     /// </summary>
     internal Tensor<T> WherePositive(Tensor<T> mask)
     {
-        var y = new Tensor<T>(Shape);
-        Elementwise.Map<T, PositiveMaskOperator<T>>(mask.Span, Span, y.Span);
+        var y = Uninitialized(Shape);
+        var (mb, mo, xb, xo, yb) = (mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer);
+        Chunked(Size, (start, count) => Elementwise.Map<T, PositiveMaskOperator<T>>(mb.AsSpan(mo + start, count), xb.AsSpan(xo + start, count), yb.AsSpan(start, count)));
         return Record(y, "WherePositive", [this], g => [g.WherePositive(mask)]);
     }
 

@@ -11,9 +11,9 @@ public sealed partial class Tensor<T>
     {
         if (stride == 0) stride = kernel;
         var g = ConvGeometry.Create("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
-        var y = new Tensor<T>(new Shape(g.N, g.C, g.OH, g.OW));
-        var argmax = new int[y.Size];
-        MaxPooling.Forward<T>(Span, g, y.Span, argmax);
+        var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
+        var argmax = TensorPool.Rent<int>(y.Size);
+        MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
         var x = this;
         return Record(y, "MaxPool2D", [x], gy => [gy.ScatterFlat(argmax, x.Shape)]);
     }

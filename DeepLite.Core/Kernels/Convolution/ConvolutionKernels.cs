@@ -21,7 +21,7 @@ internal static class ConvolutionKernels
 
     public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> w, Tensor<T>? b, ConvGeometry g, ConvAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(g.OutputShape);
+        var y = Tensor<T>.Uninitialized(g.OutputShape);
         if (y.Size == 0) return y;
         var weights = Contiguous(w);
         if (Choose(g, algorithm) == ConvAlgorithm.Direct)
@@ -55,7 +55,7 @@ internal static class ConvolutionKernels
     /// <summary>dL/dx for dL/dy = <paramref name="gy"/>: col = wᵀ G, then folded back (col2im).</summary>
     public static Tensor<T> InputGradient<T>(Tensor<T> gy, Tensor<T> w, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gx = new Tensor<T>(g.InputShape);
+        var gx = Tensor<T>.Uninitialized(g.InputShape);
         if (gx.Size == 0 || gy.Size == 0) return gx;
         int np = g.N * g.P;
         var gMatrix = ToFilterMajor(gy, g);

@@ -9,10 +9,20 @@ namespace DeepLite.Kernels.Convolution;
 /// </summary>
 internal static class MaxPooling
 {
-    public static void Forward<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Pools every (sample, channel) plane, the planes split over the worker pool.</summary>
+    public static void Forward<T>(T[] x, int offset, ConvGeometry g, T[] y, int[] argmax) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int planes = g.N * g.C;
-        for (int plane = 0; plane < planes; plane++)
+        WorkerPool.Run(Math.Min(planes, WorkerPool.MaxParallelism), share =>
+        {
+            var (p0, p1) = Im2Col.Share(planes, share);
+            Planes(x.AsSpan(offset, planes * g.H * g.W), g, y, argmax, p0, p1);
+        });
+    }
+
+    private static void Planes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int firstPlane, int endPlane) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int plane = firstPlane; plane < endPlane; plane++)
         {
             var src = x.Slice(plane * g.H * g.W, g.H * g.W);
             int baseIndex = plane * g.H * g.W;
