@@ -76,10 +76,10 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var (_, child) in _children) child.SetMode(training);
     }
 
-    /// <summary>Clears the gradients of every parameter.</summary>
+    /// <summary>Resets the gradients of every parameter to zero (see <see cref="Tensor{T}.ZeroGrad"/>).</summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p) in NamedParameters()) p.Grad = null;
+        foreach (var (_, p) in NamedParameters()) p.ZeroGrad();
     }
 
     /// <summary>A one-line description used by <see cref="ToString"/>.</summary>

@@ -46,9 +46,9 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
         for (int i = 0; i < p.Length; i++)
         {
             T g = grad[i];
-            eg[i] = rho * eg[i] + oneMinusRho * g * g;
+            eg[i] = Flush(rho * eg[i] + oneMinusRho * g * g);
             T delta = T.Sqrt(ed[i] + eps) / T.Sqrt(eg[i] + eps) * g;
-            ed[i] = rho * ed[i] + oneMinusRho * delta * delta;
+            ed[i] = Flush(rho * ed[i] + oneMinusRho * delta * delta);
             p[i] -= lr * delta;
         }
     }

@@ -47,8 +47,8 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
             T stepSize = T.CreateChecked(LearningRate / c1), sqrtC2 = T.CreateChecked(Math.Sqrt(c2));
             for (int i = 0; i < p.Length; i++)
             {
-                m[i] = b1 * m[i] + oneMinusB1 * grad[i];
-                v[i] = b2 * v[i] + oneMinusB2 * grad[i] * grad[i];
+                m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
+                v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
                 p[i] -= stepSize * m[i] / (T.Sqrt(v[i]) / sqrtC2 + eps);
             }
         }
@@ -57,8 +57,8 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
             T lrT = T.CreateChecked(LearningRate * Math.Sqrt(c2) / c1);
             for (int i = 0; i < p.Length; i++)
             {
-                m[i] = b1 * m[i] + oneMinusB1 * grad[i];
-                v[i] = b2 * v[i] + oneMinusB2 * grad[i] * grad[i];
+                m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
+                v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
                 p[i] -= lrT * m[i] / (T.Sqrt(v[i]) + eps);
             }
         }

@@ -44,11 +44,19 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Updates parameter <paramref name="index"/> in place from its gradient.</summary>
     protected abstract void Update(int index, Span<T> parameter, ReadOnlySpan<T> gradient);
 
-    /// <summary>Clears every parameter's gradient.</summary>
+    /// <summary>Resets every parameter's gradient to zero, keeping its memory (see <see cref="Tensor{T}.ZeroGrad"/>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) p.Grad = null;
+        foreach (var p in Parameters) p.ZeroGrad();
     }
+
+    /// <summary>
+    /// Zero for subnormal values. Running averages of a gradient that stays zero (a dead ReLU unit) decay
+    /// geometrically into the subnormal range, where x86 arithmetic is about a hundred times slower;
+    /// values that small carry no information for an update, so they are flushed.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    protected static T Flush(T x) => T.IsSubnormal(x) ? T.Zero : x;
 
     /// <summary>A per-parameter state buffer (zero-initialized on first use).</summary>
     protected Span<T> State(List<T[]?> slots, int index)

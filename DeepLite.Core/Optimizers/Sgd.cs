@@ -42,7 +42,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         for (int i = 0; i < p.Length; i++)
         {
             T g = grad[i] + wd * p[i];
-            v[i] = mu * v[i] + g;
+            v[i] = Flush(mu * v[i] + g);
             p[i] -= lr * (Nesterov ? g + mu * v[i] : v[i]);
         }
     }

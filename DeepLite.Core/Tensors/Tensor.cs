@@ -128,8 +128,15 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Sets every element to <paramref name="value"/>, outside autograd.</summary>
     public void Fill(T value) => Span.Fill(value);
 
-    /// <summary>Clears the accumulated gradient.</summary>
-    public void ZeroGrad() => Grad = null;
+    /// <summary>
+    /// Resets the accumulated gradient to zero, keeping its memory for the next backward pass (as PyTorch's
+    /// <c>zero_grad(set_to_none=False)</c>); a gradient that is itself part of a graph is dropped instead.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        if (Grad is { IsLeaf: true, RequiresGrad: false }) Grad.Fill(T.Zero);
+        else Grad = null;
+    }
 
     // ---- creation ----
 

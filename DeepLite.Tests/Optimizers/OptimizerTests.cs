@@ -117,4 +117,20 @@ public class OptimizerTests
         Assert.Equal(0.9, a.Item(), 12);
         Assert.Equal(5, b.Item());
     }
+
+    [Fact]
+    public void StateThatDecaysToNothingIsFlushedNotLeftSubnormal()
+    {
+        // A gradient that becomes zero (a dead unit) lets the momentum buffer decay by 0.9 per step; after
+        // about 800 steps it would be subnormal, which x86 computes a hundred times slower.
+        var p = Param(1);
+        var sgd = new Sgd<double>([p], 0.1, momentum: 0.9);
+        p.Grad = Tensor.FromArray(new[] { 1e-300 });
+        for (int i = 0; i < 50; i++) sgd.Step();
+        p.Grad = Tensor.FromArray(new[] { 0.0 });
+        for (int i = 0; i < 2000; i++) sgd.Step();
+        var velocity = (List<double[]?>)typeof(Sgd<double>).GetField("_velocity", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sgd)!;
+        Assert.False(double.IsSubnormal(velocity[0]![0]));
+        Assert.Equal(0, velocity[0]![0]);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using DeepLite.Kernels;
 
 namespace DeepLite.Kernels.Gemm;
 
@@ -20,8 +21,8 @@ public static unsafe class Gemm
     private const int NC = 512;
     private const int MC = 768;
 
-    /// <summary>Products smaller than this many multiply-adds run on one thread (thread start-up would dominate).</summary>
-    public const long ParallelThreshold = 1 << 21;
+    /// <summary>Products smaller than this many multiply-adds run on one thread: below it, handing half to the other core (each thread packs its own B) costs more than it saves here.</summary>
+    public const long ParallelThreshold = 1 << 24;
 
     /// <summary>The instruction set the micro-kernel uses on this machine.</summary>
     public static string InstructionSet =>
@@ -146,7 +147,10 @@ public static unsafe class Gemm
         int ncBlock = Math.Max(nr, NC / nr * nr), mcBlock = Math.Max(mr, MC / mr * mr);
         int ncMax = RoundUp(Math.Min(ncBlock, n1 - n0), nr);
         int mcMax = RoundUp(Math.Min(mcBlock, m1 - m0), mr);
-        int kcMax = Math.Min(KC, job.K);
+        // Equal k blocks (784 = 4 x 196, not 3 x 256 + 16): a short last block would pay the tile
+        // loads and stores for little arithmetic.
+        int kBlocks = (job.K + KC - 1) / KC, kcBlock = (job.K + kBlocks - 1) / kBlocks;
+        int kcMax = Math.Min(kcBlock, job.K);
         T* bp = Workspace<T>.Get((nuint)(kcMax * ncMax + kcMax * mcMax + mr * nr));
         T* ap = bp + kcMax * ncMax;
         T* tile = ap + kcMax * mcMax;
@@ -154,9 +158,9 @@ public static unsafe class Gemm
         for (int jc = n0; jc < n1; jc += ncBlock)
         {
             int nc = Math.Min(ncBlock, n1 - jc);
-            for (int pc = 0; pc < job.K; pc += KC)
+            for (int pc = 0; pc < job.K; pc += kcBlock)
             {
-                int kc = Math.Min(KC, job.K - pc);
+                int kc = Math.Min(kcBlock, job.K - pc);
                 bool add = job.Accumulate || pc > 0;
                 GemmPacking.PackB(job.TransB, job.B, job.Ldb, pc, kc, jc, nc, bp, nr);
                 for (int ic = m0; ic < m1; ic += mcBlock)
@@ -179,8 +183,12 @@ public static unsafe class Gemm
                             // Edge tile: compute the full tile aside, keep the part inside C.
                             TKernel.Run(kc, aPanel, bp + jr * kc, tile, nr, false);
                             for (int i = 0; i < rows; i++)
-                                for (int j = 0; j < cols; j++)
-                                    cTile[(long)i * job.Ldc + j] = add ? cTile[(long)i * job.Ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+                            {
+                                var src = new ReadOnlySpan<T>(tile + i * nr, cols);
+                                var dst = new Span<T>(cTile + (long)i * job.Ldc, cols);
+                                if (add) Elementwise.Map<T, AddOperator<T>>(dst, src, dst);
+                                else src.CopyTo(dst);
+                            }
                         }
                     }
                 }
