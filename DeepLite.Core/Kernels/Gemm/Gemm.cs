@@ -37,20 +37,9 @@ public static unsafe class Gemm
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
         bool accumulate = false, int maxThreads = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0) return;
-        if (k == 0)
-        {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
-            return;
-        }
-        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
-        {
-            var job = new Job<T>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-            if (Avx512MicroKernel<T>.IsSupported) Run<T, Avx512MicroKernel<T>>(job, maxThreads);
-            else if (Avx2MicroKernel<T>.IsSupported) Run<T, Avx2MicroKernel<T>>(job, maxThreads);
-            else Run<T, ScalarMicroKernel<T>>(job, maxThreads);
-        }
+        if (Avx512MicroKernel<T>.IsSupported) MultiplyWith<T, Avx512MicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
+        else if (Avx2MicroKernel<T>.IsSupported) MultiplyWith<T, Avx2MicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
+        else MultiplyWith<T, ScalarMicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
     }
 
     /// <summary>Runs with a chosen micro-kernel (the tests use this to check every path on one machine).</summary>
