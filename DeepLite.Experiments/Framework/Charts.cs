@@ -60,6 +60,35 @@ public static class Charts
         return model;
     }
 
+    /// <summary>
+    /// Several panels stacked vertically in one figure, sharing the x axis: each panel has its own y axis
+    /// and series (e.g. gradient norm above, loss below).
+    /// </summary>
+    public static PlotModel CreateStacked(string title, string subtitle, AxisSpec x, IReadOnlyList<(AxisSpec Y, IReadOnlyList<Series> Series)> panels)
+    {
+        var model = new PlotModel { Title = title, Subtitle = subtitle, Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11 };
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside });
+        model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
+        int i = 0;
+        for (int p = 0; p < panels.Count; p++)
+        {
+            var (spec, series) = panels[p];
+            var axis = MakeAxis(spec, AxisPosition.Left, $"y{p}");
+            // Panel p (from the top) takes its share of the height, with a small gap.
+            double share = 1.0 / panels.Count;
+            axis.StartPosition = 1 - (p + 1) * share + (p == panels.Count - 1 ? 0 : 0.04);
+            axis.EndPosition = 1 - p * share;
+            model.Axes.Add(axis);
+            foreach (var s in series)
+            {
+                var line = new LineSeries { Title = s.Name, Color = Palette[i++ % Palette.Length], StrokeThickness = 1.2, YAxisKey = $"y{p}" };
+                line.Points.AddRange(s.Points.Where(q => double.IsFinite(q.Y) && (!spec.Log || q.Y > 0)).Select(q => new DataPoint(q.X, q.Y)));
+                model.Series.Add(line);
+            }
+        }
+        return model;
+    }
+
     private static Axis MakeAxis(AxisSpec spec, AxisPosition position, string key)
     {
         Axis axis = spec.Log ? new LogarithmicAxis() : new LinearAxis();

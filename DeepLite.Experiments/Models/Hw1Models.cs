@@ -19,6 +19,14 @@ public static class Hw1Models
         return model;
     }
 
+    /// <summary>An MLP for images: flattens [N, C, H, W] to [N, C*H*W] first (widths[0] must be C*H*W).</summary>
+    public static Sequential<float> ImageMlp(SeededRandom random, params int[] widths)
+    {
+        var model = new Sequential<float>(new Flatten<float>());
+        foreach (var layer in Mlp<float>(random, widths).Layers) model.Add(layer);
+        return model;
+    }
+
     /// <summary>HW1-1-1's three function approximators of about 840 parameters: shallow, mid, deep.</summary>
     public static IReadOnlyList<(string Name, int[] Widths)> FunctionNets { get; } =
     [

@@ -1,0 +1,80 @@
+using DeepLite.Analysis;
+using DeepLite.Data;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>HW1-2-2: the gradient norm and the loss at every iteration of training the MNIST MLP, in one figure.</summary>
+public sealed class GradientNormTraining : IExperiment
+{
+    /// <summary>The settings of one preset (TrainPerClass 0: the whole training set).</summary>
+    public sealed record Settings(int Epochs, int BatchSize, int TrainPerClass, double LearningRate, double Momentum);
+
+    /// <inheritdoc/>
+    public string Id => "hw1-2-2";
+    /// <inheritdoc/>
+    public string Title => "HW1-2-2 Gradient norm during training";
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Charts => ["gradient-norm-and-loss"];
+
+    /// <inheritdoc/>
+    public object PresetSettings(Preset preset) => preset == Preset.Full
+        ? new Settings(Epochs: 20, BatchSize: 128, TrainPerClass: 0, 0.01, 0.9)
+        : new Settings(Epochs: 10, BatchSize: 128, TrainPerClass: 200, 0.01, 0.9);
+
+    /// <inheritdoc/>
+    public TimeSpan Estimate(Preset preset)
+    {
+        var s = (Settings)PresetSettings(preset);
+        return TimeSpan.FromSeconds(s.Epochs * (s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10) * 7e-6 + 2);
+    }
+
+    /// <inheritdoc/>
+    public void Run(ExperimentContext context)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var folder = context.Folder(this);
+        var splits = context.Data("mnist");
+        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var points = context.RunOnce(this, "mlp-784-128-32-10", s.Epochs, seed =>
+        {
+            var random = new SeededRandom(seed);
+            var model = Hw1Models.ImageMlp(random, 784, 128, 32, 10);
+            var optimizer = new Sgd<float>(model.Parameters(), s.LearningRate, momentum: s.Momentum);
+            var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
+            var result = new List<Point>();
+            int iteration = 0;
+            for (int epoch = 1; epoch <= s.Epochs; epoch++)
+            {
+                double lossSum = 0;
+                foreach (var batch in loader.Epoch(epoch - 1))
+                {
+                    context.Cancellation.ThrowIfCancellationRequested();
+                    using var scope = TensorPool.BeginScope();
+                    optimizer.ZeroGrad();
+                    var loss = Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels);
+                    loss.Backward();
+                    iteration++;
+                    result.Add(new("mlp", "iteration", iteration, "loss", loss.Item()));
+                    result.Add(new("mlp", "iteration", iteration, "gradient_norm", GradientNorm.Of(model.Parameters())));
+                    lossSum += loss.Item();
+                    optimizer.Step();
+                }
+                context.Progress.Epoch("mlp-784-128-32-10", epoch, s.Epochs, lossSum / loader.BatchesPerEpoch, null);
+            }
+            return result;
+        });
+        Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
+        Framework.Charts.Save(Framework.Charts.CreateStacked("MNIST MLP 784-128-32-10: gradient norm and loss per iteration",
+            Framework.Charts.Subtitle(context, $"SGD(lr {s.LearningRate}, momentum {s.Momentum}), batch {s.BatchSize}"),
+            new AxisSpec("iteration"),
+            [(new AxisSpec("gradient norm", Log: true), [Metric("gradient_norm", "gradient norm")]),
+             (new AxisSpec("training loss (cross-entropy)", Log: true), [Metric("loss", "loss")])]), folder, "gradient-norm-and-loss");
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
+        Manifest.Write(this, context, s);
+    }
+}

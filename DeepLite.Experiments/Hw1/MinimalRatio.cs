@@ -1,0 +1,157 @@
+using DeepLite.Analysis;
+using DeepLite.Autograd;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Series;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>
+/// HW1-2-3: a small net fits sin(5πx)/(5πx) with MSE, then minimizes the squared gradient norm (its
+/// gradient is 2·H·g, through double backward) until the norm is below a threshold or the step budget is
+/// spent. At that point the full float64 Hessian gives the minimal ratio (share of eigenvalues above a
+/// tolerance, the course's definition); the report's sampling estimate is kept as a second measure.
+/// </summary>
+public sealed class MinimalRatio : IExperiment
+{
+    /// <summary>The settings of one preset.</summary>
+    public sealed record Settings(int Runs, int[] Widths, int Points, int FitSteps, int GradientSteps, double GradientThreshold,
+        double EigenvalueTolerance, int Samples, double SampleRadius, int SpectrumRuns);
+
+    /// <inheritdoc/>
+    public string Id => "hw1-2-3";
+    /// <inheritdoc/>
+    public string Title => "HW1-2-3 What happens when the gradient is almost zero (minimal ratio)";
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Charts => ["minimal-ratio-vs-loss", "eigenvalues"];
+
+    /// <inheritdoc/>
+    public object PresetSettings(Preset preset) => preset == Preset.Full
+        ? new Settings(Runs: 100, [1, 10, 10, 1], Points: 100, FitSteps: 3000, GradientSteps: 3000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4)
+        : new Settings(Runs: 20, [1, 10, 10, 1], Points: 100, FitSteps: 1000, GradientSteps: 1000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4);
+
+    /// <inheritdoc/>
+    public TimeSpan Estimate(Preset preset)
+    {
+        var s = (Settings)PresetSettings(preset);
+        // About 0.1 ms per fitting step and 0.4 ms per gradient-norm step (double backward) here.
+        return TimeSpan.FromSeconds(s.Runs * (s.FitSteps * 1e-4 + s.GradientSteps * 4e-4 + 0.2));
+    }
+
+    /// <inheritdoc/>
+    public void Run(ExperimentContext context)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var folder = context.Folder(this);
+        var points = new List<Point>();
+        for (int run = 0; run < s.Runs; run++)
+        {
+            int index = run;
+            points.AddRange(context.RunOnce(this, $"run-{run + 1:D3}", 2, seed => Train(context, index, s, seed)));
+        }
+        Draw(context, folder, s, points);
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
+        int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
+        Manifest.Write(this, context, s, new Dictionary<string, object> { ["runsBelowThreshold"] = converged, ["runs"] = s.Runs });
+    }
+
+    private static List<Point> Train(ExperimentContext context, int index, Settings s, long seed)
+    {
+        var random = new SeededRandom(seed);
+        var model = Hw1Models.Mlp<double>(random, s.Widths);
+        var xs = Enumerable.Range(1, s.Points).Select(i => (double)i / s.Points).ToArray();
+        var x = Tensor.FromArray(xs, s.Points, 1);
+        var y = Tensor.FromArray(xs.Select(v => Math.Sin(5 * Math.PI * v) / (5 * Math.PI * v)).ToArray(), s.Points, 1);
+        var parameters = model.Parameters();
+        var id = $"run-{index + 1:D3}";
+
+        var fit = new Adam<double>(parameters, 1e-2);
+        for (int step = 0; step < s.FitSteps; step++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorPool.BeginScope();
+            fit.ZeroGrad();
+            Loss.MeanSquaredError(model.Forward(x), y).Backward();
+            fit.Step();
+        }
+        context.Progress.Epoch(id, 1, 2, Mse(model, x, y), null);
+
+        // Minimize ||∇L||²: its gradient, 2·H·∇L, comes from differentiating the recorded gradient.
+        var descend = new Adam<double>(parameters, 1e-3);
+        double norm = double.PositiveInfinity;
+        int steps = 0;
+        for (; steps < s.GradientSteps; steps++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorPool.BeginScope();
+            descend.ZeroGrad();
+            var grads = AutoDiff.Grad(Loss.MeanSquaredError(model.Forward(x), y), parameters, createGraph: true);
+            var squared = grads.Select(g => (g * g).Sum()).Aggregate((a, b) => a + b);
+            norm = Math.Sqrt(squared.Item());
+            if (norm < s.GradientThreshold) break;
+            squared.Backward();
+            descend.Step();
+        }
+        double loss = Mse(model, x, y);
+        context.Progress.Epoch(id, 2, 2, loss, null);
+
+        var spectrum = HessianSpectrum.Compute(Loss.MeanSquaredError(model.Forward(x), y), parameters);
+        double sampled = SampledMinimalRatio.Estimate(parameters, () => Mse(model, x, y), s.Samples, s.SampleRadius, random);
+        var points = new List<Point>
+        {
+            new(id, "run", index + 1, "loss", loss),
+            new(id, "run", index + 1, "gradient_norm", norm),
+            new(id, "run", index + 1, "converged", norm < s.GradientThreshold ? 1 : 0),
+            new(id, "run", index + 1, "gradient_steps", steps),
+            new(id, "run", index + 1, "minimal_ratio", spectrum.MinimalRatio(s.EigenvalueTolerance)),
+            new(id, "run", index + 1, "sampled_ratio", sampled),
+        };
+        if (index < s.SpectrumRuns)
+            points.AddRange(spectrum.Eigenvalues.Select((e, i) => new Point(id, "index", i, "eigenvalue", e)));
+        return points;
+    }
+
+    private static double Mse(DeepLite.Layers.Module<double> model, Tensor<double> x, Tensor<double> y)
+    {
+        using var _ = GradMode.Disable();
+        return Loss.MeanSquaredError(model.Forward(x), y).Item();
+    }
+
+    private void Draw(ExperimentContext context, string folder, Settings s, List<Point> points)
+    {
+        List<(double, double)> Pairs(string metric) => points.Where(p => p.Metric == metric)
+            .Join(points.Where(p => p.Metric == "loss"), a => a.Run, b => b.Run, (a, b) => (a.Value, b.Value)).ToList();
+        int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
+        Framework.Charts.Save(Framework.Charts.Create("Minimal ratio vs loss where the gradient is (almost) zero",
+            Framework.Charts.Subtitle(context, $"{s.Runs} runs, {converged} reached ||∇L|| < {s.GradientThreshold:G}; ratio = share of Hessian eigenvalues > {s.EigenvalueTolerance:G}"),
+            new AxisSpec("minimal ratio"), new AxisSpec("training loss (MSE)", Log: true),
+            [new Framework.Series("Hessian eigenvalues (course definition)", Pairs("minimal_ratio"), Scatter: true),
+             new Framework.Series($"sampled: share of {s.Samples} neighbours higher (report)", Pairs("sampled_ratio"), Scatter: true)]), folder, "minimal-ratio-vs-loss");
+
+        var eigen = points.Where(p => p.Metric == "eigenvalue").Select(p => p.Value).ToList();
+        var model = new PlotModel { Title = $"Hessian eigenvalues of the first {s.SpectrumRuns} runs", Subtitle = Framework.Charts.Subtitle(context, "at the end of the gradient-norm descent; |λ| shown on a signed log scale"), Background = OxyColors.White };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "sign(λ)·log10(1 + |λ|/1e-6)" });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "count" });
+        // A signed log scale: the spectrum spans decades on both sides of zero.
+        var scaled = eigen.Select(e => Math.Sign(e) * Math.Log10(1 + Math.Abs(e) / 1e-6)).ToList();
+        if (scaled.Count > 0)
+        {
+            double lo = scaled.Min(), hi = Math.Max(scaled.Max(), lo + 1e-9);
+            int bins = 40;
+            var histogram = new HistogramSeries { FillColor = OxyColor.FromRgb(0x1f, 0x77, 0xb4), StrokeThickness = 0.5 };
+            for (int b = 0; b < bins; b++)
+            {
+                double a = lo + (hi - lo) * b / bins, z = lo + (hi - lo) * (b + 1) / bins;
+                int count = scaled.Count(v => v >= a && (v < z || b == bins - 1));
+                histogram.Items.Add(new HistogramItem(a, z, count * (z - a), count));
+            }
+            model.Series.Add(histogram);
+        }
+        Framework.Charts.Save(model, folder, "eigenvalues");
+    }
+}

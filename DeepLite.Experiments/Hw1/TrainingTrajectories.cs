@@ -1,0 +1,112 @@
+using DeepLite.Analysis;
+using DeepLite.Data;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>
+/// HW1-2-1: an MNIST MLP 784-128-32-10 trained 8 times with different seeds (SGD 0.01, momentum 0.9);
+/// the weights are recorded every few epochs and one PCA, fitted on all runs' snapshots together,
+/// projects them to 2-D: the first layer's weights and the whole model's.
+/// </summary>
+public sealed class TrainingTrajectories : IExperiment
+{
+    /// <summary>The settings of one preset (TrainPerClass 0: the whole training set).</summary>
+    public sealed record Settings(int Runs, int Epochs, int SnapshotEvery, int BatchSize, int TrainPerClass, double LearningRate, double Momentum);
+
+    /// <inheritdoc/>
+    public string Id => "hw1-2-1";
+    /// <inheritdoc/>
+    public string Title => "HW1-2-1 Visualize the optimization process (PCA of weight trajectories)";
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Charts => ["pca-first-layer", "pca-whole-model"];
+
+    /// <inheritdoc/>
+    public object PresetSettings(Preset preset) => preset == Preset.Full
+        ? new Settings(Runs: 8, Epochs: 24, SnapshotEvery: 3, BatchSize: 128, TrainPerClass: 0, 0.01, 0.9)
+        : new Settings(Runs: 8, Epochs: 8, SnapshotEvery: 1, BatchSize: 128, TrainPerClass: 100, 0.01, 0.9);
+
+    /// <inheritdoc/>
+    public TimeSpan Estimate(Preset preset)
+    {
+        var s = (Settings)PresetSettings(preset);
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        // About 7 µs per image and epoch for this MLP at batch 128 here, plus the snapshot evaluations.
+        return TimeSpan.FromSeconds(s.Runs * s.Epochs * images * 7e-6 * 1.3 + 5);
+    }
+
+    /// <inheritdoc/>
+    public void Run(ExperimentContext context)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var folder = context.Folder(this);
+        var splits = context.Data("mnist");
+        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var points = new List<Point>();
+        var firstLayer = new List<(int Run, double[] W)>();
+        var whole = new List<(int Run, double[] W)>();
+        for (int run = 0; run < s.Runs; run++)
+        {
+            var id = $"run-{run + 1}";
+            var snapshotFile = Path.Combine(folder, "runs", id + ".snapshots.bin");
+            var runPoints = context.RunOnce(this, id, s.Epochs, seed => Train(context, id, train, s, seed, snapshotFile));
+            points.AddRange(runPoints);
+            int firstSize = 784 * 128 + 128;
+            foreach (var snap in Snapshots.Read(snapshotFile))
+            {
+                var w = Array.ConvertAll(snap, v => (double)v);
+                whole.Add((run, w));
+                firstLayer.Add((run, w[..firstSize]));
+            }
+        }
+        var accuracy = points.Where(p => p.Metric == "snapshot_accuracy").ToList();
+        Draw(context, folder, "pca-first-layer", "first layer (784x128 weights and biases)", firstLayer, accuracy, points);
+        Draw(context, folder, "pca-whole-model", "whole model (104,938 parameters)", whole, accuracy, points);
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
+        Manifest.Write(this, context, s);
+    }
+
+    private static List<Point> Train(ExperimentContext context, string id, ImageDataset train, Settings s, long seed, string snapshotFile)
+    {
+        var random = new SeededRandom(seed);
+        var model = Hw1Models.ImageMlp(random, 784, 128, 32, 10);
+        var optimizer = new Sgd<float>(model.Parameters(), s.LearningRate, momentum: s.Momentum);
+        var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
+        var points = new List<Point>();
+        var snapshots = new List<float[]>();
+        for (int epoch = 1; epoch <= s.Epochs; epoch++)
+        {
+            var (loss, acc) = Training.ClassificationEpoch(model, optimizer, loader, epoch - 1, context.Cancellation);
+            context.Progress.Epoch(id, epoch, s.Epochs, loss, acc);
+            if (epoch % s.SnapshotEvery != 0) continue;
+            var (evalLoss, evalAccuracy) = Training.Evaluate(model, train, 1000);
+            points.Add(new(id, "epoch", epoch, "snapshot_loss", evalLoss));
+            points.Add(new(id, "epoch", epoch, "snapshot_accuracy", evalAccuracy));
+            snapshots.Add(model.Parameters().SelectMany(p => p.ToArray()).ToArray());
+        }
+        Snapshots.Write(snapshotFile, snapshots);
+        return points;
+    }
+
+    private void Draw(ExperimentContext context, string folder, string name, string what, List<(int Run, double[] W)> rows, List<Point> accuracy, List<Point> points)
+    {
+        var pca = Pca.Fit(rows.Select(r => r.W).ToList(), 2);
+        var projected = rows.Select(r => (r.Run, P: pca.Transform(r.W))).ToList();
+        var series = projected.GroupBy(p => p.Run).Select(g =>
+        {
+            var acc = accuracy.Where(a => a.Run == $"run-{g.Key + 1}").Select(a => $"{a.Value:P0}").ToList();
+            return new Series($"run {g.Key + 1}", g.Select(p => (p.P[0], p.P[1])).ToList(), Scatter: true, Labels: acc);
+        });
+        double ratio = pca.ExplainedVariance.Sum() / pca.TotalVariance;
+        foreach (var (run, p) in projected.Select((x, i) => (x.Run, x.P)))
+        {
+            points.Add(new($"{name}/run-{run + 1}", "pc", 1, "pc1", p[0]));
+            points.Add(new($"{name}/run-{run + 1}", "pc", 2, "pc2", p[1]));
+        }
+        Framework.Charts.Save(Framework.Charts.Create($"PCA of the {what}, 8 runs", Framework.Charts.Subtitle(context, $"one PCA on all snapshots; 2 components explain {ratio:P0}; labels: training accuracy"),
+            new AxisSpec("principal component 1"), new AxisSpec("principal component 2"), series), folder, name);
+    }
+}
