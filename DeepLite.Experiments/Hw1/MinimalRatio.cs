@@ -33,7 +33,7 @@ public sealed class MinimalRatio : IExperiment
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
         ? new Settings(Runs: 100, [1, 10, 10, 1], Points: 100, FitSteps: 3000, GradientSteps: 3000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4)
-        : new Settings(Runs: 20, [1, 10, 10, 1], Points: 100, FitSteps: 1000, GradientSteps: 1000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4);
+        : new Settings(Runs: 100, [1, 10, 10, 1], Points: 100, FitSteps: 1000, GradientSteps: 1000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4);
 
     /// <inheritdoc/>
     public TimeSpan Estimate(Preset preset)

@@ -27,7 +27,7 @@ public sealed class TrainingTrajectories : IExperiment
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
         ? new Settings(Runs: 8, Epochs: 24, SnapshotEvery: 3, BatchSize: 128, TrainPerClass: 0, 0.01, 0.9)
-        : new Settings(Runs: 8, Epochs: 8, SnapshotEvery: 1, BatchSize: 128, TrainPerClass: 100, 0.01, 0.9);
+        : new Settings(Runs: 8, Epochs: 12, SnapshotEvery: 2, BatchSize: 128, TrainPerClass: 300, 0.01, 0.9);
 
     /// <inheritdoc/>
     public TimeSpan Estimate(Preset preset)
