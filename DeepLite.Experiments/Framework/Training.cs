@@ -36,6 +36,26 @@ public static class Training
         return (lossSum / Math.Max(1, seen), correct / (double)Math.Max(1, seen));
     }
 
+    /// <summary>
+    /// Trains an image MLP (flatten, then <paramref name="widths"/>) for <paramref name="epochs"/> epochs with a
+    /// seeded init and order, reporting progress; <paramref name="afterEpoch"/> sees the model after each epoch.
+    /// </summary>
+    public static Sequential<float> TrainMlp(ExperimentContext context, string run, int[] widths, ImageDataset train, int batchSize, int epochs,
+        Func<IReadOnlyList<Tensor<float>>, Optimizer<float>> optimizer, long seed, Action<int, Sequential<float>>? afterEpoch = null)
+    {
+        var random = new SeededRandom(seed);
+        var model = Models.Hw1Models.ImageMlp(random, widths);
+        var opt = optimizer(model.Parameters());
+        var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            var (loss, accuracy) = ClassificationEpoch(model, opt, loader, epoch - 1, context.Cancellation);
+            context.Progress.Epoch(run, epoch, epochs, loss, accuracy);
+            afterEpoch?.Invoke(epoch, model);
+        }
+        return model;
+    }
+
     /// <summary>Mean cross-entropy and accuracy of the model on a whole dataset (no gradients).</summary>
     public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageDataset dataset, int batchSize = 1000, Normalization? normalization = null)
     {

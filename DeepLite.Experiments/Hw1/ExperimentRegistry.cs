@@ -6,7 +6,8 @@ namespace DeepLite.Experiments.Hw1;
 public static class ExperimentRegistry
 {
     /// <summary>All experiments.</summary>
-    public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining(), new TrainingTrajectories(), new GradientNormTraining(), new MinimalRatio()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining(), new TrainingTrajectories(), new GradientNormTraining(), new MinimalRatio(),
+        new RandomLabels(), new ParametersVsGeneralization(), new FlatnessInterpolation(), new FlatnessSensitivity()];
 
     /// <summary>The experiment with this id, or null.</summary>
     public static IExperiment? Find(string id) => All.FirstOrDefault(e => e.Id == id);

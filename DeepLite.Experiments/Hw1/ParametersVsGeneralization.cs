@@ -1,0 +1,66 @@
+using DeepLite.Experiments.Framework;
+using DeepLite.Optimizers;
+
+namespace DeepLite.Experiments.Hw1;
+
+/// <summary>HW1-3-2: the report's ten MLPs 784-a-b-10, 10 epochs each; train/test loss and accuracy against the parameter count.</summary>
+public sealed class ParametersVsGeneralization : IExperiment
+{
+    /// <summary>The settings of one preset.</summary>
+    public sealed record Settings(int[][] Hidden, int Epochs, int BatchSize, int TrainPerClass, int TestCount, double LearningRate, double Momentum);
+
+    private static readonly int[][] ReportModels = [[256, 128], [256, 64], [128, 64], [128, 128], [512, 256], [512, 512], [512, 128], [512, 64], [512, 32], [128, 32]];
+
+    /// <inheritdoc/>
+    public string Id => "hw1-3-2";
+    /// <inheritdoc/>
+    public string Title => "HW1-3-2 Number of parameters vs generalization";
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Charts => ["loss-vs-parameters", "accuracy-vs-parameters"];
+
+    /// <inheritdoc/>
+    public object PresetSettings(Preset preset) => preset == Preset.Full
+        ? new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 0, TestCount: 0, 0.01, 0.9)
+        : new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 200, TestCount: 2000, 0.01, 0.9);
+
+    /// <inheritdoc/>
+    public TimeSpan Estimate(Preset preset)
+    {
+        var s = (Settings)PresetSettings(preset);
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        return TimeSpan.FromSeconds(s.Hidden.Length * s.Epochs * images * 25e-6);
+    }
+
+    /// <inheritdoc/>
+    public void Run(ExperimentContext context)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var folder = context.Folder(this);
+        var splits = context.Data("mnist");
+        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
+        var points = new List<Point>();
+        foreach (var hidden in s.Hidden)
+        {
+            var id = $"784-{hidden[0]}-{hidden[1]}-10";
+            points.AddRange(context.RunOnce(this, id, s.Epochs, seed =>
+            {
+                var model = Training.TrainMlp(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
+                    p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed);
+                double count = model.ParameterCount;
+                var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
+                var (testLoss, testAccuracy) = Training.Evaluate(model, test);
+                return [new(id, "parameters", count, "train_loss", trainLoss), new(id, "parameters", count, "test_loss", testLoss),
+                        new(id, "parameters", count, "train_accuracy", trainAccuracy), new(id, "parameters", count, "test_accuracy", testAccuracy)];
+            }));
+        }
+        Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), Scatter: true);
+        var detail = $"10 MLPs 784-a-b-10, {s.Epochs} epochs of SGD(0.01, 0.9) on {train.Count} images";
+        Framework.Charts.Save(Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(context, detail),
+            new AxisSpec("parameters", Log: true), new AxisSpec("cross-entropy"), [Metric("train_loss", "train"), Metric("test_loss", "test")]), folder, "loss-vs-parameters");
+        Framework.Charts.Save(Framework.Charts.Create("Accuracy vs number of parameters", Framework.Charts.Subtitle(context, detail),
+            new AxisSpec("parameters", Log: true), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train"), Metric("test_accuracy", "test")]), folder, "accuracy-vs-parameters");
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
+        Manifest.Write(this, context, s);
+    }
+}
