@@ -37,6 +37,11 @@ internal static class RunCommand
             try
             {
                 foreach (var experiment in selected) RunOne(experiment, p, result.GetValue(output)!, result.GetValue(seed), result.GetValue(fresh), cancel.Token);
+                if (result.GetValue(ids)!.Contains("all"))
+                {
+                    var (md, html) = ReportCommand.Write(result.GetValue(output)!);
+                    Console.WriteLine($"Report: {Path.GetFullPath(md)}, {Path.GetFullPath(html)}");
+                }
             }
             catch (OperationCanceledException)
             {

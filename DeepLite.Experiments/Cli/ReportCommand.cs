@@ -1,0 +1,28 @@
+using System.CommandLine;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>The <c>report</c> verb: REPORT.md and report.html from the results folder (also written at the end of <c>run all</c>).</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Results folder.", DefaultValueFactory = _ => "results" };
+        var command = new Command("report", "Write REPORT.md and report.html (charts inline) from the results folder.") { output };
+        command.SetAction(result =>
+        {
+            var (md, html) = Write(result.GetValue(output)!);
+            Console.WriteLine($"Wrote {md} and {html}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static (string Markdown, string Html) Write(string root)
+    {
+        Directory.CreateDirectory(root);
+        return ReportWriter.Write(root, ExperimentRegistry.All, ReportComments.For);
+    }
+}
