@@ -30,6 +30,18 @@ public sealed class ExperimentContext
     /// <summary>The settings in force for <paramref name="experiment"/>.</summary>
     public T SettingsFor<T>(IExperiment experiment) where T : class => SettingsOverride as T ?? (T)experiment.PresetSettings(Preset);
 
+    /// <summary>
+    /// A dataset's splits cut to a preset's size: a seeded sample of <paramref name="trainPerClass"/> training
+    /// images per class and the first <paramref name="testCount"/> test images (0 keeps a split whole).
+    /// </summary>
+    public (ImageDataset Train, ImageDataset Test, DatasetSplits All) Subsets(string dataset, int trainPerClass, int testCount)
+    {
+        var splits = Data(dataset);
+        var train = trainPerClass > 0 ? splits.Train.SamplePerClass(trainPerClass, Seed) : splits.Train;
+        var test = testCount > 0 ? splits.Test.Take(Math.Min(testCount, splits.Test.Count)) : splits.Test;
+        return (train, test, splits);
+    }
+
     /// <summary>The experiment's result folder.</summary>
     public string Folder(IExperiment experiment) => Path.Combine(OutputRoot, experiment.Id);
 

@@ -47,9 +47,7 @@ public sealed class CnnTraining : IExperiment
         var counts = new Dictionary<string, object>();
         foreach (var dataset in s.Datasets)
         {
-            var splits = context.Data(dataset);
-            var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
-            var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
+            var (train, test, splits) = context.Subsets(dataset, s.TrainPerClass, s.TestCount);
             context.Progress.Message($"{dataset}: {train.Count} training and {test.Count} test images from {splits.Source}");
             var points = new List<Point>();
             foreach (var (name, layers) in Hw1Models.Cnns)

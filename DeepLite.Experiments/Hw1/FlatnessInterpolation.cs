@@ -38,9 +38,7 @@ public sealed class FlatnessInterpolation : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
-        var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
+        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
         var points = context.RunOnce(this, "interpolation", 2 * s.Epochs, seed =>
         {
             int[] widths = [784, 256, 128, 10];

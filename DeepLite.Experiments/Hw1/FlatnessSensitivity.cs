@@ -42,9 +42,7 @@ public sealed class FlatnessSensitivity : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
-        var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
+        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
         var probe = splits.Test.Take(Math.Min(s.SensitivitySamples, splits.Test.Count)).ToTensor();
         var sharpSet = train.Take(Math.Min(s.SharpnessImages, train.Count));
         var sharpImages = sharpSet.ToTensor();

@@ -38,8 +38,7 @@ public sealed class GradientNormTraining : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
         var points = context.RunOnce(this, "mlp-784-128-32-10", s.Epochs, seed =>
         {
             var random = new SeededRandom(seed);

@@ -36,9 +36,7 @@ public sealed class ParametersVsGeneralization : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
-        var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
+        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
         var points = new List<Point>();
         foreach (var hidden in s.Hidden)
         {

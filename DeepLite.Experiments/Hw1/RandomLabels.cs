@@ -38,10 +38,8 @@ public sealed class RandomLabels : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var subset = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var (subset, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
         var train = subset.WithPermutedLabels(context.Seed);
-        var test = s.TestCount > 0 ? splits.Test.Take(Math.Min(s.TestCount, splits.Test.Count)) : splits.Test;
         var points = context.RunOnce(this, "mlp-784-256-128-10", s.Epochs, seed =>
         {
             var result = new List<Point>();

@@ -43,8 +43,7 @@ public sealed class TrainingTrajectories : IExperiment
     {
         var s = context.SettingsFor<Settings>(this);
         var folder = context.Folder(this);
-        var splits = context.Data("mnist");
-        var train = s.TrainPerClass > 0 ? splits.Train.SamplePerClass(s.TrainPerClass, context.Seed) : splits.Train;
+        var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
         var points = new List<Point>();
         var firstLayer = new List<(int Run, double[] W)>();
         var whole = new List<(int Run, double[] W)>();
