@@ -55,6 +55,17 @@ internal static class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Splits [0, count) into one contiguous range per available thread and runs <paramref name="body"/>(start, end)
+    /// on each; the split is computed once, so every range is covered exactly once.
+    /// </summary>
+    public static void For(int count, Action<int, int> body)
+    {
+        int shares = Math.Min(count, MaxParallelism);
+        if (shares <= 1) { body(0, count); return; }
+        Run(shares, share => body((int)((long)count * share / shares), (int)((long)count * (share + 1) / shares)));
+    }
+
     private sealed class Worker
     {
         private readonly ManualResetEventSlim _wake = new(false);

@@ -37,9 +37,8 @@ internal static class ConvolutionKernels
         // [F, N*P] -> [N, F, P], adding the bias on the way.
         var bias = b is null ? null : Contiguous(b);
         var ys = y.Buffer;
-        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(g.N, (n0, n1) =>
         {
-            var (n0, n1) = Im2Col.Share(g.N, share);
             for (int n = n0; n < n1; n++)
                 for (int f = 0; f < g.F; f++)
                 {
@@ -84,9 +83,8 @@ internal static class ConvolutionKernels
         int np = g.N * g.P;
         var matrix = Workspace<T>.Get(Workspace<T>.MatrixSlot, g.F * np);
         var src = gy.Buffer; int offset = gy.Offset;
-        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(g.N, (n0, n1) =>
         {
-            var (n0, n1) = Im2Col.Share(g.N, share);
             for (int n = n0; n < n1; n++)
                 for (int f = 0; f < g.F; f++)
                     src.AsSpan(offset + (n * g.F + f) * g.P, g.P).CopyTo(matrix.AsSpan(f * np + n * g.P, g.P));

@@ -25,9 +25,8 @@ internal static class DirectConvolution
         int ph = g.OH + g.KH - 1; // rows of the padded input
         int pw = g.OW + g.KW - 1 + Vector256<T>.Count * 2; // room for full-vector loads past the last output
         int work = g.N * blocks;
-        WorkerPool.Run(Math.Min(work, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(work, (w0, w1) =>
         {
-            var (w0, w1) = Im2Col.Share(work, share);
             var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
             int lastSample = -1;
             for (int item = w0; item < w1; item++)

@@ -12,9 +12,8 @@ internal static class Im2Col
     public static void Unfold<T>(T[] x, int xOffset, ConvGeometry g, T[] col) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.P;
-        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(g.N, (n0, n1) =>
         {
-            var (n0, n1) = Share(g.N, share);
             for (int n = n0; n < n1; n++) UnfoldSample(x.AsSpan(xOffset + n * g.C * g.H * g.W, g.C * g.H * g.W), g, col.AsSpan(), np, n * g.P);
         });
     }
@@ -57,9 +56,8 @@ internal static class Im2Col
     public static void Fold<T>(T[] col, ConvGeometry g, T[] x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.P;
-        WorkerPool.Run(Math.Min(g.N, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(g.N, (n0, n1) =>
         {
-            var (n0, n1) = Share(g.N, share);
             for (int n = n0; n < n1; n++) FoldSample(col, np, n * g.P, g, x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W));
         });
     }
@@ -95,12 +93,5 @@ internal static class Im2Col
                         }
                     }
                 }
-    }
-
-    /// <summary>The [start, end) range of share <paramref name="share"/> when <paramref name="count"/> items are split over the pool.</summary>
-    public static (int Start, int End) Share(int count, int share)
-    {
-        int shares = Math.Min(count, WorkerPool.MaxParallelism);
-        return ((int)((long)count * share / shares), (int)((long)count * (share + 1) / shares));
     }
 }

@@ -13,9 +13,8 @@ internal static class MaxPooling
     public static void Forward<T>(T[] x, int offset, ConvGeometry g, T[] y, int[] argmax) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int planes = g.N * g.C;
-        WorkerPool.Run(Math.Min(planes, WorkerPool.MaxParallelism), share =>
+        WorkerPool.For(planes, (p0, p1) =>
         {
-            var (p0, p1) = Im2Col.Share(planes, share);
             Planes(x.AsSpan(offset, planes * g.H * g.W), g, y, argmax, p0, p1);
         });
     }
