@@ -42,6 +42,8 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("A parameter or module name cannot be empty.");
+        // '/' separates a parameter's name from its optimizer buffer's in checkpoints.
+        if (name.Contains('/')) throw new ArgumentException($"A parameter or module name cannot contain '/': '{name}'.");
         if (_parameters.Any(p => p.Name == name) || _children.Any(c => c.Name == name))
             throw new ArgumentException($"{GetType().Name} already has a parameter or module named '{name}'.");
     }
@@ -81,6 +83,19 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         foreach (var (_, p) in NamedParameters()) p.ZeroGrad();
     }
+
+    /// <summary>
+    /// Saves the parameters as safetensors under their <see cref="NamedParameters"/> names (through a
+    /// temporary file and a rename); PyTorch's <c>safetensors.torch.load_file</c> reads the file.
+    /// </summary>
+    public void SaveWeights(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ModuleWeights.Save(this, path, metadata);
+
+    /// <summary>
+    /// Loads parameters saved by <see cref="SaveWeights"/> (or any safetensors file with these names and
+    /// shapes, in F16, BF16, F32 or F64). Nothing changes unless every parameter checks out; with
+    /// <paramref name="strict"/> (the default) missing and unexpected tensors are errors that name them.
+    /// </summary>
+    public void LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
 
     /// <summary>A one-line description used by <see cref="ToString"/>.</summary>
     protected virtual string Describe() => GetType().Name.Split('`')[0] + "()";

@@ -10,8 +10,6 @@ namespace DeepLite.Optimizers;
 /// </summary>
 public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<T[]?> _squaredGradients = [], _squaredUpdates = [];
-
     /// <summary>Named hyper-parameter presets.</summary>
     public readonly record struct Settings(double LearningRate, double Rho, double Epsilon);
 
@@ -33,6 +31,9 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     public Adadelta(IEnumerable<Tensor<T>> parameters, Settings settings)
         : this(parameters, settings.LearningRate, settings.Rho, settings.Epsilon) { }
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateNames { get; } = ["square_avg", "acc_delta"];
+
     /// <summary>Decay of the running averages.</summary>
     public double Rho { get; }
     /// <summary>The epsilon inside both square roots.</summary>
@@ -41,7 +42,7 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
     {
-        var eg = State(_squaredGradients, index); var ed = State(_squaredUpdates, index);
+        var eg = State("square_avg", index); var ed = State("acc_delta", index);
         T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
         for (int i = 0; i < p.Length; i++)
         {

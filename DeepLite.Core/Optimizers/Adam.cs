@@ -15,7 +15,6 @@ public enum AdamEpsilon
 /// <summary>Adam (Kingma and Ba 2015) with bias correction.</summary>
 public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<T[]?> _m = [], _v = [];
 
     /// <summary>Creates the optimizer; defaults are both frameworks' (lr 1e-3, β 0.9/0.999), eps 1e-8 (PyTorch; Keras uses 1e-7).</summary>
     public Adam(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
@@ -24,6 +23,9 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement;
     }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq"];
 
     /// <summary>Decay of the first moment.</summary>
     public double Beta1 { get; }
@@ -37,7 +39,7 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
     {
-        var m = State(_m, index); var v = State(_v, index);
+        var m = State("exp_avg", index); var v = State("exp_avg_sq", index);
         double t = StepCount;
         double c1 = 1 - Math.Pow(Beta1, t), c2 = 1 - Math.Pow(Beta2, t);
         T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);

@@ -27,6 +27,12 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Number of steps taken.</summary>
     public long StepCount { get; private set; }
 
+    /// <summary>
+    /// The names of the per-parameter buffers this optimizer keeps, with PyTorch's names
+    /// (<c>momentum_buffer</c>, <c>exp_avg</c>, ...) so saved state reads naturally next to a PyTorch one.
+    /// </summary>
+    public abstract IReadOnlyList<string> StateNames { get; }
+
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
     public void Step()
     {
@@ -58,10 +64,59 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     protected static T Flush(T x) => T.IsSubnormal(x) ? T.Zero : x;
 
-    /// <summary>A per-parameter state buffer (zero-initialized on first use).</summary>
-    protected Span<T> State(List<T[]?> slots, int index)
+    private readonly Dictionary<string, T[]?[]> _state = [];
+
+    /// <summary>Parameter <paramref name="index"/>'s buffer named <paramref name="name"/> (one of <see cref="StateNames"/>), zero on first use.</summary>
+    protected Span<T> State(string name, int index)
     {
-        while (slots.Count < Parameters.Count) slots.Add(null);
-        return slots[index] ??= new T[Parameters[index].Size];
+        if (!_state.TryGetValue(name, out var buffers)) _state[name] = buffers = new T[]?[Parameters.Count];
+        return buffers[index] ??= new T[Parameters[index].Size];
+    }
+
+    /// <summary>
+    /// A copy of everything the next steps depend on besides the parameters: step count, learning rate and
+    /// the state buffers created so far. <see cref="LoadState"/> on an optimizer of the same kind over
+    /// parameters of the same shapes continues bit for bit. <see cref="Serialization.Checkpoint"/> stores it.
+    /// </summary>
+    public OptimizerState<T> GetState()
+    {
+        var buffers = new List<OptimizerStateBuffer<T>>();
+        foreach (var name in StateNames)
+            if (_state.TryGetValue(name, out var perParameter))
+                for (int i = 0; i < perParameter.Length; i++)
+                    if (perParameter[i] is { } values) buffers.Add(new(i, name, (T[])values.Clone()));
+        return new OptimizerState<T>(StepCount, LearningRate, buffers);
+    }
+
+    /// <summary>Restores a state from <see cref="GetState"/>; checks every buffer before changing anything.</summary>
+    public void LoadState(OptimizerState<T> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.StepCount < 0) throw new ArgumentException($"{GetType().Name}: step count {state.StepCount} is negative.");
+        foreach (var b in state.Buffers)
+        {
+            if (!StateNames.Contains(b.Name))
+                throw new ArgumentException($"{GetType().Name} keeps no state named '{b.Name}' (it keeps {string.Join(", ", StateNames)}).");
+            if (b.ParameterIndex < 0 || b.ParameterIndex >= Parameters.Count)
+                throw new ArgumentException($"{GetType().Name}: state '{b.Name}' is for parameter {b.ParameterIndex}, but the optimizer has {Parameters.Count} parameters.");
+            if (b.Values.Length != Parameters[b.ParameterIndex].Size)
+                throw new ArgumentException($"{GetType().Name}: state '{b.Name}' of parameter {b.ParameterIndex} has {b.Values.Length} values for a parameter of shape {Parameters[b.ParameterIndex].Shape}.");
+        }
+        _state.Clear();
+        foreach (var b in state.Buffers) b.Values.CopyTo(State(b.Name, b.ParameterIndex));
+        StepCount = state.StepCount;
+        LearningRate = state.LearningRate;
     }
 }
+
+/// <summary>One per-parameter buffer of an optimizer's state.</summary>
+/// <param name="ParameterIndex">Position of the parameter in <see cref="Optimizer{T}.Parameters"/>.</param>
+/// <param name="Name">The buffer's name, one of <see cref="Optimizer{T}.StateNames"/>.</param>
+/// <param name="Values">The values, as many as the parameter has.</param>
+public sealed record OptimizerStateBuffer<T>(int ParameterIndex, string Name, T[] Values) where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>An optimizer's state apart from the parameters (see <see cref="Optimizer{T}.GetState"/>).</summary>
+/// <param name="StepCount">Steps taken (Adam's bias correction depends on it).</param>
+/// <param name="LearningRate">The learning rate in force (schedules change it).</param>
+/// <param name="Buffers">The state buffers created so far; a missing buffer is all zeros.</param>
+public sealed record OptimizerState<T>(long StepCount, double LearningRate, IReadOnlyList<OptimizerStateBuffer<T>> Buffers) where T : unmanaged, IFloatingPointIeee754<T>;

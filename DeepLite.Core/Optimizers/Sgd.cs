@@ -10,8 +10,6 @@ namespace DeepLite.Optimizers;
 /// </summary>
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<T[]?> _velocity = [];
-
     /// <summary>Creates the optimizer.</summary>
     public Sgd(IEnumerable<Tensor<T>> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0)
         : base(parameters, learningRate)
@@ -20,6 +18,9 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs a positive momentum.");
         Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay;
     }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateNames { get; } = ["momentum_buffer"];
 
     /// <summary>The momentum factor.</summary>
     public double Momentum { get; }
@@ -37,7 +38,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
             return;
         }
-        var v = State(_velocity, index);
+        var v = State("momentum_buffer", index);
         // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
         for (int i = 0; i < p.Length; i++)
         {

@@ -1,8 +1,11 @@
 using System.Text;
 
-namespace DeepLite.Experiments.Framework;
+namespace DeepLite.Serialization;
 
-/// <summary>Writes files through a temporary name and a rename, so a killed process never leaves a truncated file.</summary>
+/// <summary>
+/// Writes files through a temporary name in the same folder and a rename, so a killed process never
+/// leaves a truncated file: readers see the old content or the new one, nothing in between.
+/// </summary>
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="write"/>'s output to <paramref name="path"/> atomically.</summary>
