@@ -6,7 +6,8 @@ namespace DeepLite.Experiments.Framework;
 /// <summary>
 /// Everything an experiment needs from its caller: where results go, the preset and seed, how to get
 /// data, progress and cancellation. It also makes runs resumable: a finished run's points are stored
-/// in <c>runs/</c> and read back instead of recomputed (unless <see cref="Fresh"/>).
+/// in <c>runs/</c> and read back instead of recomputed (unless <see cref="Fresh"/>), and a run killed while
+/// training resumes from its <see cref="RunCheckpoint"/>.
 /// </summary>
 public sealed class ExperimentContext
 {
@@ -24,6 +25,8 @@ public sealed class ExperimentContext
     public IExperimentProgress Progress { get; init; } = new SilentProgress();
     /// <summary>Supplies datasets by name (the data store by default; tests pass small synthetic ones).</summary>
     public Func<string, DatasetSplits> Data { get; init; } = DataStore.Get;
+    /// <summary>The least time between two checkpoints of a training run (zero: after every epoch).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Overrides the preset's settings (tests use tiny ones); null keeps the preset's.</summary>
     public object? SettingsOverride { get; init; }
 
@@ -61,10 +64,8 @@ public sealed class ExperimentContext
     public IReadOnlyList<Point> RunOnce(IExperiment experiment, string runId, int epochs, Func<long, IReadOnlyList<Point>> body)
     {
         Cancellation.ThrowIfCancellationRequested();
-        var folder = Path.Combine(Folder(experiment), "runs");
-        var safe = string.Concat(runId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        var csv = Path.Combine(folder, safe + ".csv");
-        var meta = Path.Combine(folder, safe + ".json");
+        var csv = RunFile(experiment, runId, ".csv");
+        var meta = RunFile(experiment, runId, ".json");
         if (!Fresh && File.Exists(csv) && File.Exists(meta))
         {
             Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
@@ -78,9 +79,22 @@ public sealed class ExperimentContext
         var ended = DateTimeOffset.UtcNow;
         AtomicFile.WriteAllText(csv, Point.ToCsv(points));
         AtomicFile.WriteAllText(meta, JsonSerializer.Serialize(new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds), Json.Options));
+        File.Delete(RunFile(experiment, runId, CheckpointSuffix));
         Progress.RunFinished(runId);
         return points;
     }
+
+    private const string CheckpointSuffix = ".checkpoint.safetensors";
+
+    private string RunFile(IExperiment experiment, string runId, string suffix)
+    {
+        var safe = string.Concat(runId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(Folder(experiment), "runs", safe + suffix);
+    }
+
+    /// <summary>The training checkpoint of run <paramref name="runId"/> (see <see cref="RunCheckpoint"/>).</summary>
+    public RunCheckpoint Checkpoint(IExperiment experiment, string runId) =>
+        new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunSeed(runId));
 
     /// <summary>Deletes the experiment's stored runs (for <see cref="Fresh"/>).</summary>
     public void ClearRuns(IExperiment experiment)

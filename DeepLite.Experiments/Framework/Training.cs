@@ -39,19 +39,24 @@ public static class Training
     /// <summary>
     /// Trains an image MLP (flatten, then <paramref name="widths"/>) for <paramref name="epochs"/> epochs with a
     /// seeded init and order, reporting progress; <paramref name="afterEpoch"/> sees the model after each epoch.
+    /// With a <paramref name="checkpoint"/>, a killed run resumes after its last saved epoch (the callback's
+    /// points belong in <see cref="RunCheckpoint.Points"/> so they are saved with it).
     /// </summary>
     public static Sequential<float> TrainMlp(ExperimentContext context, string run, int[] widths, ImageDataset train, int batchSize, int epochs,
-        Func<IReadOnlyList<Tensor<float>>, Optimizer<float>> optimizer, long seed, Action<int, Sequential<float>>? afterEpoch = null)
+        Func<IReadOnlyList<Tensor<float>>, Optimizer<float>> optimizer, long seed, Action<int, Sequential<float>>? afterEpoch = null,
+        RunCheckpoint? checkpoint = null)
     {
         var random = new SeededRandom(seed);
         var model = Models.Hw1Models.ImageMlp(random, widths);
         var opt = optimizer(model.Parameters());
         var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        int done = checkpoint?.Resume(model, opt) ?? 0;
+        for (int epoch = done + 1; epoch <= epochs; epoch++)
         {
             var (loss, accuracy) = ClassificationEpoch(model, opt, loader, epoch - 1, context.Cancellation);
             context.Progress.Epoch(run, epoch, epochs, loss, accuracy);
             afterEpoch?.Invoke(epoch, model);
+            checkpoint?.EpochFinished(model, opt, epoch);
         }
         return model;
     }

@@ -55,7 +55,7 @@ public sealed class CnnTraining : IExperiment
                 long count = Hw1Models.Cnn(layers, train.Channels, train.Height, train.ClassNames.Count, new SeededRandom(0)).ParameterCount;
                 counts[$"{dataset}/{name}"] = count;
                 context.Progress.Message($"{dataset} {name}: {count:N0} parameters");
-                points.AddRange(context.RunOnce(this, $"{dataset}/{name}", s.Epochs, seed => Train(context, dataset, name, layers, train, test, s, seed)));
+                points.AddRange(context.RunOnce(this, $"{dataset}/{name}", s.Epochs, seed => Train(context, context.Checkpoint(this, $"{dataset}/{name}"), dataset, name, layers, train, test, s, seed)));
             }
             all.AddRange(points);
             Draw(context, folder, dataset, points);
@@ -64,15 +64,18 @@ public sealed class CnnTraining : IExperiment
         Manifest.Write(this, context, s, new Dictionary<string, object> { ["parameterCounts"] = counts });
     }
 
-    private static List<Point> Train(ExperimentContext context, string dataset, string name, string[] layers, ImageDataset train, ImageDataset test, Settings s, long seed)
+    private static List<Point> Train(ExperimentContext context, RunCheckpoint checkpoint, string dataset, string name, string[] layers,
+        ImageDataset train, ImageDataset test, Settings s, long seed)
     {
         var random = new SeededRandom(seed);
         var model = Hw1Models.Cnn(layers, train.Channels, train.Height, train.ClassNames.Count, random);
         var optimizer = new Adadelta<float>(model.Parameters(), s.LearningRate, s.Rho, s.Epsilon);
         var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
         var run = $"{dataset}/{name}";
-        var points = new List<Point> { new(run, "params", 0, "parameter_count", model.ParameterCount) };
-        for (int epoch = 1; epoch <= s.Epochs; epoch++)
+        var points = checkpoint.Points;
+        int done = checkpoint.Resume(model, optimizer);
+        if (done == 0) points.Add(new(run, "params", 0, "parameter_count", model.ParameterCount));
+        for (int epoch = done + 1; epoch <= s.Epochs; epoch++)
         {
             var (loss, accuracy) = Training.ClassificationEpoch(model, optimizer, loader, epoch - 1, context.Cancellation);
             var (testLoss, testAccuracy) = Training.Evaluate(model, test, 500);
@@ -81,6 +84,7 @@ public sealed class CnnTraining : IExperiment
             points.Add(new(run, "epoch", epoch, "test_loss", testLoss));
             points.Add(new(run, "epoch", epoch, "test_accuracy", testAccuracy));
             context.Progress.Epoch(run, epoch, s.Epochs, loss, accuracy);
+            checkpoint.EpochFinished(model, optimizer, epoch);
         }
         return points;
     }

@@ -52,7 +52,7 @@ public sealed class FlatnessSensitivity : IExperiment
             var id = $"batch-{batch}";
             points.AddRange(context.RunOnce(this, id, s.Epochs, seed =>
             {
-                var model = Training.TrainMlp(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed);
+                var model = Training.TrainMlp(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
                 var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
                 var (testLoss, testAccuracy) = Training.Evaluate(model, test);
                 // The report's variant at the training batch size, on the first batch of the training set.

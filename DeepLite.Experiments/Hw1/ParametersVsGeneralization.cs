@@ -44,7 +44,7 @@ public sealed class ParametersVsGeneralization : IExperiment
             points.AddRange(context.RunOnce(this, id, s.Epochs, seed =>
             {
                 var model = Training.TrainMlp(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
-                    p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed);
+                    p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, checkpoint: context.Checkpoint(this, id));
                 double count = model.ParameterCount;
                 var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
                 var (testLoss, testAccuracy) = Training.Evaluate(model, test);

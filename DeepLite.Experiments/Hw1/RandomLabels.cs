@@ -42,7 +42,8 @@ public sealed class RandomLabels : IExperiment
         var train = subset.WithPermutedLabels(context.Seed);
         var points = context.RunOnce(this, "mlp-784-256-128-10", s.Epochs, seed =>
         {
-            var result = new List<Point>();
+            var checkpoint = context.Checkpoint(this, "mlp-784-256-128-10");
+            var result = checkpoint.Points;
             Training.TrainMlp(context, "mlp-784-256-128-10", [784, 256, 128, 10], train, s.BatchSize, s.Epochs,
                 p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, (epoch, model) =>
                 {
@@ -52,7 +53,7 @@ public sealed class RandomLabels : IExperiment
                     result.Add(new("mlp", "epoch", epoch, "train_accuracy", trainAccuracy));
                     result.Add(new("mlp", "epoch", epoch, "test_loss", testLoss));
                     result.Add(new("mlp", "epoch", epoch, "test_accuracy", testAccuracy));
-                });
+                }, checkpoint);
             return result;
         });
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeepLite.Layers;
+using DeepLite.Optimizers;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>
+/// A training run's checkpoint (Core's <see cref="Checkpoint"/> format: model, optimizer, finished epochs,
+/// plus the run's points so far in the metadata). A killed run, started again, resumes after its last saved
+/// epoch and ends bit for bit where an uninterrupted run would: the data order of an epoch depends only on
+/// the seed and the epoch, and everything else is in the file. Saves at most once per
+/// <see cref="ExperimentContext.CheckpointInterval"/>; <see cref="ExperimentContext.RunOnce"/> deletes the
+/// file once the run's results are stored.
+/// </summary>
+public sealed class RunCheckpoint
+{
+    private const string PointsKey = "points", SeedKey = "run_seed";
+    private readonly TimeSpan _interval;
+    private readonly long _seed;
+    private readonly Stopwatch _sinceSave = Stopwatch.StartNew();
+
+    internal RunCheckpoint(string path, TimeSpan interval, long seed)
+    {
+        Path = path; _interval = interval; _seed = seed;
+    }
+
+    /// <summary>Where the checkpoint lives.</summary>
+    public string Path { get; }
+
+    /// <summary>The run's points so far; restored by <see cref="Resume"/>, saved with every checkpoint.</summary>
+    public List<Point> Points { get; } = [];
+
+    /// <summary>
+    /// Loads the checkpoint, if there is one from this run's seed, into <paramref name="model"/> and
+    /// <paramref name="optimizer"/> and restores <see cref="Points"/>; returns the number of finished epochs (0 without one).
+    /// </summary>
+    public int Resume(Module<float> model, Optimizer<float> optimizer)
+    {
+        if (!File.Exists(Path)) return 0;
+        var info = Checkpoint.Load(Path, model, optimizer);
+        if (info.Metadata.GetValueOrDefault(SeedKey) != _seed.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{Path}: the checkpoint belongs to another seed; delete it or run with --fresh.");
+        Points.Clear();
+        Points.AddRange(Point.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
+        return info.Epoch;
+    }
+
+    /// <summary>Saves a checkpoint after <paramref name="epoch"/> finished epochs when the interval has passed.</summary>
+    public void EpochFinished(Module<float> model, Optimizer<float> optimizer, int epoch)
+    {
+        if (_sinceSave.Elapsed < _interval) return;
+        Checkpoint.Save(Path, model, optimizer, epoch, metadata: new Dictionary<string, string>
+        {
+            [PointsKey] = Point.ToCsv(Points),
+            [SeedKey] = _seed.ToString(CultureInfo.InvariantCulture),
+        });
+        _sinceSave.Restart();
+    }
+}

@@ -1,0 +1,70 @@
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+using static DeepLite.Tests.Experiments.ExperimentTestKit;
+
+namespace DeepLite.Tests.Experiments;
+
+/// <summary>A training run killed mid-way resumes from its checkpoint and ends with exactly the numbers of an uninterrupted run.</summary>
+public class CheckpointResumeTests
+{
+    /// <summary>Cancels once any run reports epoch <paramref name="epoch"/>.</summary>
+    private sealed class CancelAtEpoch(int epoch, CancellationTokenSource source) : IExperimentProgress
+    {
+        public List<(string Run, int Epoch)> Epochs { get; } = [];
+        public void RunStarted(string experiment, string run, int epochs, bool cached) { }
+        public void Epoch(string run, int e, int epochs, double loss, double? accuracy)
+        {
+            Epochs.Add((run, e));
+            if (e == epoch) source.Cancel();
+        }
+        public void RunFinished(string run) { }
+        public void Message(string text) { }
+    }
+
+    private static string Interrupted(IExperiment experiment, object settings, string root, out List<(string Run, int Epoch)> resumedEpochs)
+    {
+        var cancel = new CancellationTokenSource();
+        var first = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel) };
+        Assert.ThrowsAny<OperationCanceledException>(() => experiment.Run(first));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(first.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
+
+        var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
+        var second = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Progress = progress };
+        experiment.Run(second);
+        resumedEpochs = progress.Epochs;
+        Assert.Empty(Directory.GetFiles(Path.Combine(second.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
+        return File.ReadAllText(Path.Combine(second.Folder(experiment), "results.csv"));
+    }
+
+    private static string Uninterrupted(IExperiment experiment, object settings, string root)
+    {
+        var context = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic };
+        experiment.Run(context);
+        return File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv"));
+    }
+
+    [Fact]
+    public void ACnnRunResumesBitForBit()
+    {
+        using var a = new Data.Fixtures();
+        using var b = new Data.Fixtures();
+        var settings = new CnnTraining.Settings(["mnist"], Epochs: 4, BatchSize: 8, TrainPerClass: 0, TestCount: 0, 0.1, 0.95, 1e-8);
+        var resumed = Interrupted(new CnnTraining(), settings, a.Folder, out var epochs);
+        // The interrupted run saved after epoch 2, so the second start trains its epochs 3 and 4 only.
+        Assert.Equal([3, 4], epochs.Where(e => e.Run == epochs[0].Run).Select(e => e.Epoch));
+        Assert.Equal(Uninterrupted(new CnnTraining(), settings, b.Folder), resumed);
+    }
+
+    [Fact]
+    public void AnMlpRunResumesWithItsEarlierPoints()
+    {
+        using var a = new Data.Fixtures();
+        using var b = new Data.Fixtures();
+        var settings = new RandomLabels.Settings(Epochs: 4, BatchSize: 10, TrainPerClass: 0, TestCount: 0, 0.01, 0.9);
+        var resumed = Interrupted(new RandomLabels(), settings, a.Folder, out var epochs);
+        Assert.Equal([3, 4], epochs.Select(e => e.Epoch));
+        var expected = Uninterrupted(new RandomLabels(), settings, b.Folder);
+        Assert.Equal(expected, resumed);
+        Assert.Equal(16, Point.FromCsv(resumed, "csv").Count);
+    }
+}
