@@ -61,30 +61,10 @@ public static class Training
         return model;
     }
 
-    /// <summary>Mean cross-entropy and accuracy of the model on a whole dataset (no gradients).</summary>
-    public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageDataset dataset, int batchSize = 1000, Normalization? normalization = null)
-    {
-        using var _ = GradMode.Disable();
-        model.Eval();
-        double lossSum = 0;
-        long correct = 0;
-        foreach (var batch in new DataLoader(dataset, batchSize, shuffle: false, normalization: normalization).Epoch(0))
-        {
-            using var scope = TensorPool.BeginScope();
-            var logits = model.Forward(batch.Images);
-            lossSum += Loss.SoftmaxCrossEntropy(logits, batch.Labels, Reduction.Sum).Item();
-            correct += CountCorrect(logits, batch.Labels);
-        }
-        model.Train();
-        return (lossSum / Math.Max(1, dataset.Count), correct / (double)Math.Max(1, dataset.Count));
-    }
+    /// <summary>Mean cross-entropy and accuracy of the model on a whole dataset (no gradients); see <see cref="Evaluation.Evaluate"/>.</summary>
+    public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageDataset dataset, int batchSize = 1000, Normalization? normalization = null) =>
+        Evaluation.Evaluate(model, dataset, batchSize, normalization);
 
     /// <summary>How many rows of <paramref name="logits"/> have their maximum at the label.</summary>
-    public static int CountCorrect(Tensor<float> logits, ReadOnlySpan<int> labels)
-    {
-        var predicted = logits.ArgMax(1);
-        int correct = 0;
-        for (int i = 0; i < labels.Length; i++) if (predicted[i] == labels[i]) correct++;
-        return correct;
-    }
+    public static int CountCorrect(Tensor<float> logits, ReadOnlySpan<int> labels) => Evaluation.CountCorrect(logits, labels);
 }
