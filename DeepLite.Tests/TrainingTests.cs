@@ -12,7 +12,7 @@ public class TrainingTests
     /// <summary>The README's code sample, verbatim between the markers (ReadmeSampleTests checks they agree).</summary>
     public static double ReadmeSample()
     {
-        // README-SAMPLE-BEGIN
+        // snippet-begin: readme-sample
         var random = new SeededRandom(42);
         var model = new Sequential<float>(
             new Dense<float>(2, 16, random), new Tanh<float>(),
@@ -35,7 +35,7 @@ public class TrainingTests
             var predicted = model.Forward(x).ArgMax(axis: 1);
             Console.WriteLine($"predictions: {string.Join(", ", predicted)}"); // 0, 1, 1, 0
         }
-        // README-SAMPLE-END
+        // snippet-end
         using (GradMode.Disable()) return Loss.SoftmaxCrossEntropy(model.Forward(x), labels).Item();
     }
 

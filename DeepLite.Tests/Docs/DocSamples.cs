@@ -1,0 +1,215 @@
+using DeepLite.Analysis;
+using DeepLite.Autograd;
+using DeepLite.Data;
+using DeepLite.Layers;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Serialization;
+using DeepLite.Tensors;
+
+namespace DeepLite.Tests.Docs;
+
+/// <summary>
+/// The code of every C# block in docs/*.md, between <c>snippet-begin</c>/<c>snippet-end</c> markers, run as
+/// tests; <see cref="DocSnippetTests"/> checks that each page shows exactly this code.
+/// </summary>
+public sealed class DocSamples : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-docs-").FullName;
+    private readonly string _previous = Directory.GetCurrentDirectory();
+
+    public DocSamples() => Directory.SetCurrentDirectory(_folder);
+
+    public void Dispose()
+    {
+        Directory.SetCurrentDirectory(_previous);
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public void TensorsAndAutograd()
+    {
+        // snippet-begin: tensors
+        var random = new SeededRandom(1);
+        var a = Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, 2, 3);   // [2, 3], row-major
+        var b = Tensor<double>.Normal(new Shape(3, 4), mean: 0, std: 1, random);
+        var c = a.MatMul(b) + Tensor.FromArray(new double[] { 1, 0, 0, 1 }, 4);  // [2, 4]; the row broadcasts
+        Console.WriteLine($"{c.Shape}, sum over rows: {c.Sum(axis: 0).Shape}");   // [2, 4], sum over rows: [4]
+        // snippet-end
+        Assert.Equal(new Shape(2, 4), c.Shape);
+
+        // snippet-begin: autograd
+        var x = Tensor.FromArray(new double[] { 0.5, -1.0, 2.0 }, 3);
+        x.RequiresGrad = true;
+        var y = (x * x).Sum() + x.Tanh().Sum();   // y = Σ x² + tanh x
+        y.Backward();                              // x.Grad = 2x + 1 - tanh² x
+        Console.WriteLine(string.Join(", ", x.Grad!.ToArray()));
+
+        using (GradMode.Disable())                 // inference: nothing is recorded
+            Console.WriteLine(x.Tanh().RequiresGrad);  // False
+        // snippet-end
+        Assert.Equal(2 * 0.5 + 1 - Math.Pow(Math.Tanh(0.5), 2), x.Grad![0], 12);
+
+        // snippet-begin: double-backward
+        var w = Tensor.FromArray(new double[] { 1.0, 2.0 }, 2);
+        w.RequiresGrad = true;
+        var loss = (w * w * w).Sum();                                  // L = Σ w³
+        var grad = AutoDiff.Grad(loss, [w], createGraph: true)[0];     // 3w², itself differentiable
+        var v = Tensor.FromArray(new double[] { 1.0, 0.0 }, 2);
+        var hv = AutoDiff.Grad((grad * v).Sum(), [w])[0];              // H v = 6w ⊙ v = [6, 0]
+        var hvp = new HessianVectorProduct<double>((w * w * w).Sum(), [w]).Apply([v])[0];  // the same, packaged
+                                                                           // (a fresh graph: the first was freed)
+        // snippet-end
+        Assert.Equal(new[] { 6.0, 0.0 }, hv.ToArray());
+        Assert.Equal(new[] { 6.0, 0.0 }, hvp.ToArray());
+    }
+
+    [Fact]
+    public void Layers()
+    {
+        // snippet-begin: layers
+        var random = new SeededRandom(42);
+        var cnn = new Sequential<float>(
+            new Conv2D<float>(3, 16, kernelSize: 3, random, padding: Padding.Same), new Relu<float>(),
+            new MaxPool2D<float>(2),
+            new Flatten<float>(),
+            new Dense<float>(16 * 16 * 16, 10, random, Initializer.GlorotUniform));
+        foreach (var (name, parameter) in cnn.NamedParameters())
+            Console.WriteLine($"{name}: {parameter.Shape}");   // layers.0.weight: [16, 3, 3, 3], ...
+        Console.WriteLine(cnn.ParameterCount);                 // 41,418
+        var logits = cnn.Forward(Tensor<float>.Zeros(8, 3, 32, 32));   // [8, 10]
+        // snippet-end
+        Assert.Equal(16 * 27 + 16 + 4096 * 10 + 10, cnn.ParameterCount);
+        Assert.Equal(new Shape(8, 10), logits.Shape);
+
+        // snippet-begin: custom-module
+        var block = new Residual(8, new SeededRandom(3));
+        var output = block.Forward(Tensor<float>.Ones(4, 8));
+        // snippet-end
+        Assert.Equal(new Shape(4, 8), output.Shape);
+        Assert.Equal(["inner.weight", "inner.bias"], block.NamedParameters().Select(p => p.Name));
+    }
+
+    // snippet-begin: residual
+    /// <summary>x + tanh(W x + b): parameters come from registered children, autograd from the ops.</summary>
+    public sealed class Residual : Module<float>
+    {
+        private readonly Dense<float> _inner;
+
+        public Residual(int width, SeededRandom random) =>
+            _inner = RegisterModule("inner", new Dense<float>(width, width, random));
+
+        public override Tensor<float> Forward(Tensor<float> x) => x + _inner.Forward(x).Tanh();
+    }
+    // snippet-end
+
+    [Fact]
+    public void LossesAndOptimizers()
+    {
+        // snippet-begin: training-loop
+        var random = new SeededRandom(5);
+        var model = new Sequential<float>(new Dense<float>(4, 32, random), new Relu<float>(), new Dense<float>(32, 3, random));
+        var optimizer = new Sgd<float>(model.Parameters(), learningRate: 0.1, momentum: 0.9);
+        var inputs = Tensor<float>.Normal(new Shape(64, 4), 0, 1, random);
+        int[] labels = Enumerable.Range(0, 64).Select(i => i % 3).ToArray();
+
+        for (int step = 0; step < 100; step++)
+        {
+            using var scope = TensorPool.BeginScope();   // the step's temporaries return to the pool
+            optimizer.ZeroGrad();
+            var loss = Loss.SoftmaxCrossEntropy(model.Forward(inputs), labels);   // mean over the batch
+            loss.Backward();
+            optimizer.Step();
+            if (step == 50) optimizer.LearningRate = 0.01;   // a schedule: change the rate between steps
+        }
+        // snippet-end
+        using (GradMode.Disable())
+            Assert.True(Loss.SoftmaxCrossEntropy(model.Forward(inputs), labels).Item() < 0.9);
+
+        // snippet-begin: optimizers
+        var parameters = model.Parameters();
+        var sgd = new Sgd<float>(parameters, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4);
+        var adam = new Adam<float>(parameters, learningRate: 1e-3, epsilonPlacement: AdamEpsilon.Keras);
+        var adadelta = new Adadelta<float>(parameters, Adadelta<float>.KerasDefaults);
+        var regression = Loss.MeanSquaredError(Tensor<float>.Ones(2, 2), Tensor<float>.Zeros(2, 2), Reduction.Sum);   // 4
+        // snippet-end
+        Assert.Equal(4f, regression.Item());
+        Assert.Equal(["momentum_buffer"], sgd.StateNames);
+        Assert.Equal(0.95, adadelta.Rho);
+        Assert.Equal(AdamEpsilon.Keras, adam.EpsilonPlacement);
+    }
+
+    [Fact]
+    public void Data()
+    {
+        // A small MNIST-like set in a mirror folder stands in for the real one.
+        using var fixtures = new Tests.Data.Fixtures();
+        var mirror = fixtures.Folder;
+        var contents = Tests.Data.Fixtures.WriteIdxSet(Path.Combine(mirror, "mnist"), trainCount: 30, testCount: 10);
+        var catalog = new Dictionary<string, DatasetDefinition> { ["mnist"] = Tests.Data.Fixtures.IdxDefinition(contents) with { Name = "mnist" } };
+        var store = new DataStore(new DataStoreOptions { MirrorDirectory = mirror, CacheDirectory = Path.Combine(mirror, "cache"), AllowDownload = false, Catalog = catalog });
+        // snippet-begin: data
+        var mnist = store.Load("mnist");     // or DataStore.Get("mnist"): cache, mirror, system, download
+        Console.WriteLine(mnist.Source);     // where it was found and which pinned version it matched
+        var train = mnist.Train.SamplePerClass(2, seed: 1);            // a seeded, class-balanced subset
+        var loader = new DataLoader(train, batchSize: 8, shuffle: true, seed: 1, normalization: Normalization.Mnist);
+        foreach (var batch in loader.Epoch(0))                          // epoch e's order depends on seed and e only
+            Console.WriteLine($"{batch.Index}: {batch.Images.Shape}, first label {batch.Labels[0]}");
+        // snippet-end
+        Assert.Equal(3, loader.BatchesPerEpoch);
+        Assert.Equal(20, train.Count);
+    }
+
+    [Fact]
+    public void Analysis()
+    {
+        // snippet-begin: analysis
+        var random = new SeededRandom(9);
+        var model = new Sequential<double>(new Dense<double>(1, 6, random), new Tanh<double>(), new Dense<double>(6, 1, random));
+        var x = Tensor<double>.Uniform(new Shape(32, 1), -1, 1, random);
+        var target = x.Tanh();
+        Tensor<double> Loss() => DeepLite.Losses.Loss.MeanSquaredError(model.Forward(x), target);
+
+        Loss().Backward();
+        double gradientNorm = GradientNorm.Of(model.Parameters());                  // ‖∇L‖ over all parameters
+        var spectrum = HessianSpectrum.Compute(Loss(), model.Parameters());         // exact Hessian, 19 x 19
+        Console.WriteLine($"‖g‖ = {gradientNorm:G3}, λ ∈ [{spectrum.Eigenvalues[0]:G3}, {spectrum.Eigenvalues[^1]:G3}], " +
+                          $"minimal ratio {spectrum.MinimalRatio():P0}");
+        var sharpness = Sharpness.Estimate(model.Parameters(), Loss, epsilon: 1e-3, samples: 10, ascentSteps: 5, random);
+        var pca = Pca.Fit([[1.0, 2.0], [2.0, 4.1], [3.0, 5.9]], componentCount: 1);  // e.g. on weight snapshots
+        // snippet-end
+        Assert.Equal(19, spectrum.Eigenvalues.Length);
+        Assert.True(gradientNorm > 0);
+        Assert.True(sharpness.MaxLoss >= sharpness.Loss);
+        Assert.Single(pca.Components);
+    }
+
+    [Fact]
+    public void Saving()
+    {
+        var random = new SeededRandom(1);
+        var model = new Sequential<float>(new Dense<float>(4, 8, random), new Relu<float>(), new Dense<float>(8, 2, random));
+        var optimizer = new Adam<float>(model.Parameters());
+        // snippet-begin: save-weights
+        model.SaveWeights("model.safetensors");       // layers.0.weight, layers.0.bias, ... as F32
+        model.LoadWeights("model.safetensors");       // checks names and shapes first; errors name the tensor
+
+        var file = SafeTensorsFile.Open("model.safetensors");   // any safetensors file, e.g. from PyTorch
+        foreach (var t in file.Tensors)
+            Console.WriteLine($"{t.Name}: {t.DType} [{string.Join(", ", t.Shape)}]");
+        var firstWeight = file.Read<float>("layers.0.weight");
+        // snippet-end
+        Assert.Equal(new Shape(8, 4), firstWeight.Shape);
+
+        // snippet-begin: checkpoint
+        int epoch = 3;
+        var shuffling = new SeededRandom(7);
+        Checkpoint.Save("run.safetensors", model, optimizer, epoch, shuffling);
+
+        // later, in a new process: build the same model and optimizer, then
+        var info = Checkpoint.Load("run.safetensors", model, optimizer, shuffling);
+        for (int e = info.Epoch + 1; e <= 10; e++) { /* train epoch e */ }
+        // snippet-end
+        Assert.Equal(3, info.Epoch);
+    }
+}
