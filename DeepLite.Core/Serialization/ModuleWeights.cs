@@ -10,7 +10,7 @@ namespace DeepLite.Serialization;
 /// <c>state_dict</c> of the same architecture. Use <see cref="Module{T}.SaveWeights"/> and
 /// <see cref="Module{T}.LoadWeights"/>.
 /// </summary>
-public static class ModuleWeights
+internal static class ModuleWeights
 {
     /// <summary>Writes the parameters of <paramref name="module"/> (atomically) with optional metadata.</summary>
     public static void Save<T>(Module<T> module, string path, IReadOnlyDictionary<string, string>? metadata = null)
