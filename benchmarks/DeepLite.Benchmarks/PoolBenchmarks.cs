@@ -37,6 +37,7 @@ public class PoolBenchmarks
         using var scope = TensorPool.BeginScope();
         var y = _x.MaxPool2D(2);
         y.Backward(_seed);
-        _x.Grad = null;
+        _x.ZeroGrad(); // keeps the gradient's memory, as the reference's grad.zero_() does
+
     }
 }

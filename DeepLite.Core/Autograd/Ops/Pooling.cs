@@ -15,7 +15,16 @@ public sealed partial class Tensor<T>
         var argmax = TensorPool.Rent<int>(y.Size);
         MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
         var x = this;
-        return Record(y, "MaxPool2D", [x], gy => [gy.ScatterFlat(argmax, x.Shape)]);
+        return Record(y, "MaxPool2D", [x], gy => [gy.MaxPool2DBackward(argmax, g)]);
+    }
+
+    /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
+    private Tensor<T> MaxPool2DBackward(int[] argmax, ConvGeometry g)
+    {
+        var y = Uninitialized(g.InputShape); // the kernel writes every element
+        MaxPooling.Backward<T>(Span, argmax, g, y.Span);
+        var self = this;
+        return Record(y, "MaxPool2DBackward", [self], gg => [gg.GatherFlat(argmax, self.Shape)]);
     }
 
     /// <summary>A tensor of <paramref name="shape"/>, zero except result.flat[indices[i]] += this.flat[i].</summary>

@@ -1,4 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -25,7 +29,7 @@ internal static class MaxPooling
         {
             var src = x.Slice(plane * g.H * g.W, g.H * g.W);
             int baseIndex = plane * g.H * g.W;
-            if (g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0)
+            if (IsTwoByTwo(g))
             {
                 // The hot case: 2x2 windows with stride 2, unpadded.
                 for (int oh = 0; oh < g.OH; oh++)
@@ -33,7 +37,11 @@ internal static class MaxPooling
                     var r0 = src.Slice(2 * oh * g.W, g.W);
                     var r1 = src.Slice((2 * oh + 1) * g.W, g.W);
                     int o = (plane * g.OH + oh) * g.OW;
-                    for (int ow = 0; ow < g.OW; ow++)
+                    int ow = 0;
+                    if (typeof(T) == typeof(float) && Avx2.IsSupported)
+                        ow = TwoByTwoRowAvx2(MemoryMarshal.Cast<T, float>(r0), MemoryMarshal.Cast<T, float>(r1), g.OW, g.W,
+                            baseIndex + 2 * oh * g.W, MemoryMarshal.Cast<T, float>(y.Slice(o, g.OW)), argmax.Slice(o, g.OW));
+                    for (; ow < g.OW; ow++)
                     {
                         int c = 2 * ow;
                         T best = r0[c]; int at = 2 * oh * g.W + c;
@@ -64,6 +72,99 @@ internal static class MaxPooling
                     int o = (plane * g.OH + oh) * g.OW + ow;
                     y[o] = best; argmax[o] = baseIndex + at;
                 }
+        }
+    }
+
+    private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0;
+
+    /// <summary>
+    /// Eight 2x2 windows per step: the two input rows' 16 values are split into even and odd columns, the
+    /// four candidates compared in scan order with a strict greater-than (so the first maximum wins, as in
+    /// the scalar loop, and NaN never displaces a number), and the winner's flat index built from which
+    /// candidate won. Returns how many outputs were done; the caller finishes the row.
+    /// </summary>
+    private static int TwoByTwoRowAvx2(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, int outputs, int width, int rowIndex, Span<float> y, Span<int> argmax)
+    {
+        ref float a0 = ref MemoryMarshal.GetReference(r0);
+        ref float a1 = ref MemoryMarshal.GetReference(r1);
+        ref float yo = ref MemoryMarshal.GetReference(y);
+        ref int io = ref MemoryMarshal.GetReference(argmax);
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var right = Vector256.Create(1);
+        var below = Vector256.Create(width);
+        var belowRight = Vector256.Create(width + 1);
+        int ow = 0;
+        for (; ow + 8 <= outputs; ow += 8)
+        {
+            int c = 2 * ow;
+            var lo0 = Vector256.LoadUnsafe(ref a0, (nuint)c); var hi0 = Vector256.LoadUnsafe(ref a0, (nuint)(c + 8));
+            var lo1 = Vector256.LoadUnsafe(ref a1, (nuint)c); var hi1 = Vector256.LoadUnsafe(ref a1, (nuint)(c + 8));
+            // shuffle_ps picks evens (0x88) or odds (0xDD) within 128-bit lanes; permute4x64 (0xD8) restores column order.
+            var topLeft = Avx2.Permute4x64(Avx.Shuffle(lo0, hi0, 0x88).AsDouble(), 0xD8).AsSingle();
+            var topRight = Avx2.Permute4x64(Avx.Shuffle(lo0, hi0, 0xDD).AsDouble(), 0xD8).AsSingle();
+            var bottomLeft = Avx2.Permute4x64(Avx.Shuffle(lo1, hi1, 0x88).AsDouble(), 0xD8).AsSingle();
+            var bottomRight = Avx2.Permute4x64(Avx.Shuffle(lo1, hi1, 0xDD).AsDouble(), 0xD8).AsSingle();
+
+            var best = topLeft;
+            var offset = Vector256<int>.Zero;
+            var wins = Avx.CompareGreaterThan(topRight, best);
+            best = Avx.BlendVariable(best, topRight, wins); offset = Avx2.BlendVariable(offset, right, wins.AsInt32());
+            wins = Avx.CompareGreaterThan(bottomLeft, best);
+            best = Avx.BlendVariable(best, bottomLeft, wins); offset = Avx2.BlendVariable(offset, below, wins.AsInt32());
+            wins = Avx.CompareGreaterThan(bottomRight, best);
+            best = Avx.BlendVariable(best, bottomRight, wins); offset = Avx2.BlendVariable(offset, belowRight, wins.AsInt32());
+
+            best.StoreUnsafe(ref yo, (nuint)ow);
+            (Vector256.Create(rowIndex + c) + lane2 + offset).StoreUnsafe(ref io, (nuint)ow);
+        }
+        return ow;
+    }
+
+    /// <summary>
+    /// The pooling backward: dx is zero except dx.flat[argmax[o]] += dy[o]. Planes are independent (each
+    /// output's argmax lies in its own plane), so they are split over the worker pool, and each plane is
+    /// cleared and scattered while it is in cache. For 2x2 windows with stride 2 that tile the plane, every
+    /// input element is written exactly once (the winner gets dy, the other three zero), with no clearing pass.
+    /// </summary>
+    public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, ConvGeometry g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int planes = g.N * g.C, inPlane = g.H * g.W, outPlane = g.OH * g.OW;
+        if (dy.Length != planes * outPlane || argmax.Length < dy.Length || dx.Length != planes * inPlane)
+            throw new ArgumentException($"MaxPool2D backward: {dy.Length} gradients, {argmax.Length} indices and {dx.Length} inputs do not fit geometry {g}.");
+        bool tiles = IsTwoByTwo(g) && g.H == 2 * g.OH && g.W == 2 * g.OW;
+        unsafe
+        {
+            fixed (T* pdy = dy, pdx = dx)
+            fixed (int* parg = argmax)
+            {
+                T* dyp = pdy, dxp = pdx; int* argp = parg;
+                WorkerPool.For(planes, (p0, p1) =>
+                {
+                    for (int plane = p0; plane < p1; plane++)
+                    {
+                        int inBase = plane * inPlane, outBase = plane * outPlane;
+                        if (tiles)
+                        {
+                            for (int oh = 0; oh < g.OH; oh++)
+                            {
+                                int top = inBase + 2 * oh * g.W;
+                                for (int ow = 0; ow < g.OW; ow++)
+                                {
+                                    int o = outBase + oh * g.OW + ow, at = argp[o], c = top + 2 * ow;
+                                    T v = dyp[o];
+                                    dxp[c] = at == c ? v : T.Zero;
+                                    dxp[c + 1] = at == c + 1 ? v : T.Zero;
+                                    dxp[c + g.W] = at == c + g.W ? v : T.Zero;
+                                    dxp[c + g.W + 1] = at == c + g.W + 1 ? v : T.Zero;
+                                }
+                            }
+                            continue;
+                        }
+                        new Span<T>(dxp + inBase, inPlane).Clear();
+                        for (int o = outBase; o < outBase + outPlane; o++) dxp[argp[o]] += dyp[o];
+                    }
+                });
+            }
         }
     }
 }
