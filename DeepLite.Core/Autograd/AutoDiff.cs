@@ -23,13 +23,8 @@ public static class AutoDiff
         foreach (var (tensor, g) in grads)
         {
             if (!tensor.IsLeaf || !tensor.RequiresGrad) continue;
-            if (tensor.Grad is null) tensor.Grad = createGraph ? g : g.Clone();
-            else if (createGraph) tensor.Grad = tensor.Grad + g;
-            else
-            {
-                var acc = tensor.Grad.Span;
-                Elementwise.Map<T, AddOperator<T>>(acc, g.Span, acc);
-            }
+            if (!createGraph) tensor.AccumulateGrad(g);
+            else tensor.Grad = tensor.Grad is null ? g : tensor.Grad + g;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Text;
 using DeepLite.Autograd;
+using DeepLite.Kernels;
 
 namespace DeepLite.Tensors;
 
@@ -72,8 +73,40 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         }
     }
 
+    private Tensor<T>? _grad;
+    private bool _gradIsZero;
+
     /// <summary>The gradient accumulated by <see cref="Backward"/>, or null before the first backward pass.</summary>
-    public Tensor<T>? Grad { get; set; }
+    public Tensor<T>? Grad
+    {
+        get
+        {
+            // ZeroGrad defers the clearing: the next backward pass overwrites instead of adding, so a
+            // training step never writes zeros only to add to them; someone reading first gets real zeros.
+            if (_gradIsZero) { _gradIsZero = false; _grad!.Span.Clear(); }
+            return _grad;
+        }
+        set { _grad = value; _gradIsZero = false; }
+    }
+
+    /// <summary>Adds <paramref name="gradient"/> into <see cref="Grad"/> in place (a copy when it is null or zeroed); both cores for large tensors.</summary>
+    internal void AccumulateGrad(Tensor<T> gradient)
+    {
+        if (_grad is null) { _grad = gradient.Clone(); return; }
+        bool overwrite = _gradIsZero;
+        _gradIsZero = false;
+        T[] dst = _grad.Buffer, src = gradient.Buffer;
+        int dstOffset = _grad.Offset, srcOffset = gradient.Offset, size = Size;
+        const int chunk = 1 << 16;
+        WorkerPool.For(size >= 1 << 20 ? (size + chunk - 1) / chunk : 1, (c0, c1) =>
+        {
+            int start = c0 * chunk, end = size >= 1 << 20 ? Math.Min(size, c1 * chunk) : size;
+            var from = src.AsSpan(srcOffset + start, end - start);
+            var to = dst.AsSpan(dstOffset + start, end - start);
+            if (overwrite) from.CopyTo(to);
+            else Elementwise.Map<T, AddOperator<T>>(to, from, to);
+        });
+    }
 
     /// <summary>True for tensors not produced by a recorded operation (parameters, inputs, constants).</summary>
     public bool IsLeaf => Node is null;
@@ -134,7 +167,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// </summary>
     public void ZeroGrad()
     {
-        if (Grad is { IsLeaf: true, RequiresGrad: false }) Grad.Fill(T.Zero);
+        if (_grad is { IsLeaf: true, RequiresGrad: false }) _gradIsZero = true;
         else Grad = null;
     }
 

@@ -137,4 +137,28 @@ public class AutoDiffTests
         y.Sum().Backward();
         Assert.Equal(1, x.Grad!.Item());
     }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData((1 << 20) + 7)] // large enough for the two-core accumulation, with a ragged last chunk
+    public void ZeroGradKeepsTheMemoryAndTheNextBackwardStartsFromZero(int size)
+    {
+        var x = Tensor<double>.Uniform(new Shape(size), -1, 1, new SeededRandom(4));
+        x.RequiresGrad = true;
+        (x * x).Sum().Backward();
+        (x * 3.0).Sum().Backward(); // accumulates: 2x + 3
+        var grad = x.Grad!;
+        Assert.Equal(2 * x.Span[size - 1] + 3, grad.Span[size - 1], 12);
+
+        x.ZeroGrad();
+        (x * 5.0).Sum().Backward(); // after ZeroGrad: exactly 5, in the same memory
+        Assert.Same(grad, x.Grad);
+        Assert.All(x.Grad!.ToArray(), v => Assert.Equal(5.0, v));
+
+        x.ZeroGrad();
+        Assert.Same(grad, x.Grad);
+        Assert.All(x.Grad!.ToArray(), v => Assert.Equal(0.0, v)); // read before any backward: zeros
+        (x * 2.0).Sum().Backward();
+        Assert.All(x.Grad!.ToArray(), v => Assert.Equal(2.0, v));
+    }
 }

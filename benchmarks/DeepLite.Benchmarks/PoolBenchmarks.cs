@@ -38,6 +38,5 @@ public class PoolBenchmarks
         var y = _x.MaxPool2D(2);
         y.Backward(_seed);
         _x.ZeroGrad(); // keeps the gradient's memory, as the reference's grad.zero_() does
-
     }
 }
