@@ -44,7 +44,20 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     {
         var eg = State("square_avg", index); var ed = State("acc_delta", index);
         T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
-        for (int i = 0; i < p.Length; i++)
+        Vector<T> vrho = new(rho), v1rho = new(oneMinusRho), veps = new(eps), vlr = new(lr);
+        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
+        // The vector loop computes exactly what the scalar one does, lane by lane.
+        for (; i < vectorized; i += width)
+        {
+            var g = new Vector<T>(grad[i..]);
+            var squares = Flush(vrho * new Vector<T>(eg[i..]) + v1rho * g * g);
+            var oldDeltas = new Vector<T>(ed[i..]);
+            var delta = Vector.SquareRoot(oldDeltas + veps) / Vector.SquareRoot(squares + veps) * g;
+            squares.CopyTo(eg[i..]);
+            Flush(vrho * oldDeltas + v1rho * delta * delta).CopyTo(ed[i..]);
+            (new Vector<T>(p[i..]) - vlr * delta).CopyTo(p[i..]);
+        }
+        for (; i < p.Length; i++)
         {
             T g = grad[i];
             eg[i] = Flush(rho * eg[i] + oneMinusRho * g * g);

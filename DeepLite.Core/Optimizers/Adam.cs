@@ -44,25 +44,26 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         double c1 = 1 - Math.Pow(Beta1, t), c2 = 1 - Math.Pow(Beta2, t);
         T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
-        if (EpsilonPlacement == AdamEpsilon.PyTorch)
+        // PyTorch: p -= (lr / c1) m / (sqrt(v) / sqrt(c2) + eps); Keras: p -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps).
+        bool pyTorch = EpsilonPlacement == AdamEpsilon.PyTorch;
+        T step = T.CreateChecked(pyTorch ? LearningRate / c1 : LearningRate * Math.Sqrt(c2) / c1);
+        T scale = pyTorch ? T.CreateChecked(Math.Sqrt(c2)) : T.One;
+        Vector<T> vb1 = new(b1), vb2 = new(b2), v1b1 = new(oneMinusB1), v1b2 = new(oneMinusB2), veps = new(eps), vstep = new(step), vscale = new(scale);
+        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
+        // The vector loop computes exactly what the scalar one does, lane by lane (dividing by 1 is exact).
+        for (; i < vectorized; i += width)
         {
-            T stepSize = T.CreateChecked(LearningRate / c1), sqrtC2 = T.CreateChecked(Math.Sqrt(c2));
-            for (int i = 0; i < p.Length; i++)
-            {
-                m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
-                v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
-                p[i] -= stepSize * m[i] / (T.Sqrt(v[i]) / sqrtC2 + eps);
-            }
+            var g = new Vector<T>(grad[i..]);
+            var mv = Flush(vb1 * new Vector<T>(m[i..]) + v1b1 * g);
+            var vv = Flush(vb2 * new Vector<T>(v[i..]) + v1b2 * g * g);
+            mv.CopyTo(m[i..]); vv.CopyTo(v[i..]);
+            (new Vector<T>(p[i..]) - vstep * mv / (Vector.SquareRoot(vv) / vscale + veps)).CopyTo(p[i..]);
         }
-        else
+        for (; i < p.Length; i++)
         {
-            T lrT = T.CreateChecked(LearningRate * Math.Sqrt(c2) / c1);
-            for (int i = 0; i < p.Length; i++)
-            {
-                m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
-                v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
-                p[i] -= lrT * m[i] / (T.Sqrt(v[i]) + eps);
-            }
+            m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
+            v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
+            p[i] -= step * m[i] / (T.Sqrt(v[i]) / scale + eps);
         }
     }
 }

@@ -64,6 +64,15 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     protected static T Flush(T x) => T.IsSubnormal(x) ? T.Zero : x;
 
+    private static readonly T SmallestNormal = typeof(T) == typeof(float) ? T.CreateChecked(1.17549435E-38f) : T.CreateChecked(2.2250738585072014E-308);
+
+    /// <summary>The vector form of <see cref="Flush(T)"/>: lanes below the smallest normal in magnitude become zero (NaN stays).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    protected static Vector<T> Flush(Vector<T> x) => Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<T>(SmallestNormal)), Vector<T>.Zero, x);
+
+    /// <summary>Elements handled by the vector loop of an update over <paramref name="length"/> values (the rest go through the scalar form).</summary>
+    protected static int VectorizedLength(int length) => Vector.IsHardwareAccelerated ? length - length % Vector<T>.Count : 0;
+
     private readonly Dictionary<string, T[]?[]> _state = [];
 
     /// <summary>Parameter <paramref name="index"/>'s buffer named <paramref name="name"/> (one of <see cref="StateNames"/>), zero on first use.</summary>

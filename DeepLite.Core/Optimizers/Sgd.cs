@@ -33,14 +33,30 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
     {
         T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
+        Vector<T> vlr = new(lr), vmu = new(mu), vwd = new(wd);
+        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
         if (Momentum == 0)
         {
-            for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
+            for (; i < vectorized; i += width)
+            {
+                var pv = new Vector<T>(p[i..]);
+                (pv - vlr * (new Vector<T>(grad[i..]) + vwd * pv)).CopyTo(p[i..]);
+            }
+            for (; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
             return;
         }
         var v = State("momentum_buffer", index);
         // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
-        for (int i = 0; i < p.Length; i++)
+        // The vector loop computes exactly what the scalar one does, lane by lane.
+        for (; i < vectorized; i += width)
+        {
+            var pv = new Vector<T>(p[i..]);
+            var g = new Vector<T>(grad[i..]) + vwd * pv;
+            var velocity = Flush(vmu * new Vector<T>(v[i..]) + g);
+            velocity.CopyTo(v[i..]);
+            (pv - vlr * (Nesterov ? g + vmu * velocity : velocity)).CopyTo(p[i..]);
+        }
+        for (; i < p.Length; i++)
         {
             T g = grad[i] + wd * p[i];
             v[i] = Flush(mu * v[i] + g);
