@@ -70,6 +70,11 @@ internal static class ConvolutionKernels
         var gw = new Tensor<T>(g.KernelShape);
         int np = g.N * g.P;
         if (np == 0) return gw;
+        if (DirectWeightGradient.Supports(g))
+        {
+            DirectWeightGradient.Compute(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
+            return gw;
+        }
         var gMatrix = ToFilterMajor(gy, g);
         var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
         Im2Col.Unfold(x.Buffer, x.Offset, g, col);

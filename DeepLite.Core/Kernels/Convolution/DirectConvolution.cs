@@ -39,7 +39,7 @@ internal static class DirectConvolution
         });
     }
 
-    private static void Pad<T>(T[] x, int offset, ConvGeometry g, T[] padded, int ph, int pw) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Pad<T>(T[] x, int offset, ConvGeometry g, T[] padded, int ph, int pw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Array.Clear(padded, 0, g.C * ph * pw);
         for (int c = 0; c < g.C; c++)
