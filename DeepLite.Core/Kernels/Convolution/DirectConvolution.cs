@@ -17,8 +17,9 @@ internal static class DirectConvolution
     {
         int blocks = (g.F + 3) / 4;
         int ckk = g.Ckk;
-        // Weights packed [block][c, i, j][4 filters], zero for filters past F.
-        var packed = new T[blocks * ckk * 4];
+        // Weights packed [block][c, i, j][4 filters], zero for filters past F (a reused workspace, not a new array per call).
+        var packed = Workspace<T>.Get(Workspace<T>.PackedWeightsSlot, blocks * ckk * 4);
+        Array.Clear(packed, 0, blocks * ckk * 4);
         for (int f = 0; f < g.F; f++)
             for (int k = 0; k < ckk; k++)
                 packed[(f / 4 * ckk + k) * 4 + f % 4] = weight[f * ckk + k];
