@@ -6,8 +6,8 @@ namespace DeepLite.Serialization;
 
 /// <summary>
 /// Saves and loads a module's parameters as safetensors, one tensor per parameter under its
-/// <see cref="Module{T}.NamedParameters"/> name (<c>layers.0.weight</c>), so the file reads as a PyTorch
-/// <c>state_dict</c> of the same architecture. Use <see cref="Module{T}.SaveWeights"/> and
+/// <see cref="Module{T}.NamedParameters"/> name (<c>layers.0.weight</c>): the <c>state_dict</c> keys of a
+/// PyTorch module of the same structure and names. Use <see cref="Module{T}.SaveWeights"/> and
 /// <see cref="Module{T}.LoadWeights"/>.
 /// </summary>
 internal static class ModuleWeights

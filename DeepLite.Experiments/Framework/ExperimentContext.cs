@@ -66,25 +66,38 @@ public sealed class ExperimentContext
         Cancellation.ThrowIfCancellationRequested();
         var csv = RunFile(experiment, runId, ".csv");
         var meta = RunFile(experiment, runId, ".json");
+        var key = RunKey(experiment, runId);
         if (!Fresh && File.Exists(csv) && File.Exists(meta))
         {
-            Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
-            var cached = Point.FromCsv(File.ReadAllText(csv), csv);
-            Progress.RunFinished(runId);
-            return cached;
+            // A stored run counts only if it was made with the same seed and settings (another preset, or
+            // settings changed in the code, write to the same folder).
+            if (StoredKey(meta) == key)
+            {
+                Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
+                var cached = Point.FromCsv(File.ReadAllText(csv), csv);
+                Progress.RunFinished(runId);
+                return cached;
+            }
+            Progress.Message($"{runId}: stored with another seed or other settings; running it again");
         }
         Progress.RunStarted(experiment.Id, runId, epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
         var points = body(RunSeed(runId));
         var ended = DateTimeOffset.UtcNow;
         AtomicFile.WriteAllText(csv, Point.ToCsv(points));
-        AtomicFile.WriteAllText(meta, JsonSerializer.Serialize(new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds), Json.Options));
+        AtomicFile.WriteAllText(meta, JsonSerializer.Serialize(new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds, key), Json.Options));
         File.Delete(RunFile(experiment, runId, CheckpointSuffix));
         Progress.RunFinished(runId);
         return points;
     }
 
     private const string CheckpointSuffix = ".checkpoint.safetensors";
+
+    private static string? StoredKey(string meta)
+    {
+        try { return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(meta), Json.Options)?.Key; }
+        catch (JsonException) { return null; } // unreadable: the run is done again and the file replaced
+    }
 
     private string RunFile(IExperiment experiment, string runId, string suffix)
     {
@@ -94,7 +107,16 @@ public sealed class ExperimentContext
 
     /// <summary>The training checkpoint of run <paramref name="runId"/> (see <see cref="RunCheckpoint"/>).</summary>
     public RunCheckpoint Checkpoint(IExperiment experiment, string runId) =>
-        new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunSeed(runId));
+        new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunKey(experiment, runId));
+
+    /// <summary>What a stored run or checkpoint must have been made with to be reused: the run's seed and a hash of the settings in force.</summary>
+    public string RunKey(IExperiment experiment, string runId)
+    {
+        var settings = SettingsOverride ?? experiment.PresetSettings(Preset);
+        var json = JsonSerializer.Serialize(settings, settings.GetType(), Json.Options);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+        return $"seed {RunSeed(runId)}, settings {hash}";
+    }
 
     /// <summary>Deletes the experiment's stored runs (for <see cref="Fresh"/>).</summary>
     public void ClearRuns(IExperiment experiment)
@@ -104,8 +126,8 @@ public sealed class ExperimentContext
     }
 }
 
-/// <summary>When one run happened and how long it took.</summary>
-public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds);
+/// <summary>When one run happened, how long it took, and the key (seed and settings hash) it was made with.</summary>
+public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds, string? Key);
 
 /// <summary>Shared JSON settings.</summary>
 public static class Json

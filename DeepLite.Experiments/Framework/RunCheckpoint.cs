@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using DeepLite.Layers;
 using DeepLite.Optimizers;
 
@@ -15,14 +14,14 @@ namespace DeepLite.Experiments.Framework;
 /// </summary>
 public sealed class RunCheckpoint
 {
-    private const string PointsKey = "points", SeedKey = "run_seed";
+    private const string PointsKey = "points", RunKeyKey = "run_key";
     private readonly TimeSpan _interval;
-    private readonly long _seed;
+    private readonly string _key;
     private readonly Stopwatch _sinceSave = Stopwatch.StartNew();
 
-    internal RunCheckpoint(string path, TimeSpan interval, long seed)
+    internal RunCheckpoint(string path, TimeSpan interval, string key)
     {
-        Path = path; _interval = interval; _seed = seed;
+        Path = path; _interval = interval; _key = key;
     }
 
     /// <summary>Where the checkpoint lives.</summary>
@@ -32,15 +31,15 @@ public sealed class RunCheckpoint
     public List<Point> Points { get; } = [];
 
     /// <summary>
-    /// Loads the checkpoint, if there is one from this run's seed, into <paramref name="model"/> and
-    /// <paramref name="optimizer"/> and restores <see cref="Points"/>; returns the number of finished epochs (0 without one).
+    /// Loads the checkpoint, if there is one made with this run's seed and settings (see
+    /// <see cref="ExperimentContext.RunKey"/>), into <paramref name="model"/> and <paramref name="optimizer"/> and
+    /// restores <see cref="Points"/>; returns the number of finished epochs (0 without one: another seed's or
+    /// settings' checkpoint is ignored and later overwritten).
     /// </summary>
     public int Resume(Module<float> model, Optimizer<float> optimizer)
     {
-        if (!File.Exists(Path)) return 0;
+        if (!File.Exists(Path) || SafeTensorsFile.Open(Path).Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
         var info = Checkpoint.Load(Path, model, optimizer);
-        if (info.Metadata.GetValueOrDefault(SeedKey) != _seed.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{Path}: the checkpoint belongs to another seed; delete it or run with --fresh.");
         Points.Clear();
         Points.AddRange(Point.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
         return info.Epoch;
@@ -53,7 +52,7 @@ public sealed class RunCheckpoint
         Checkpoint.Save(Path, model, optimizer, epoch, metadata: new Dictionary<string, string>
         {
             [PointsKey] = Point.ToCsv(Points),
-            [SeedKey] = _seed.ToString(CultureInfo.InvariantCulture),
+            [RunKeyKey] = _key,
         });
         _sinceSave.Restart();
     }

@@ -67,4 +67,23 @@ public class CheckpointResumeTests
         Assert.Equal(expected, resumed);
         Assert.Equal(16, Point.FromCsv(resumed, "csv").Count);
     }
+
+    [Fact]
+    public void StoredRunsAndCheckpointsFromOtherSettingsAreNotReused()
+    {
+        using var a = new Data.Fixtures();
+        var two = new RandomLabels.Settings(Epochs: 2, BatchSize: 10, TrainPerClass: 0, TestCount: 0, 0.01, 0.9);
+        var three = two with { Epochs = 3 };
+        Uninterrupted(new RandomLabels(), two, a.Folder);
+        var redone = Point.FromCsv(Uninterrupted(new RandomLabels(), three, a.Folder), "csv");
+        Assert.Equal(12, redone.Count); // three epochs, not the two stored ones read back
+
+        // A checkpoint left by a run with other settings is ignored, not resumed.
+        var cancel = new CancellationTokenSource();
+        var context = new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = two with { Epochs = 4 }, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel), Fresh = true };
+        Assert.ThrowsAny<OperationCanceledException>(() => new RandomLabels().Run(context));
+        var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
+        new RandomLabels().Run(new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = three with { LearningRate = 0.02 }, Data = Synthetic, Progress = progress, Fresh = true });
+        Assert.Equal([1, 2, 3], progress.Epochs.Select(e => e.Epoch));
+    }
 }
