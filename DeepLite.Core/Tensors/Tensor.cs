@@ -197,7 +197,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     public static Tensor<T> Full(T value, params int[] shape)
     {
-        var t = new Tensor<T>(new Shape(shape));
+        var t = Uninitialized(new Shape(shape)); // filled right away: no clearing pass first
         t.Span.Fill(value);
         return t;
     }

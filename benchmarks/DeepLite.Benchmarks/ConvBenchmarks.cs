@@ -77,6 +77,6 @@ public class ConvBenchmarks
         using var scope = TensorPool.BeginScope();
         var y = Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same);
         y.Backward(Tensor<float>.Ones(y.Shape.ToArray()));
-        _w.Grad = null; _b.Grad = null;
+        _w.ZeroGrad(); _b.ZeroGrad(); // keep the gradients' memory, as the reference's zero_() does
     }
 }

@@ -15,18 +15,30 @@ internal static class ConvolutionKernels
     {
         if (requested == ConvAlgorithm.Direct && !DirectConvolution.Supports(g))
             throw new NotSupportedException($"The direct convolution needs stride 1 and AVX2/FMA; this layer has stride {g.SH}x{g.SW}.");
+        if (requested == ConvAlgorithm.Winograd && !Winograd.Supports(g))
+            throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}.");
         if (requested != ConvAlgorithm.Auto) return requested;
-        return DirectConvolution.Supports(g) && g.C <= 4 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2ColGemm;
+        if (DirectConvolution.Supports(g) && g.C <= 4) return ConvAlgorithm.Direct;
+        return WinogradPays(g) ? ConvAlgorithm.Winograd : ConvAlgorithm.Im2ColGemm;
     }
+
+    /// <summary>Winograd for 3x3 stride-1 layers wide enough that the 16 GEMMs, not the transforms, dominate.</summary>
+    private static bool WinogradPays(ConvGeometry g) => Winograd.Supports(g) && g.C >= 16 && g.F >= 16;
 
     public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> w, Tensor<T>? b, ConvGeometry g, ConvAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var y = Tensor<T>.Uninitialized(g.OutputShape);
         if (y.Size == 0) return y;
         var weights = Contiguous(w);
-        if (Choose(g, algorithm) == ConvAlgorithm.Direct)
+        var chosen = Choose(g, algorithm);
+        if (chosen == ConvAlgorithm.Direct)
         {
             DirectConvolution.Forward(x.Buffer, x.Offset, weights, b is null ? null : Contiguous(b), g, y.Buffer);
+            return y;
+        }
+        if (chosen == ConvAlgorithm.Winograd)
+        {
+            Winograd.Forward(x.Buffer, x.Offset, weights, b is null ? null : Contiguous(b), g, y.Buffer);
             return y;
         }
         int np = g.N * g.P;
@@ -56,6 +68,11 @@ internal static class ConvolutionKernels
     {
         var gx = Tensor<T>.Uninitialized(g.InputShape);
         if (gx.Size == 0 || gy.Size == 0) return gx;
+        if (WinogradPays(g))
+        {
+            Winograd.InputGradient(gy.Buffer, gy.Offset, Contiguous(w), g, gx.Buffer);
+            return gx;
+        }
         int np = g.N * g.P;
         var gMatrix = ToFilterMajor(gy, g);
         var dcol = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, g.Ckk * np);

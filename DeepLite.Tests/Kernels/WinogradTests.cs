@@ -1,0 +1,81 @@
+using DeepLite.Kernels.Convolution;
+using DeepLite.Tensors;
+using static DeepLite.Tests.GradientCheck;
+
+namespace DeepLite.Tests.Kernels;
+
+/// <summary>
+/// Winograd F(2x2, 3x3) against the seven-loop reference: every input size 3..13 (odd sizes leave half
+/// tiles to crop) with each padding mode, in double and float; and the input gradient it computes for wide
+/// layers (C and F of 16 or more) against the adjoint written out as loops.
+/// </summary>
+public class WinogradTests
+{
+    public static IEnumerable<object[]> Sizes()
+    {
+        string[] modes = ["valid", "same", "symmetric1", "symmetric2", "explicit"];
+        for (int size = 3; size <= 13; size++)
+            yield return [size, 16 - size, modes[size % modes.Length]];
+    }
+
+    private static Padding Mode(string mode) => mode switch
+    {
+        "valid" => Padding.Valid,
+        "same" => Padding.Same,
+        "symmetric1" => Padding.Symmetric(1),
+        "symmetric2" => Padding.Symmetric(2),
+        _ => Padding.Explicit(2, 0, 1, 2),
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void ForwardMatchesTheNaiveLoop(int height, int width, string mode)
+    {
+        var r = new SeededRandom(height * 17 + width);
+        var x = Tensor<double>.Uniform(new Shape(2, 5, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(6, 5, 3, 3), -1, 1, r);
+        var b = Tensor<double>.Uniform(new Shape(6), -1, 1, r);
+        var expected = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Mode(mode));
+        var got = Tensor<double>.Conv2D(x, w, b, 1, Mode(mode), ConvAlgorithm.Winograd);
+        Compare($"{height}x{width} {mode} double", got.ToArray(), expected.ToArray(), 1e-12);
+
+        Tensor<float> F(Tensor<double> t) => Tensor<float>.FromArray(t.ToArray().Select(v => (float)v).ToArray(), t.Shape.ToArray());
+        var gotF = Tensor<float>.Conv2D(F(x), F(w), F(b), 1, Mode(mode), ConvAlgorithm.Winograd);
+        Compare($"{height}x{width} {mode} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-4);
+    }
+
+    [Theory]
+    [InlineData(8, 8, "same")]
+    [InlineData(7, 9, "same")]
+    [InlineData(6, 5, "valid")]
+    [InlineData(5, 6, "explicit")]
+    [InlineData(4, 4, "symmetric2")]
+    public void WideLayerInputGradientMatchesTheAdjoint(int height, int width, string mode)
+    {
+        int n = 2, c = 16, f = 17;
+        var r = new SeededRandom(height * 31 + width);
+        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+        x.RequiresGrad = true;
+        var y = Tensor<double>.Conv2D(x, w, null, 1, Mode(mode));
+        var gy = Tensor<double>.Uniform(y.Shape, -1, 1, r);
+        y.Backward(gy);
+
+        var (top, _, left, _) = Mode(mode).Resolve(height, width, 3, 3, 1, 1);
+        int oh = y.Shape[2], ow = y.Shape[3];
+        var expected = new double[x.Size];
+        for (int s = 0; s < n; s++)
+            for (int o = 0; o < f; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                        for (int ch = 0; ch < c; ch++)
+                            for (int a = 0; a < 3; a++)
+                                for (int bb = 0; bb < 3; bb++)
+                                {
+                                    int ih = i + a - top, iw = j + bb - left;
+                                    if ((uint)ih >= (uint)height || (uint)iw >= (uint)width) continue;
+                                    expected[((s * c + ch) * height + ih) * width + iw] += gy[s, o, i, j] * w[o, ch, a, bb];
+                                }
+        Compare($"dX {height}x{width} {mode}", x.Grad!.ToArray(), expected, 1e-12);
+    }
+}
