@@ -25,14 +25,16 @@ internal static class WorkerPool
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(0..shares-1), share 0 on the calling thread. When the workers are taken
-    /// (another thread is inside Run, or this is a nested call) the shares run one after another here,
-    /// which gives the same result for kernels whose shares write disjoint outputs.
+    /// Runs <paramref name="body"/>(0..shares-1), every share exactly once, share 0 on the calling thread.
+    /// When the workers are taken (another thread is inside Run, or this is a nested call), or there are
+    /// more shares than threads (<see cref="Parallelism.MaxThreads"/> lowered since the caller split its
+    /// work), the shares run one after another here, which gives the same result for kernels whose shares
+    /// write disjoint outputs.
     /// </summary>
     public static void Run(int shares, Action<int> body)
     {
-        shares = Math.Min(shares, MaxParallelism);
-        if (shares <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        // Never drop shares: the caller has already split its range into this many.
+        if (shares <= 1 || shares > MaxParallelism || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int s = 0; s < shares; s++) body(s);
             return;

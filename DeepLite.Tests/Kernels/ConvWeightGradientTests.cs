@@ -9,6 +9,7 @@ namespace DeepLite.Tests.Kernels;
 /// every remainder of the four-filter blocks, kernels 1..5 and each padding mode, in float; and
 /// the same numbers for one and two threads.
 /// </summary>
+[Collection(nameof(ThreadLimitCollection))]
 public class ConvWeightGradientTests
 {
     private static double[] Reference(float[] x, float[] gy, int n, int c, int h, int w, int f, int k, int top, int left, int oh, int ow)

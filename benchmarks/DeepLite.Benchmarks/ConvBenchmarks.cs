@@ -62,6 +62,14 @@ public class ConvBenchmarks
         Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Direct);
     }
 
+    [Benchmark, BenchmarkCategory("Forward")]
+    public void DeepLiteWinogradForward()
+    {
+        using var scope = TensorPool.BeginScope();
+        using var _ = GradMode.Disable();
+        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Winograd);
+    }
+
     [Benchmark(Baseline = true), BenchmarkCategory("ForwardBackward")]
     public void TorchForwardBackward()
     {

@@ -127,24 +127,61 @@ internal static class Winograd
         });
     }
 
-    /// <summary>Bᵀ d B for each 4x4 tile of a padded plane; Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].</summary>
+    /// <summary>
+    /// Bᵀ d B for each 4x4 tile of a padded plane; Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]. The
+    /// plane's tiles are consecutive in each V block, so tiles go a vector at a time: their 16 inputs are
+    /// gathered lane by lane, transformed with vector arithmetic and stored as 16 contiguous vectors.
+    /// </summary>
     private static void TransformInput<T>(ReadOnlySpan<T> p, int pw, int th, int tw, Span<T> v, int start, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int ty = 0; ty < th; ty++)
-            for (int tx = 0; tx < tw; tx++)
+        int count = th * tw, width = Vector<T>.Count, q = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<T> d = stackalloc T[16 * width];
+            for (; q + width <= count; q += width)
             {
-                int o = (2 * ty) * pw + 2 * tx, at = start + ty * tw + tx;
-                // Rows of Bᵀ d: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3, column by column.
-                T r00 = p[o] - p[o + 2 * pw], r01 = p[o + 1] - p[o + 1 + 2 * pw], r02 = p[o + 2] - p[o + 2 + 2 * pw], r03 = p[o + 3] - p[o + 3 + 2 * pw];
-                T r10 = p[o + pw] + p[o + 2 * pw], r11 = p[o + 1 + pw] + p[o + 1 + 2 * pw], r12 = p[o + 2 + pw] + p[o + 2 + 2 * pw], r13 = p[o + 3 + pw] + p[o + 3 + 2 * pw];
-                T r20 = p[o + 2 * pw] - p[o + pw], r21 = p[o + 1 + 2 * pw] - p[o + 1 + pw], r22 = p[o + 2 + 2 * pw] - p[o + 2 + pw], r23 = p[o + 3 + 2 * pw] - p[o + 3 + pw];
-                T r30 = p[o + pw] - p[o + 3 * pw], r31 = p[o + 1 + pw] - p[o + 1 + 3 * pw], r32 = p[o + 2 + pw] - p[o + 2 + 3 * pw], r33 = p[o + 3 + pw] - p[o + 3 + 3 * pw];
-                // Then (·) B along each row: [a0 - a2, a1 + a2, a2 - a1, a1 - a3].
-                Row(v, at, stride, 0, r00, r01, r02, r03);
-                Row(v, at, stride, 4, r10, r11, r12, r13);
-                Row(v, at, stride, 8, r20, r21, r22, r23);
-                Row(v, at, stride, 12, r30, r31, r32, r33);
+                for (int lane = 0, ty = q / tw, tx = q % tw; lane < width; lane++)
+                {
+                    int o = 2 * ty * pw + 2 * tx;
+                    for (int r = 0; r < 4; r++)
+                        for (int c = 0; c < 4; c++) d[(r * 4 + c) * width + lane] = p[o + r * pw + c];
+                    if (++tx == tw) { tx = 0; ty++; }
+                }
+                for (int c = 0; c < 4; c++)
+                {
+                    // Column c of Bᵀ d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+                    Vector<T> d0 = new(d[((0 + c) * width)..]), d1 = new(d[((4 + c) * width)..]), d2 = new(d[((8 + c) * width)..]), d3 = new(d[((12 + c) * width)..]);
+                    (d0 - d2).CopyTo(d[((0 + c) * width)..]);
+                    (d1 + d2).CopyTo(d[((4 + c) * width)..]);
+                    (d2 - d1).CopyTo(d[((8 + c) * width)..]);
+                    (d1 - d3).CopyTo(d[((12 + c) * width)..]);
+                }
+                for (int r = 0; r < 4; r++)
+                {
+                    // Row r of (Bᵀ d) B: a0 - a2, a1 + a2, a2 - a1, a1 - a3.
+                    Vector<T> a0 = new(d[((r * 4) * width)..]), a1 = new(d[((r * 4 + 1) * width)..]), a2 = new(d[((r * 4 + 2) * width)..]), a3 = new(d[((r * 4 + 3) * width)..]);
+                    int at = start + q;
+                    (a0 - a2).CopyTo(v[((r * 4) * stride + at)..]);
+                    (a1 + a2).CopyTo(v[((r * 4 + 1) * stride + at)..]);
+                    (a2 - a1).CopyTo(v[((r * 4 + 2) * stride + at)..]);
+                    (a1 - a3).CopyTo(v[((r * 4 + 3) * stride + at)..]);
+                }
             }
+        }
+        // The remaining tiles one by one, with the same arithmetic.
+        for (; q < count; q++)
+        {
+            int ty = q / tw, tx = q % tw;
+            int o = (2 * ty) * pw + 2 * tx, at = start + q;
+            T r00 = p[o] - p[o + 2 * pw], r01 = p[o + 1] - p[o + 1 + 2 * pw], r02 = p[o + 2] - p[o + 2 + 2 * pw], r03 = p[o + 3] - p[o + 3 + 2 * pw];
+            T r10 = p[o + pw] + p[o + 2 * pw], r11 = p[o + 1 + pw] + p[o + 1 + 2 * pw], r12 = p[o + 2 + pw] + p[o + 2 + 2 * pw], r13 = p[o + 3 + pw] + p[o + 3 + 2 * pw];
+            T r20 = p[o + 2 * pw] - p[o + pw], r21 = p[o + 1 + 2 * pw] - p[o + 1 + pw], r22 = p[o + 2 + 2 * pw] - p[o + 2 + pw], r23 = p[o + 3 + 2 * pw] - p[o + 3 + pw];
+            T r30 = p[o + pw] - p[o + 3 * pw], r31 = p[o + 1 + pw] - p[o + 1 + 3 * pw], r32 = p[o + 2 + pw] - p[o + 2 + 3 * pw], r33 = p[o + 3 + pw] - p[o + 3 + 3 * pw];
+            Row(v, at, stride, 0, r00, r01, r02, r03);
+            Row(v, at, stride, 4, r10, r11, r12, r13);
+            Row(v, at, stride, 8, r20, r21, r22, r23);
+            Row(v, at, stride, 12, r30, r31, r32, r33);
+        }
 
         static void Row(Span<T> v, int at, int stride, int xi, T a0, T a1, T a2, T a3)
         {
@@ -155,29 +192,62 @@ internal static class Winograd
         }
     }
 
-    /// <summary>Aᵀ m A for each tile of one output plane; Aᵀ = [[1,1,1,0],[0,1,-1,-1]].</summary>
+    /// <summary>
+    /// Aᵀ m A for each tile of one output plane; Aᵀ = [[1,1,1,0],[0,1,-1,-1]]. The 16 inputs of consecutive
+    /// tiles are contiguous in M, so tiles go a vector at a time; the four outputs of each tile are then
+    /// placed one by one (cropping the last row and column of odd sizes).
+    /// </summary>
     private static void TransformOutput<T>(ReadOnlySpan<T> m, int start, int stride, int th, int tw, int oh, int ow, T bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int ty = 0; ty < th; ty++)
-            for (int tx = 0; tx < tw; tx++)
+        int count = th * tw, width = Vector<T>.Count, q = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<T> outputs = stackalloc T[4 * width];
+            var b = new Vector<T>(bias);
+            for (; q + width <= count; q += width)
             {
-                int at = start + ty * tw + tx;
-                T m0 = m[at], m1 = m[stride + at], m2 = m[2 * stride + at], m3 = m[3 * stride + at];
-                T m4 = m[4 * stride + at], m5 = m[5 * stride + at], m6 = m[6 * stride + at], m7 = m[7 * stride + at];
-                T m8 = m[8 * stride + at], m9 = m[9 * stride + at], m10 = m[10 * stride + at], m11 = m[11 * stride + at];
-                T m12 = m[12 * stride + at], m13 = m[13 * stride + at], m14 = m[14 * stride + at], m15 = m[15 * stride + at];
-                // s0 = row0 + row1 + row2, s1 = row1 - row2 - row3 (rows of the 4x4), then the same along columns.
-                T s00 = m0 + m4 + m8, s01 = m1 + m5 + m9, s02 = m2 + m6 + m10, s03 = m3 + m7 + m11;
-                T s10 = m4 - m8 - m12, s11 = m5 - m9 - m13, s12 = m6 - m10 - m14, s13 = m7 - m11 - m15;
-                int row = 2 * ty, col = 2 * tx;
-                y[row * ow + col] = s00 + s01 + s02 + bias;
-                if (col + 1 < ow) y[row * ow + col + 1] = s01 - s02 - s03 + bias;
-                if (row + 1 < oh)
+                int at = start + q;
+                Vector<T> m0 = new(m[at..]), m1 = new(m[(stride + at)..]), m2 = new(m[(2 * stride + at)..]), m3 = new(m[(3 * stride + at)..]);
+                Vector<T> m4 = new(m[(4 * stride + at)..]), m5 = new(m[(5 * stride + at)..]), m6 = new(m[(6 * stride + at)..]), m7 = new(m[(7 * stride + at)..]);
+                Vector<T> m8 = new(m[(8 * stride + at)..]), m9 = new(m[(9 * stride + at)..]), m10 = new(m[(10 * stride + at)..]), m11 = new(m[(11 * stride + at)..]);
+                Vector<T> m12 = new(m[(12 * stride + at)..]), m13 = new(m[(13 * stride + at)..]), m14 = new(m[(14 * stride + at)..]), m15 = new(m[(15 * stride + at)..]);
+                Vector<T> s00 = m0 + m4 + m8, s01 = m1 + m5 + m9, s02 = m2 + m6 + m10, s03 = m3 + m7 + m11;
+                Vector<T> s10 = m4 - m8 - m12, s11 = m5 - m9 - m13, s12 = m6 - m10 - m14, s13 = m7 - m11 - m15;
+                (s00 + s01 + s02 + b).CopyTo(outputs);
+                (s01 - s02 - s03 + b).CopyTo(outputs[width..]);
+                (s10 + s11 + s12 + b).CopyTo(outputs[(2 * width)..]);
+                (s11 - s12 - s13 + b).CopyTo(outputs[(3 * width)..]);
+                for (int lane = 0, ty = q / tw, tx = q % tw; lane < width; lane++)
                 {
-                    y[(row + 1) * ow + col] = s10 + s11 + s12 + bias;
-                    if (col + 1 < ow) y[(row + 1) * ow + col + 1] = s11 - s12 - s13 + bias;
+                    Place(y, ty, tx, oh, ow, outputs[lane], outputs[width + lane], outputs[2 * width + lane], outputs[3 * width + lane]);
+                    if (++tx == tw) { tx = 0; ty++; }
                 }
             }
+        }
+        for (; q < count; q++)
+        {
+            int at = start + q;
+            T m0 = m[at], m1 = m[stride + at], m2 = m[2 * stride + at], m3 = m[3 * stride + at];
+            T m4 = m[4 * stride + at], m5 = m[5 * stride + at], m6 = m[6 * stride + at], m7 = m[7 * stride + at];
+            T m8 = m[8 * stride + at], m9 = m[9 * stride + at], m10 = m[10 * stride + at], m11 = m[11 * stride + at];
+            T m12 = m[12 * stride + at], m13 = m[13 * stride + at], m14 = m[14 * stride + at], m15 = m[15 * stride + at];
+            // s0 = row0 + row1 + row2, s1 = row1 - row2 - row3 (rows of the 4x4), then the same along columns.
+            T s00 = m0 + m4 + m8, s01 = m1 + m5 + m9, s02 = m2 + m6 + m10, s03 = m3 + m7 + m11;
+            T s10 = m4 - m8 - m12, s11 = m5 - m9 - m13, s12 = m6 - m10 - m14, s13 = m7 - m11 - m15;
+            Place(y, q / tw, q % tw, oh, ow, s00 + s01 + s02 + bias, s01 - s02 - s03 + bias, s10 + s11 + s12 + bias, s11 - s12 - s13 + bias);
+        }
+
+        static void Place(Span<T> y, int ty, int tx, int oh, int ow, T y00, T y01, T y10, T y11)
+        {
+            int row = 2 * ty, col = 2 * tx;
+            y[row * ow + col] = y00;
+            if (col + 1 < ow) y[row * ow + col + 1] = y01;
+            if (row + 1 < oh)
+            {
+                y[(row + 1) * ow + col] = y10;
+                if (col + 1 < ow) y[(row + 1) * ow + col + 1] = y11;
+            }
+        }
     }
 }

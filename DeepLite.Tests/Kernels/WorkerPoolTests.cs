@@ -1,0 +1,31 @@
+using DeepLite.Kernels;
+
+namespace DeepLite.Tests.Kernels;
+
+[Collection(nameof(ThreadLimitCollection))]
+public class WorkerPoolTests
+{
+    [Fact]
+    public void EveryShareRunsOnceEvenWhenTheThreadLimitDropsAfterTheSplit()
+    {
+        int previous = Parallelism.MaxThreads;
+        try
+        {
+            // A caller split its work for two threads; then the limit went to one (another thread set it).
+            Parallelism.MaxThreads = 1;
+            var ran = new int[2];
+            WorkerPool.Run(2, share => Interlocked.Increment(ref ran[share]));
+            Assert.Equal([1, 1], ran);
+
+            Parallelism.MaxThreads = Environment.ProcessorCount;
+            var ranges = new List<(int, int)>();
+            WorkerPool.For(1000, (a, b) => { lock (ranges) ranges.Add((a, b)); });
+            Assert.Equal(1000, ranges.Sum(r => r.Item2 - r.Item1));
+        }
+        finally { Parallelism.MaxThreads = previous; }
+    }
+}
+
+/// <summary>Tests that change the process-wide thread limit run one at a time, so each restores what it found.</summary>
+[CollectionDefinition(nameof(ThreadLimitCollection), DisableParallelization = true)]
+public sealed class ThreadLimitCollection;
