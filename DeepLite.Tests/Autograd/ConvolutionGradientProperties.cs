@@ -129,10 +129,12 @@ public class ConvolutionGradientProperties
         {
             var dims = t.c.Dims.Select((d, i) => i >= 2 ? Math.Max(d, t.kernel) : d).ToArray();
             var x = Tensor<double>.Uniform(new Shape(dims), -1, 1, new SeededRandom(t.c.Seed));
-            // Distinct values, far apart relative to the finite-difference step.
+            // Distinct values, far apart relative to the finite-difference step, and of order one: with values
+            // up to 50 (perm * 0.1) the squared output's finite differences carried 1e-6 of rounding noise,
+            // which failed the check for about one random seed in ten thousand.
             var perm = new SeededRandom(t.c.Seed).Permutation(x.Size);
             var s = x.Span;
-            for (int i = 0; i < s.Length; i++) s[i] = perm[i] * 0.1;
+            for (int i = 0; i < s.Length; i++) s[i] = (perm[i] + 1.0) / s.Length;
             AssertGradients(xs => xs[0].MaxPool2D(t.kernel, t.stride), [x], t.c.Seed);
             AssertHessianVectorProducts(xs => xs[0].MaxPool2D(t.kernel, t.stride).Square(), [x], t.c.Seed);
         });

@@ -88,4 +88,49 @@ public class WinogradTests
                                 }
         Compare($"dX {height}x{width} {mode}", actual, expected, 1e-12);
     }
+
+    [Theory]
+    [InlineData(8, 8, "same", false)]
+    [InlineData(7, 9, "same", false)]
+    [InlineData(6, 5, "valid", false)]
+    [InlineData(5, 6, "explicit", false)]
+    [InlineData(4, 4, "symmetric2", false)]
+    [InlineData(3, 3, "valid", false)]
+    [InlineData(24, 23, "same", true)] // 576 tiles: Auto picks Winograd for the backward pass itself
+    public void WideLayerWeightGradientMatchesThePlainLoop(int height, int width, string mode, bool throughAutograd)
+    {
+        int n = throughAutograd ? 4 : 2, c = 16, f = 17;
+        var r = new SeededRandom(height * 7 + width);
+        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
+        var gy = Tensor<double>.Uniform(new Shape(n, f, g.OH, g.OW), -1, 1, r);
+        double[] actual;
+        if (throughAutograd)
+        {
+            w.RequiresGrad = true;
+            Tensor<double>.Conv2D(x, w, null, 1, Mode(mode)).Backward(gy);
+            actual = w.Grad!.ToArray();
+        }
+        else
+        {
+            actual = new double[w.Size];
+            Winograd.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, actual);
+        }
+
+        var expected = new double[w.Size];
+        for (int s = 0; s < n; s++)
+            for (int o = 0; o < f; o++)
+                for (int ch = 0; ch < c; ch++)
+                    for (int a = 0; a < 3; a++)
+                        for (int bb = 0; bb < 3; bb++)
+                            for (int i = 0; i < g.OH; i++)
+                                for (int j = 0; j < g.OW; j++)
+                                {
+                                    int ih = i + a - g.PadTop, iw = j + bb - g.PadLeft;
+                                    if ((uint)ih >= (uint)height || (uint)iw >= (uint)width) continue;
+                                    expected[((o * c + ch) * 3 + a) * 3 + bb] += gy[s, o, i, j] * x[s, ch, ih, iw];
+                                }
+        Compare($"dW {height}x{width} {mode}", actual, expected, 1e-12);
+    }
 }

@@ -97,6 +97,11 @@ internal static class ConvolutionKernels
             DirectWeightGradient.Compute(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
             return gw;
         }
+        if (WinogradPays(g))
+        {
+            Winograd.WeightGradient(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
+            return gw;
+        }
         var gMatrix = ToFilterMajor(gy, g);
         var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
         Im2Col.Unfold(x.Buffer, x.Offset, g, col);

@@ -87,8 +87,31 @@ internal static class Winograd
         var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 16 * vBlock);
         var m = Workspace<T>.Get(Workspace<T>.MatrixSlot, 16 * mBlock);
 
-        // V[ξ][ch][tile] = (Bᵀ d B)[ξ] for each input plane's 4x4 tiles (the plane zero-padded once).
-        int ph = 2 * th + 2, pw = 2 * tw + 2;
+        TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
+
+        // M[ξ] = U[ξ] V[ξ]: [f x c] by [c x tiles], for each of the 16 positions.
+        for (int xi = 0; xi < 16; xi++)
+            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
+                m.AsSpan(xi * mBlock, f * tiles), tiles);
+
+        // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias.
+        WorkerPool.For(n * f, (p0, p1) =>
+        {
+            for (int plane = p0; plane < p1; plane++)
+            {
+                // Filter-major order: consecutive planes read consecutive tiles of each M block.
+                int filter = plane / n, sample = plane % n;
+                T b = bias is null ? T.Zero : bias[filter];
+                TransformOutput<T>(m.AsSpan(), filter * tiles + sample * th * tw, mBlock, th, tw, oh, ow, b, y.AsSpan((sample * f + filter) * oh * ow, oh * ow));
+            }
+        });
+    }
+
+    /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 4x4 tiles of every input plane (each plane zero-padded once).</summary>
+    private static void TransformInputs<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vBlock)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tiles = n * th * tw, ph = 2 * th + 2, pw = 2 * tw + 2;
         WorkerPool.For(n * c, (p0, p1) =>
         {
             var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, ph * pw);
@@ -108,23 +131,83 @@ internal static class Winograd
                 TransformInput<T>(padded, pw, th, tw, v.AsSpan(), channel * tiles + sample * th * tw, vBlock);
             }
         });
+    }
 
-        // M[ξ] = U[ξ] V[ξ]: [f x c] by [c x tiles], for each of the 16 positions.
-        for (int xi = 0; xi < 16; xi++)
-            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
-                m.AsSpan(xi * mBlock, f * tiles), tiles);
+    /// <summary>
+    /// dW for dY = <paramref name="gy"/> by the same transforms: y = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ d B)]A is linear in
+    /// w, so dW[f, c] = Gᵀ [Σ_tiles (A dY Aᵀ)_f ⊙ (Bᵀ d B)_c] G. The sums over tiles are 16 GEMMs
+    /// ([F x tiles] by [tiles x C]) over the whole batch, 2.25x fewer multiply-adds than im2col's
+    /// [F x N·P] by [N·P x C·9], without its nine-fold copy of the input.
+    /// </summary>
+    public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, tiles = g.N * th * tw;
+        int vBlock = g.C * tiles + Skew, zBlock = g.F * tiles + Skew;
+        var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 16 * vBlock);
+        var z = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, 16 * zBlock);
+        var p = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 16 * g.F * g.C);
+        TransformInputs(x, xOffset, g.N, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
 
-        // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias.
-        WorkerPool.For(n * f, (p0, p1) =>
+        // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], A = [[1,0],[1,1],[1,-1],[0,-1]]; dY is zero past the last row and column.
+        int gn = g.N, oh = g.OH, ow = g.OW, f = g.F;
+        WorkerPool.For(gn * f, (p0, p1) =>
         {
             for (int plane = p0; plane < p1; plane++)
             {
-                // Filter-major order: consecutive planes read consecutive tiles of each M block.
-                int filter = plane / n, sample = plane % n;
-                T b = bias is null ? T.Zero : bias[filter];
-                TransformOutput<T>(m.AsSpan(), filter * tiles + sample * th * tw, mBlock, th, tw, oh, ow, b, y.AsSpan((sample * f + filter) * oh * ow, oh * ow));
+                int filter = plane / gn, sample = plane % gn;
+                var src = gy.AsSpan(gyOffset + (sample * f + filter) * oh * ow, oh * ow);
+                int start = filter * tiles + sample * th * tw;
+                for (int ty = 0; ty < th; ty++)
+                    for (int tx = 0; tx < tw; tx++)
+                    {
+                        int row = 2 * ty, col = 2 * tx, at = start + ty * tw + tx;
+                        T g00 = src[row * ow + col];
+                        T g01 = col + 1 < ow ? src[row * ow + col + 1] : T.Zero;
+                        T g10 = row + 1 < oh ? src[(row + 1) * ow + col] : T.Zero;
+                        T g11 = row + 1 < oh && col + 1 < ow ? src[(row + 1) * ow + col + 1] : T.Zero;
+                        // Rows of A g: g0, g0 + g1, g0 - g1, -g1; then each row (a, b) becomes (a, a + b, a - b, -b).
+                        GradientRow(z, at, zBlock, 0, g00, g01);
+                        GradientRow(z, at, zBlock, 4, g00 + g10, g01 + g11);
+                        GradientRow(z, at, zBlock, 8, g00 - g10, g01 - g11);
+                        GradientRow(z, at, zBlock, 12, -g10, -g11);
+                    }
             }
         });
+
+        // P[ξ] = Z[ξ] V[ξ]ᵀ: [f x tiles] by [tiles x c].
+        for (int xi = 0; xi < 16; xi++)
+            Gemm.Gemm.Multiply<T>(false, true, g.F, g.C, tiles, z.AsSpan(xi * zBlock, g.F * tiles), tiles, v.AsSpan(xi * vBlock, g.C * tiles), tiles,
+                p.AsSpan(xi * g.F * g.C, g.F * g.C), g.C);
+
+        // dW = Gᵀ P G, Gᵀ = [[1,½,½,0],[0,½,-½,0],[0,½,½,1]].
+        T half = T.CreateChecked(0.5);
+        int fc = g.F * g.C;
+        Span<T> q = stackalloc T[12];
+        for (int k = 0; k < fc; k++)
+        {
+            for (int col = 0; col < 4; col++)
+            {
+                T p0 = p[col * fc + k], p1 = p[(4 + col) * fc + k], p2 = p[(8 + col) * fc + k], p3 = p[(12 + col) * fc + k];
+                q[col] = p0 + half * (p1 + p2);
+                q[4 + col] = half * (p1 - p2);
+                q[8 + col] = half * (p1 + p2) + p3;
+            }
+            for (int row = 0; row < 3; row++)
+            {
+                T a0 = q[row * 4], a1 = q[row * 4 + 1], a2 = q[row * 4 + 2], a3 = q[row * 4 + 3];
+                gw[k * 9 + row * 3] = a0 + half * (a1 + a2);
+                gw[k * 9 + row * 3 + 1] = half * (a1 - a2);
+                gw[k * 9 + row * 3 + 2] = half * (a1 + a2) + a3;
+            }
+        }
+    }
+
+    private static void GradientRow<T>(T[] z, int at, int block, int xi, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        z[xi * block + at] = a;
+        z[(xi + 1) * block + at] = a + b;
+        z[(xi + 2) * block + at] = a - b;
+        z[(xi + 3) * block + at] = -b;
     }
 
     /// <summary>
