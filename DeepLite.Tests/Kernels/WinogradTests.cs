@@ -44,6 +44,17 @@ public class WinogradTests
         Compare($"{height}x{width} {mode} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-4);
     }
 
+    /// <summary>A wide layer's operands: 16 channels in, 17 out; four samples for the autograd cases (enough tiles for Auto to pick Winograd).</summary>
+    private static (int N, Tensor<double> X, Tensor<double> W, ConvGeometry G, Tensor<double> Gy) WideCase(int height, int width, string mode, bool throughAutograd, int seed)
+    {
+        int n = throughAutograd ? 4 : 2, c = 16, f = 17;
+        var r = new SeededRandom(seed);
+        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
+        return (n, x, w, g, Tensor<double>.Uniform(new Shape(n, f, g.OH, g.OW), -1, 1, r));
+    }
+
     [Theory]
     [InlineData(8, 8, "same", false)]
     [InlineData(7, 9, "same", false)]
@@ -53,12 +64,8 @@ public class WinogradTests
     [InlineData(24, 23, "same", true)] // 4 x 12 x 12 = 576 tiles: Auto picks Winograd for the backward pass itself
     public void WideLayerInputGradientMatchesTheAdjoint(int height, int width, string mode, bool throughAutograd)
     {
-        int n = throughAutograd ? 4 : 2, c = 16, f = 17;
-        var r = new SeededRandom(height * 31 + width);
-        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
-        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
-        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
-        var gy = Tensor<double>.Uniform(new Shape(n, f, g.OH, g.OW), -1, 1, r);
+        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 31 + width);
+        int c = g.C, f = g.F;
         double[] actual;
         if (throughAutograd)
         {
@@ -99,12 +106,8 @@ public class WinogradTests
     [InlineData(24, 23, "same", true)] // 576 tiles: Auto picks Winograd for the backward pass itself
     public void WideLayerWeightGradientMatchesThePlainLoop(int height, int width, string mode, bool throughAutograd)
     {
-        int n = throughAutograd ? 4 : 2, c = 16, f = 17;
-        var r = new SeededRandom(height * 7 + width);
-        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
-        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
-        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
-        var gy = Tensor<double>.Uniform(new Shape(n, f, g.OH, g.OW), -1, 1, r);
+        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 7 + width);
+        int c = g.C, f = g.F;
         double[] actual;
         if (throughAutograd)
         {

@@ -9,11 +9,11 @@ namespace DeepLite.Tests.Serialization;
 /// <summary>Module weights and training checkpoints: round trips, bit-exact resumes, and loads that fail cleanly.</summary>
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-checkpoint-").FullName;
+    private readonly Data.Fixtures _temp = new();
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
-    private string PathOf(string name) => Path.Combine(_folder, name);
+    private string PathOf(string name) => Path.Combine(_temp.Folder, name);
 
     private static Sequential<T> Model<T>(long seed) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         new(new Dense<T>(3, 5, new SeededRandom(seed)), new Tanh<T>(), new Dense<T>(5, 2, new SeededRandom(seed + 1)));

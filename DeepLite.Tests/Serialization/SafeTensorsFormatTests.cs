@@ -12,11 +12,11 @@ namespace DeepLite.Tests.Serialization;
 /// <summary>The safetensors reader and writer against the format's specification, written out byte by byte.</summary>
 public sealed class SafeTensorsFormatTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-safetensors-").FullName;
+    private readonly Data.Fixtures _temp = new();
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
-    private string PathOf(string name) => Path.Combine(_folder, name);
+    private string PathOf(string name) => Path.Combine(_temp.Folder, name);
 
     /// <summary>A file as the specification lays it out: u64 little-endian header size, the JSON header, the data.</summary>
     private static byte[] FileBytes(string header, params byte[] data)
@@ -69,7 +69,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
         json += new string(' ', (8 - (8 + json.Length) % 8) % 8);
         var expected = FileBytes(json, 0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x20, 0xC0, 0x00, 0x00, 0x00, 0x3F);
         Assert.Equal(expected, File.ReadAllBytes(path));
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(_temp.Folder, "*.tmp"));
     }
 
     public static IEnumerable<object[]> CorruptFiles()
@@ -134,7 +134,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(path, [("x", t), ("x", t)]));
         Assert.Throws<InvalidOperationException>(() => SafeTensors.Save(path, Failing(t)));
         Assert.Equal("old", File.ReadAllText(path));
-        Assert.Single(Directory.GetFiles(_folder));
+        Assert.Single(Directory.GetFiles(_temp.Folder));
     }
 
     private static IEnumerable<(string, Tensor<float>)> Failing(Tensor<float> t)
