@@ -6,7 +6,7 @@ using DeepLite.Tensors;
 
 namespace DeepLite.Serialization;
 
-/// <summary>What <see cref="Checkpoint.Load"/> read besides the tensors.</summary>
+/// <summary>What <see cref="Checkpoint.Load{T}(string, Module{T}, Optimizer{T}?, SeededRandom?)"/> read besides the tensors.</summary>
 /// <param name="Epoch">The epoch stored with the checkpoint (the number of finished epochs, by convention).</param>
 /// <param name="Metadata">The caller's own metadata (the <c>deeplite.</c> keys removed).</param>
 public sealed record CheckpointInfo(int Epoch, IReadOnlyDictionary<string, string> Metadata);
@@ -32,7 +32,7 @@ public static class Checkpoint
         IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var named = model.NamedParameters().ToList();
-        var entries = named.Select(p => new SafeTensors.Entry<T>(p.Name, p.Parameter.Shape.ToArray(), p.Parameter.Buffer.AsMemory(p.Parameter.Offset, p.Parameter.Size))).ToList();
+        var entries = named.Select(p => SafeTensors.Entry<T>.Of(p.Name, p.Parameter)).ToList();
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
@@ -61,9 +61,16 @@ public static class Checkpoint
     /// Everything is checked before anything changes; errors name the file and the tensor or key.
     /// </summary>
     public static CheckpointInfo Load<T>(string path, Module<T> model, Optimizer<T>? optimizer = null, SeededRandom? random = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => Load(SafeTensorsFile.Open(path), model, optimizer, random);
+
+    /// <summary>
+    /// Loads a checkpoint from a file already opened with <see cref="SafeTensorsFile.Open"/> (for a caller that
+    /// looks at its <see cref="SafeTensorsFile.Metadata"/> first), with the checks of the path overload.
+    /// </summary>
+    public static CheckpointInfo Load<T>(SafeTensorsFile file, Module<T> model, Optimizer<T>? optimizer = null, SeededRandom? random = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var file = SafeTensorsFile.Open(path);
+        var path = file.Path;
         var meta = file.Metadata;
         if (!meta.TryGetValue(Format, out var format) || format != FormatValue)
             throw new SafeTensorsFormatException(path, null, $"not a DeepLite checkpoint: metadata '{Format}' is {(format is null ? "absent" : $"'{format}'")}, expected '{FormatValue}'");

@@ -28,10 +28,15 @@ public static class SafeTensors
     /// </summary>
     public static void Save<T>(string path, IEnumerable<(string Name, Tensor<T> Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Save(path, tensors.Select(t => new Entry<T>(t.Name, t.Tensor.Shape.ToArray(), t.Tensor.Buffer.AsMemory(t.Tensor.Offset, t.Tensor.Size))).ToList(), metadata);
+        Save(path, tensors.Select(t => Entry<T>.Of(t.Name, t.Tensor)).ToList(), metadata);
 
     /// <summary>One tensor to write: its name, shape and row-major values.</summary>
-    internal readonly record struct Entry<T>(string Name, int[] Shape, ReadOnlyMemory<T> Values);
+    internal readonly record struct Entry<T>(string Name, int[] Shape, ReadOnlyMemory<T> Values)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>A tensor's values, without copying them.</summary>
+        public static Entry<T> Of(string name, Tensor<T> tensor) => new(name, tensor.Shape.ToArray(), tensor.Buffer.AsMemory(tensor.Offset, tensor.Size));
+    }
 
     internal static void Save<T>(string path, IReadOnlyList<Entry<T>> entries, IReadOnlyDictionary<string, string>? metadata)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -65,6 +70,7 @@ public static class SafeTensors
     }
 
     private static byte[] Header<T>(IReadOnlyList<Entry<T>> entries, IReadOnlyDictionary<string, string>? metadata, SafeTensorsDType dtype)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

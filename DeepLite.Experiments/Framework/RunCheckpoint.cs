@@ -38,8 +38,10 @@ public sealed class RunCheckpoint
     /// </summary>
     public int Resume(Module<float> model, Optimizer<float> optimizer)
     {
-        if (!File.Exists(Path) || SafeTensorsFile.Open(Path).Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
-        var info = Checkpoint.Load(Path, model, optimizer);
+        if (!File.Exists(Path)) return 0;
+        var file = SafeTensorsFile.Open(Path);
+        if (file.Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
+        var info = Checkpoint.Load(file, model, optimizer);
         Points.Clear();
         Points.AddRange(Point.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
         return info.Epoch;

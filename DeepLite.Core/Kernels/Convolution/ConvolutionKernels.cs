@@ -89,9 +89,9 @@ internal static class ConvolutionKernels
     /// <summary>dL/dw for dL/dy = <paramref name="gy"/>: G colᵀ over the whole batch.</summary>
     public static Tensor<T> WeightGradient<T>(Tensor<T> x, Tensor<T> gy, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gw = new Tensor<T>(g.KernelShape);
         int np = g.N * g.P;
-        if (np == 0) return gw;
+        if (np == 0) return new Tensor<T>(g.KernelShape);
+        var gw = Tensor<T>.Uninitialized(g.KernelShape); // each path below writes every element
         if (DirectWeightGradient.Supports(g))
         {
             DirectWeightGradient.Compute(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
