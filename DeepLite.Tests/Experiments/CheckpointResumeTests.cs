@@ -33,14 +33,14 @@ public class CheckpointResumeTests
         experiment.Run(second);
         resumedEpochs = progress.Epochs;
         Assert.Empty(Directory.GetFiles(Path.Combine(second.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
-        return File.ReadAllText(Path.Combine(second.Folder(experiment), "results.csv"));
+        return ResultsCsv(experiment, second);
     }
 
     private static string Uninterrupted(IExperiment experiment, object settings, string root)
     {
         var context = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic };
         experiment.Run(context);
-        return File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv"));
+        return ResultsCsv(experiment, context);
     }
 
     [Fact]

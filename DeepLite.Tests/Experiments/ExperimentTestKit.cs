@@ -36,6 +36,14 @@ public static class ExperimentTestKit
         Assert.True(doc.Descendants().Count() > 20, $"{path} has almost no elements");
     }
 
+    /// <summary>The experiment's results.csv as written.</summary>
+    public static string ResultsCsv(IExperiment experiment, ExperimentContext context) =>
+        File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv"));
+
+    /// <summary>The experiment's results.csv, parsed.</summary>
+    public static List<Point> Results(IExperiment experiment, ExperimentContext context) =>
+        Point.FromCsv(ResultsCsv(experiment, context), "results.csv");
+
     public static void AssertChartsAndCsv(IExperiment experiment, ExperimentContext context)
     {
         var folder = context.Folder(experiment);
@@ -44,7 +52,7 @@ public static class ExperimentTestKit
             AssertValidPng(Path.Combine(folder, chart + ".png"));
             AssertValidSvg(Path.Combine(folder, chart + ".svg"));
         }
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(folder, "results.csv")), "results.csv");
+        var points = Results(experiment, context);
         Assert.NotEmpty(points);
         Assert.All(points, p => Assert.True(double.IsFinite(p.Value), $"{p} is not finite"));
         Assert.True(File.Exists(Path.Combine(folder, "manifest.json")));

@@ -29,7 +29,7 @@ public class Hw1ExperimentTests
             AssertValidPng(Path.Combine(folder, $"loss-{id}.png"));
             AssertValidSvg(Path.Combine(folder, $"fit-{id}.svg"));
         }
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(folder, "results.csv")), "csv");
+        var points = Results(experiment, context);
         Assert.Equal(2 * 3 * 3, points.Count(p => p.Metric == "train_loss"));
         Assert.Equal(new[] { 841.0, 836, 866 }, points.Where(p => p.Metric == "parameter_count" && p.Run.StartsWith("sinc-5/")).Select(p => p.Value));
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))).RootElement;
@@ -45,7 +45,7 @@ public class Hw1ExperimentTests
         var context = Context(fx.Folder, TinyCnns);
         experiment.Run(context);
         AssertChartsAndCsv(experiment, context);
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        var points = Results(experiment, context);
         Assert.Equal(2 * 3 * 2, points.Count(p => p.Metric == "test_accuracy"));
         Assert.Contains(points, p => p.Run == "cifar10/CNN 1 hidden" && p.Metric == "parameter_count" && p.Value == 1_583_866);
         Assert.Contains(points, p => p.Run == "cifar10/CNN 4 hidden" && p.Metric == "parameter_count" && p.Value == 1_554_026);

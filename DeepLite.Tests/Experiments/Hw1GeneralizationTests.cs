@@ -14,7 +14,7 @@ public class Hw1GeneralizationTests
         var context = Context(root, settings);
         experiment.Run(context);
         AssertChartsAndCsv(experiment, context);
-        return Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        return Results(experiment, context);
     }
 
     [Fact]

@@ -17,14 +17,14 @@ public class Hw1OptimizationTests
         var context = Context(fx.Folder, new TrainingTrajectories.Settings(Runs: 3, Epochs: 4, SnapshotEvery: 2, BatchSize: 10, TrainPerClass: 0, 0.01, 0.9));
         experiment.Run(context);
         AssertChartsAndCsv(experiment, context);
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        var points = Results(experiment, context);
         // 3 runs x 2 snapshots, each projected once for the first layer and once for the whole model.
         Assert.Equal(6, points.Count(p => p.Metric == "pc1" && p.Run.StartsWith("pca-whole-model/")));
         Assert.Equal(6, points.Count(p => p.Metric == "snapshot_accuracy"));
         // Resume: snapshots are read back, the charts are redrawn identically.
-        var before = File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv"));
+        var before = ResultsCsv(experiment, context);
         experiment.Run(context);
-        Assert.Equal(before, File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")));
+        Assert.Equal(before, ResultsCsv(experiment, context));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class Hw1OptimizationTests
         var context = Context(fx.Folder, new GradientNormTraining.Settings(Epochs: 2, BatchSize: 10, TrainPerClass: 0, 0.01, 0.9));
         experiment.Run(context);
         AssertChartsAndCsv(experiment, context);
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        var points = Results(experiment, context);
         Assert.Equal(6, points.Count(p => p.Metric == "gradient_norm"));
         Assert.All(points.Where(p => p.Metric == "gradient_norm"), p => Assert.True(p.Value > 0));
     }
@@ -49,7 +49,7 @@ public class Hw1OptimizationTests
             EigenvalueTolerance: 1e-6, Samples: 20, SampleRadius: 1e-2, SpectrumRuns: 2));
         experiment.Run(context);
         AssertChartsAndCsv(experiment, context);
-        var points = Point.FromCsv(File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv")), "csv");
+        var points = Results(experiment, context);
         Assert.Equal(3, points.Count(p => p.Metric == "minimal_ratio"));
         Assert.All(points.Where(p => p.Metric is "minimal_ratio" or "sampled_ratio"), p => Assert.InRange(p.Value, 0, 1));
         // 1-4-1 has 13 parameters: 13 eigenvalues for each of the first two runs.
