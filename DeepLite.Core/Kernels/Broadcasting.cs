@@ -75,6 +75,19 @@ internal static class Broadcasting
         if (b.Size == 1 && a.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span, b.Span[0], z.Span); return; }
         if (a.Size == 1 && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span[0], b.Span, z.Span); return; }
         if (z.Size == 0) return;
+        if (a.Shape == z.Shape && IsTrailingBlock(b.Shape, z.Shape))
+        {
+            // A bias against a batch: b repeats whole, once per row of a (no stride bookkeeping).
+            int block = b.Size;
+            for (int r = 0; r < z.Size; r += block) Elementwise.Map<T, TOp>(a.Span.Slice(r, block), b.Span, z.Span.Slice(r, block));
+            return;
+        }
+        if (b.Shape == z.Shape && IsTrailingBlock(a.Shape, z.Shape))
+        {
+            int block = a.Size;
+            for (int r = 0; r < z.Size; r += block) Elementwise.Map<T, TOp>(a.Span, b.Span.Slice(r, block), z.Span.Slice(r, block));
+            return;
+        }
 
         var (dims, sa, sb) = Collapse(z.Shape.Dims, StridesIn(a.Shape, z.Shape), StridesIn(b.Shape, z.Shape));
         int inner = dims.Length == 0 ? 1 : dims[^1];
@@ -97,6 +110,13 @@ internal static class Broadcasting
     {
         var result = new Tensor<T>(target);
         if (x.Size == 0) return result;
+        if (IsTrailingBlock(target, x.Shape))
+        {
+            // The bias gradient: the rows of x added in order (the same sums as the general walk below).
+            int block = result.Size;
+            for (int r = 0; r < x.Size; r += block) Elementwise.Map<T, AddOperator<T>>(result.Span, x.Span.Slice(r, block), result.Span);
+            return result;
+        }
         var (dims, st, _) = Collapse(x.Shape.Dims, StridesIn(target, x.Shape), x.Shape.Strides());
         int inner = dims.Length == 0 ? 1 : dims[^1];
         int it = dims.Length == 0 ? 0 : st[^1];
@@ -134,6 +154,19 @@ internal static class Broadcasting
             else dst.Fill(xs[walk.OffsetA]);
         }
         return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="shape"/>, less its leading 1s, is the trailing part of <paramref name="target"/>
+    /// (a [F] or [1, F] bias in an [N, F] batch): broadcasting repeats it whole, row after row.
+    /// </summary>
+    private static bool IsTrailingBlock(Shape shape, Shape target)
+    {
+        var dims = shape.Dims;
+        int lead = 0;
+        while (lead < dims.Length && dims[lead] == 1) lead++;
+        dims = dims[lead..];
+        return dims.Length > 0 && dims.Length <= target.Rank && dims.SequenceEqual(target.Dims[^dims.Length..]);
     }
 
     /// <summary>True when a tensor of <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it.</summary>

@@ -78,6 +78,17 @@ internal static class Elementwise
         for (; i < y.Length; i++) z[i] = TOp.Invoke(x, y[i]);
     }
 
+    /// <summary>
+    /// Sets every element to zero. Small spans are filled with vector stores: Span.Clear writes them with
+    /// narrower stores, and a vector load of the cleared memory right after (a gradient accumulated into a
+    /// fresh tensor) then waited about 150 ns on this machine, instead of a few.
+    /// </summary>
+    public static void Zero<T>(Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length <= 4096) x.Fill(T.Zero);
+        else x.Clear();
+    }
+
     /// <summary>Sum of the elements, eight (or four) lanes at a time then the tail.</summary>
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -38,7 +38,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Creates a zero-filled tensor of the given shape (its memory is pooled inside a <see cref="TensorPool"/> scope).</summary>
-    public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size)) => Array.Clear(Buffer, 0, shape.Size);
+    public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size)) => Elementwise.Zero(Span);
 
     /// <summary>
     /// A tensor whose elements are left as the allocator found them, for kernels that overwrite every
@@ -83,7 +83,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         {
             // ZeroGrad defers the clearing: the next backward pass overwrites instead of adding, so a
             // training step never writes zeros only to add to them; someone reading first gets real zeros.
-            if (_gradIsZero) { _gradIsZero = false; _grad!.Span.Clear(); }
+            if (_gradIsZero) { _gradIsZero = false; Elementwise.Zero(_grad!.Span); }
             return _grad;
         }
         set { _grad = value; _gradIsZero = false; }

@@ -9,7 +9,7 @@ namespace DeepLite.Tests.Kernels;
 /// </summary>
 public class GemmTests
 {
-    public enum Kernel { Dispatch, Avx512, Avx2, Scalar }
+    public enum Kernel { Dispatch, Avx512, Avx2, Scalar, Small }
 
     private static bool Supported(Kernel k) => k switch
     {
@@ -26,6 +26,7 @@ public class GemmTests
             case Kernel.Avx512: Gemm.MultiplyWith<T, Avx512MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
             case Kernel.Avx2: Gemm.MultiplyWith<T, Avx2MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
             case Kernel.Scalar: Gemm.MultiplyWith<T, ScalarMicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Small: SmallGemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc); break;
             default: Gemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
         }
     }
@@ -93,7 +94,7 @@ public class GemmTests
     [Theory, MemberData(nameof(Paths))]
     public void CrossesEveryCacheBlockBoundary(Kernel kernel, bool ta, bool tb)
     {
-        if (!Supported(kernel) || kernel == Kernel.Scalar) return;
+        if (!Supported(kernel) || kernel is Kernel.Scalar or Kernel.Small) return;
         // K > 256 (two k blocks), N > 512 (two column blocks), M > 768 (two row blocks), on one and two
         // threads (two threads halve the range each one blocks).
         foreach (var threads in new[] { 1, 2 })
@@ -102,6 +103,22 @@ public class GemmTests
             CheckCase<float>(kernel, ta, tb, 1600, 45, 33, false, threads, 1e-6);
             CheckCase<double>(kernel, ta, tb, 61, 1100, 290, false, threads, 1e-14);
         }
+    }
+
+    [Fact]
+    public void OneAndTwoRowProductsTakeTheDirectLoopsAtAnySize()
+    {
+        // Batch-1 layers: large enough for packing by size, but one or two rows go to the direct loops
+        // (both operands transposed stays packed), on the dispatching entry point.
+        foreach (var ta in new[] { false, true })
+            foreach (var tb in new[] { false, true })
+                foreach (var (m, n, k) in new[] { (1, 300, 257), (2, 131, 300), (1, 5, 1000), (2, 3000, 1) })
+                {
+                    Assert.Equal(!(ta && tb), SmallGemm.Prefer(ta, tb, m, n, k));
+                    CheckCase<float>(Kernel.Dispatch, ta, tb, m, n, k, true, 2, 1e-6);
+                    CheckCase<double>(Kernel.Dispatch, ta, tb, m, n, k, false, 2, 1e-14);
+                }
+        Assert.False(SmallGemm.Prefer(false, false, 16, 16, 17));
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using DeepLite.Tensors;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace DeepLite.Tests.Tensors;
 
@@ -17,6 +20,45 @@ public class TensorTests
         Assert.Equal(new[] { 1000.0, 2000, 3000, 2000, 4000, 6000 }, outer.ToArray());
         Assert.Equal(new[] { 2.0, 4, 6, 8, 10, 12 }, (a * Tensor.Scalar(2.0)).ToArray());
     }
+
+    /// <summary>
+    /// Broadcast arithmetic and SumTo element by element against index arithmetic: covers the row fast paths
+    /// (a [F] or [1, F] operand against [N, F], on either side) and the general stride walk alike.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public Property BroadcastValuesMatchIndexArithmetic() => Prop.ForAll(Generators.Broadcasts(), c =>
+    {
+        var r = new SeededRandom(c.Seed);
+        var a = Tensor<double>.Uniform(new Shape(c.A), -1, 1, r);
+        var b = Tensor<double>.Uniform(new Shape(c.B), -1, 1, r);
+        var z = a - b;
+        var zs = z.Shape;
+        var sum = z.SumTo(a.Shape);
+        var expectedSum = new double[a.Size];
+        for (int flat = 0; flat < z.Size; flat++)
+        {
+            // The operand element that broadcasting reads for result element `flat`.
+            int Source(Shape s)
+            {
+                int rest = flat, index = 0, stride = 1;
+                for (int d = zs.Rank - 1; d >= 0; d--)
+                {
+                    int coordinate = rest % zs.Dims[d]; rest /= zs.Dims[d];
+                    int sd = d - (zs.Rank - s.Rank);
+                    if (sd < 0) continue;
+                    if (s.Dims[sd] != 1) index += coordinate * stride;
+                    stride *= s.Dims[sd];
+                }
+                return index;
+            }
+            double expected = a.Span[Source(a.Shape)] - b.Span[Source(b.Shape)];
+            if (z.Span[flat] != expected) return false.Label($"z[{flat}] = {z.Span[flat]}, expected {expected}");
+            expectedSum[Source(a.Shape)] += z.Span[flat];
+        }
+        for (int i = 0; i < a.Size; i++)
+            if (Math.Abs(sum.Span[i] - expectedSum[i]) > 1e-12) return false.Label($"SumTo[{i}] = {sum.Span[i]}, expected {expectedSum[i]}");
+        return true.ToProperty();
+    });
 
     [Fact]
     public void IncompatibleShapesNameTheOpAndBothShapes()

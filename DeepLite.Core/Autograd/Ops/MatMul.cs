@@ -33,7 +33,7 @@ public sealed partial class Tensor<T>
             throw new ArgumentException($"MatMul: shapes {a.Shape}{(transposeA ? "ᵀ" : "")} and {b.Shape}{(transposeB ? "ᵀ" : "")} do not match (inner dimensions {k} and {kb}).");
 
         int batch = a.Shape.Product(0, a.Rank - 2);
-        var y = Uninitialized(new Shape([.. a.Shape.Dims[..^2], m, n]));
+        var y = Uninitialized(Shape.Own([.. a.Shape.Dims[..^2], m, n]));
         int lda = a.Shape.Dims[^1], ldb = b.Shape.Dims[^1];
         for (int i = 0; i < batch; i++)
             Gemm.Multiply<T>(transposeA, transposeB, m, n, k,

@@ -36,13 +36,19 @@ public static unsafe class Gemm
     /// <summary>
     /// C[m x n] (row stride ldc) = op(A)[m x k] * op(B)[k x n], plus the previous C when <paramref name="accumulate"/>.
     /// op(A) is A (m x k, row stride lda) or, with <paramref name="transA"/>, the transpose of A stored k x m;
-    /// likewise for B. <paramref name="maxThreads"/> caps the threads (0: all cores).
+    /// likewise for B. <paramref name="maxThreads"/> caps the threads (0: all cores). Tiny and one- or
+    /// two-row products skip the packing and run direct loops on one thread.
     /// </summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
         bool accumulate = false, int maxThreads = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Avx512MicroKernel<T>.IsSupported) MultiplyWith<T, Avx512MicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
+        if (SmallGemm.Prefer(transA, transB, m, n, k))
+        {
+            Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+            SmallGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        }
+        else if (Avx512MicroKernel<T>.IsSupported) MultiplyWith<T, Avx512MicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
         else if (Avx2MicroKernel<T>.IsSupported) MultiplyWith<T, Avx2MicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
         else MultiplyWith<T, ScalarMicroKernel<T>>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads);
     }
