@@ -23,10 +23,19 @@ public static partial class Loss
         T two = T.CreateChecked(2) * scale;
         return Tensor<T>.Record(loss, "MeanSquaredError", [prediction, target], g =>
         {
-            // d/dprediction = 2 (prediction - target) * scale * g; recomputed from the operands so that
-            // the backward is itself differentiable when recording.
-            var grad = (prediction - target) * (g * two);
+            // d/dprediction = 2 (prediction - target) * scale * g; recomputed from the operands with recorded
+            // ops when the backward is itself differentiated, in one pass otherwise.
+            var grad = GradMode.IsEnabled ? (prediction - target) * (g * two) : Residual(prediction, target, g.Item() * two);
             return [prediction.RequiresGrad ? grad : null, target.RequiresGrad ? -grad : null];
         });
+    }
+
+    /// <summary>factor * (prediction - target), one pass, outside autograd.</summary>
+    private static Tensor<T> Residual<T>(Tensor<T> prediction, Tensor<T> target, T factor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var result = new Tensor<T>(prediction.Shape);
+        Span<T> p = prediction.Span, t = target.Span, r = result.Span;
+        for (int i = 0; i < r.Length; i++) r[i] = (p[i] - t[i]) * factor;
+        return result;
     }
 }

@@ -36,12 +36,21 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Where epsilon goes.</summary>
     public AdamEpsilon EpsilonPlacement { get; }
 
+    private long _correctionStep = -1;
+    private double _c1, _c2;
+
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
     {
         var m = State("exp_avg", index); var v = State("exp_avg_sq", index);
-        double t = StepCount;
-        double c1 = 1 - Math.Pow(Beta1, t), c2 = 1 - Math.Pow(Beta2, t);
+        if (_correctionStep != StepCount)
+        {
+            // The bias corrections change once per step, not per parameter (two Math.Pow per parameter
+            // were a tenth of a small net's step).
+            _correctionStep = StepCount;
+            _c1 = 1 - Math.Pow(Beta1, StepCount); _c2 = 1 - Math.Pow(Beta2, StepCount);
+        }
+        double c1 = _c1, c2 = _c2;
         T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
         // PyTorch: p -= (lr / c1) m / (sqrt(v) / sqrt(c2) + eps); Keras: p -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps).

@@ -73,12 +73,24 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Elements handled by the vector loop of an update over <paramref name="length"/> values (the rest go through the scalar form).</summary>
     protected static int VectorizedLength(int length) => Vector.IsHardwareAccelerated ? length - length % Vector<T>.Count : 0;
 
-    private readonly Dictionary<string, T[]?[]> _state = [];
+    // Per state name, one buffer per parameter. A list searched by name, not a dictionary: there are one or
+    // two names, and hashing the name twice per parameter per step showed in small nets' steps.
+    private readonly List<(string Name, T[]?[] Buffers)> _state = [];
+
+    private T[]?[]? Buffers(string name, bool create)
+    {
+        foreach (var (n, buffers) in _state)
+            if (n == name) return buffers;
+        if (!create) return null;
+        var added = new T[]?[Parameters.Count];
+        _state.Add((name, added));
+        return added;
+    }
 
     /// <summary>Parameter <paramref name="index"/>'s buffer named <paramref name="name"/> (one of <see cref="StateNames"/>), zero on first use.</summary>
     protected Span<T> State(string name, int index)
     {
-        if (!_state.TryGetValue(name, out var buffers)) _state[name] = buffers = new T[]?[Parameters.Count];
+        var buffers = Buffers(name, create: true)!;
         return buffers[index] ??= new T[Parameters[index].Size];
     }
 
@@ -91,7 +103,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var buffers = new List<OptimizerStateBuffer<T>>();
         foreach (var name in StateNames)
-            if (_state.TryGetValue(name, out var perParameter))
+            if (Buffers(name, create: false) is { } perParameter)
                 for (int i = 0; i < perParameter.Length; i++)
                     if (perParameter[i] is { } values) buffers.Add(new(i, name, (T[])values.Clone()));
         return new OptimizerState<T>(StepCount, LearningRate, buffers);

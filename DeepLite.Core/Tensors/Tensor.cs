@@ -73,6 +73,9 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         }
     }
 
+    /// <summary>The gradient this tensor has received so far in the backward walk in progress (null outside one).</summary>
+    internal Tensor<T>? WalkGrad;
+
     private Tensor<T>? _grad;
     private bool _gradIsZero;
 

@@ -47,8 +47,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> WherePositive(Tensor<T> mask)
     {
         var y = Uninitialized(Shape);
-        var (mb, mo, xb, xo, yb) = (mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer);
-        Chunked(Size, (start, count) => Elementwise.Map<T, PositiveMaskOperator<T>>(mb.AsSpan(mo + start, count), xb.AsSpan(xo + start, count), yb.AsSpan(start, count)));
+        Chunked(Size, new BinaryMap<PositiveMaskOperator<T>>(mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer));
         return Record(y, "WherePositive", [this], g => [g.WherePositive(mask)]);
     }
 

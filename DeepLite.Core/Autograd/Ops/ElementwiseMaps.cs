@@ -1,0 +1,75 @@
+using DeepLite.Kernels;
+
+namespace DeepLite.Tensors;
+
+// The elementwise drivers behind the ops: one small struct per kernel shape carries the operands, so a
+// small tensor's op calls the kernel directly (no closure to allocate) and a large one splits it over
+// the worker pool.
+public sealed partial class Tensor<T>
+{
+    /// <summary>Above this many elements, elementwise kernels split the work over the worker pool.</summary>
+    private const int ParallelElements = 1 << 19;
+
+    /// <summary>A kernel over the element range [start, start + count).</summary>
+    internal interface IChunkBody
+    {
+        void Run(int start, int count);
+    }
+
+    /// <summary>Runs <paramref name="body"/> over [0, length), in parallel chunks when large.</summary>
+    internal static void Chunked<TBody>(int length, TBody body) where TBody : struct, IChunkBody
+    {
+        if (length < ParallelElements || WorkerPool.MaxParallelism <= 1) body.Run(0, length);
+        else ChunkedInParallel(length, body);
+    }
+
+    private static void ChunkedInParallel<TBody>(int length, TBody body) where TBody : struct, IChunkBody
+    {
+        int shares = WorkerPool.MaxParallelism;
+        WorkerPool.Run(shares, share =>
+        {
+            // Chunk edges on multiples of 64 elements keep vector loops whole and cache lines unshared.
+            int start = (int)((long)length * share / shares) & ~63, end = share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63;
+            body.Run(start, end - start);
+        });
+    }
+
+    private readonly struct UnaryMap<TOp>(T[] x, int xOffset, T[] y) : IChunkBody where TOp : IUnaryOperator<T>
+    {
+        public void Run(int start, int count) => Elementwise.Map<T, TOp>(x.AsSpan(xOffset + start, count), y.AsSpan(start, count));
+    }
+
+    private readonly struct BinaryMap<TOp>(T[] a, int aOffset, T[] b, int bOffset, T[] y) : IChunkBody where TOp : IBinaryOperator<T>
+    {
+        public void Run(int start, int count) =>
+            Elementwise.Map<T, TOp>(a.AsSpan(aOffset + start, count), b.AsSpan(bOffset + start, count), y.AsSpan(start, count));
+    }
+
+    private readonly struct ScalarMap<TOp>(T[] x, int xOffset, T s, T[] y) : IChunkBody where TOp : IBinaryOperator<T>
+    {
+        public void Run(int start, int count) => Elementwise.Map<T, TOp>(x.AsSpan(xOffset + start, count), s, y.AsSpan(start, count));
+    }
+
+    private Tensor<T> MapUnary<TOp>() where TOp : IUnaryOperator<T>
+    {
+        var result = Uninitialized(Shape);
+        Chunked(Size, new UnaryMap<TOp>(Buffer, Offset, result.Buffer));
+        return result;
+    }
+
+    /// <summary>op(a, b) elementwise, broadcasting; equal shapes take the chunked driver.</summary>
+    private static Tensor<T> MapBinary<TOp>(Tensor<T> a, Tensor<T> b, string op) where TOp : IBinaryOperator<T>
+    {
+        var result = Uninitialized(Shape.Broadcast(a.Shape, b.Shape, op));
+        if (a.Shape == b.Shape) Chunked(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
+        else Broadcasting.Binary<T, TOp>(a, b, result);
+        return result;
+    }
+
+    private Tensor<T> MapScalar<TOp>(T s) where TOp : IBinaryOperator<T>
+    {
+        var result = Uninitialized(Shape);
+        Chunked(Size, new ScalarMap<TOp>(Buffer, Offset, s, result.Buffer));
+        return result;
+    }
+}
