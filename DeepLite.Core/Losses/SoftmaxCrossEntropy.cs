@@ -40,12 +40,14 @@ public static partial class Loss
         var (n, c) = CheckLogits(logits, "SoftmaxCrossEntropy");
         if (targets.Shape != logits.Shape)
             throw new ArgumentException($"SoftmaxCrossEntropy: targets of shape {targets.Shape} do not match logits of shape {logits.Shape}.");
-        var logProbs = new T[n * c];
-        Tensor<T>.LogSoftmaxRows(logits.Span, logProbs, c);
-        var ts = targets.Span;
+        // Pooled in a TensorPool scope, like every intermediate; the backward reads them.
+        var logProbs = Tensor<T>.Uninitialized(logits.Shape);
+        var probabilities = Tensor<T>.Uninitialized(logits.Shape);
+        Tensor<T>.LogSoftmaxRows(logits.Span, logProbs.Span, c, probabilities.Span);
+        Span<T> ts = targets.Span, ls = logProbs.Span;
         T total = T.Zero;
-        for (int i = 0; i < logProbs.Length; i++)
-            if (ts[i] != T.Zero) total -= ts[i] * logProbs[i];
+        for (int i = 0; i < ls.Length; i++)
+            if (ts[i] != T.Zero) total -= ts[i] * ls[i];
         T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(Math.Max(1, n)) : T.One;
         var loss = Tensor<T>.Scalar(total * scale);
         return Tensor<T>.Record(loss, "SoftmaxCrossEntropy", [logits, targets], g =>
@@ -58,19 +60,19 @@ public static partial class Loss
                 if (GradMode.IsEnabled)
                     gLogits = (logits.Softmax() * targets.Sum(-1, keepDims: true) - targets) * gs;
                 else
-                    gLogits = FusedLogitGradient(logProbs, targets, gs.Item(), c);
+                    gLogits = FusedLogitGradient(probabilities, targets, gs.Item(), c);
             }
             if (targets.RequiresGrad)
-                gTargets = -(GradMode.IsEnabled ? logits.LogSoftmax() : Tensor<T>.FromArray(logProbs, n, c)) * gs;
+                gTargets = -(GradMode.IsEnabled ? logits.LogSoftmax() : logProbs) * gs;
             return [gLogits, gTargets];
         });
     }
 
-    /// <summary>The first-order gradient in one pass: (exp(logProbs) * rowsum(t) - t) * scale.</summary>
-    private static Tensor<T> FusedLogitGradient<T>(T[] logProbs, Tensor<T> targets, T scale, int c) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The first-order gradient in one pass: (softmax * rowsum(t) - t) * scale.</summary>
+    private static Tensor<T> FusedLogitGradient<T>(Tensor<T> probabilities, Tensor<T> targets, T scale, int c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var result = new Tensor<T>(targets.Shape);
-        var rs = result.Span; var ts = targets.Span;
+        var result = Tensor<T>.Uninitialized(targets.Shape); // every element is written
+        var rs = result.Span; var ts = targets.Span; var ps = probabilities.Span;
         for (int row = 0; row < rs.Length / c; row++)
         {
             T mass = T.Zero;
@@ -78,7 +80,7 @@ public static partial class Loss
             for (int j = 0; j < c; j++)
             {
                 int i = row * c + j;
-                rs[i] = (T.Exp(logProbs[i]) * mass - ts[i]) * scale;
+                rs[i] = (ps[i] * mass - ts[i]) * scale;
             }
         }
         return result;

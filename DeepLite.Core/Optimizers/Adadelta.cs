@@ -40,9 +40,9 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     public double Epsilon { get; }
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
-        var eg = State("square_avg", index); var ed = State("acc_delta", index);
+        var eg = State("square_avg", index, offset, p.Length); var ed = State("acc_delta", index, offset, p.Length);
         T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
         Vector<T> vrho = new(rho), v1rho = new(oneMinusRho), veps = new(eps), vlr = new(lr);
         int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;

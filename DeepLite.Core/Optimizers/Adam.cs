@@ -36,21 +36,20 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Where epsilon goes.</summary>
     public AdamEpsilon EpsilonPlacement { get; }
 
-    private long _correctionStep = -1;
-    private double _c1, _c2;
+    private sealed record BiasCorrections(long Step, double C1, double C2);
+    private BiasCorrections? _corrections;
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
-        var m = State("exp_avg", index); var v = State("exp_avg_sq", index);
-        if (_correctionStep != StepCount)
-        {
-            // The bias corrections change once per step, not per parameter (two Math.Pow per parameter
-            // were a tenth of a small net's step).
-            _correctionStep = StepCount;
-            _c1 = 1 - Math.Pow(Beta1, StepCount); _c2 = 1 - Math.Pow(Beta2, StepCount);
-        }
-        double c1 = _c1, c2 = _c2;
+        var m = State("exp_avg", index, offset, p.Length); var v = State("exp_avg_sq", index, offset, p.Length);
+        // The bias corrections change once per step, not per parameter (two Math.Pow per parameter were a
+        // tenth of a small net's step). One object holds a step's pair, so chunks on two threads never see
+        // a half-updated one.
+        var corrections = _corrections;
+        if (corrections is null || corrections.Step != StepCount)
+            _corrections = corrections = new(StepCount, 1 - Math.Pow(Beta1, StepCount), 1 - Math.Pow(Beta2, StepCount));
+        double c1 = corrections.C1, c2 = corrections.C2;
         T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
         // PyTorch: p -= (lr / c1) m / (sqrt(v) / sqrt(c2) + eps); Keras: p -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps).

@@ -1,4 +1,5 @@
 using System.Numerics;
+using DeepLite.Kernels;
 using DeepLite.Tensors;
 
 namespace DeepLite.Optimizers;
@@ -33,6 +34,13 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public abstract IReadOnlyList<string> StateNames { get; }
 
+    /// <summary>
+    /// Parameters of at least this many elements are updated on all cores, in chunks: the update streams
+    /// the parameter, its gradient and the state through memory, and one core did not saturate it (the
+    /// 784x128 layer's SGD step).
+    /// </summary>
+    private const int ParallelElements = 1 << 15;
+
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
     public void Step()
     {
@@ -40,15 +48,32 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
-            if (p.Grad is null) continue;
-            if (p.Grad.Shape != p.Shape)
-                throw new InvalidOperationException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient has shape {p.Grad.Shape}.");
-            Update(i, p.Span, p.Grad.Span);
+            if (p.Grad is not { } grad) continue;
+            if (grad.Shape != p.Shape)
+                throw new InvalidOperationException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient has shape {grad.Shape}.");
+            if (p.Size < ParallelElements || WorkerPool.MaxParallelism <= 1) Update(i, 0, p.Span, grad.Span);
+            else UpdateInParallel(i, p, grad);
         }
     }
 
-    /// <summary>Updates parameter <paramref name="index"/> in place from its gradient.</summary>
-    protected abstract void Update(int index, Span<T> parameter, ReadOnlySpan<T> gradient);
+    private void UpdateInParallel(int index, Tensor<T> parameter, Tensor<T> gradient)
+    {
+        int size = parameter.Size, shares = WorkerPool.MaxParallelism;
+        WorkerPool.Run(shares, share =>
+        {
+            // Chunk edges on multiples of 64 elements: whole vectors and cache lines per thread. The update
+            // is elementwise, so the result does not depend on the split.
+            int start = (int)((long)size * share / shares) & ~63, end = share == shares - 1 ? size : (int)((long)size * (share + 1) / shares) & ~63;
+            Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
+        });
+    }
+
+    /// <summary>
+    /// Updates elements [<paramref name="offset"/>, offset + parameter.Length) of parameter <paramref name="index"/>
+    /// in place from the same elements of its gradient. Updates must be elementwise: a large parameter is
+    /// updated in chunks on several threads (read its state with <see cref="State(string, int, int, int)"/>).
+    /// </summary>
+    protected abstract void Update(int index, int offset, Span<T> parameter, ReadOnlySpan<T> gradient);
 
     /// <summary>Resets every parameter's gradient to zero, keeping its memory (see <see cref="Tensor{T}.ZeroGrad"/>).</summary>
     public void ZeroGrad()
@@ -77,22 +102,30 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     // two names, and hashing the name twice per parameter per step showed in small nets' steps.
     private readonly List<(string Name, T[]?[] Buffers)> _state = [];
 
+    // Locked: the chunks of a parameter's update may create its state from two threads at once.
     private T[]?[]? Buffers(string name, bool create)
     {
-        foreach (var (n, buffers) in _state)
-            if (n == name) return buffers;
-        if (!create) return null;
-        var added = new T[]?[Parameters.Count];
-        _state.Add((name, added));
-        return added;
+        lock (_state)
+        {
+            foreach (var (n, buffers) in _state)
+                if (n == name) return buffers;
+            if (!create) return null;
+            var added = new T[]?[Parameters.Count];
+            _state.Add((name, added));
+            return added;
+        }
     }
 
     /// <summary>Parameter <paramref name="index"/>'s buffer named <paramref name="name"/> (one of <see cref="StateNames"/>), zero on first use.</summary>
     protected Span<T> State(string name, int index)
     {
         var buffers = Buffers(name, create: true)!;
-        return buffers[index] ??= new T[Parameters[index].Size];
+        if (buffers[index] is { } existing) return existing;
+        lock (_state) return buffers[index] ??= new T[Parameters[index].Size];
     }
+
+    /// <summary>Elements [<paramref name="offset"/>, offset + <paramref name="length"/>) of <see cref="State(string, int)"/>: the state of one chunk of an update.</summary>
+    protected Span<T> State(string name, int index, int offset, int length) => State(name, index).Slice(offset, length);
 
     /// <summary>
     /// A copy of everything the next steps depend on besides the parameters: step count, learning rate and

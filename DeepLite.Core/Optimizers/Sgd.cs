@@ -30,7 +30,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     public double WeightDecay { get; }
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> grad)
+    protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
         T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
         Vector<T> vlr = new(lr), vmu = new(mu), vwd = new(wd);
@@ -45,7 +45,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             for (; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
             return;
         }
-        var v = State("momentum_buffer", index);
+        var v = State("momentum_buffer", index, offset, p.Length);
         // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
         // The vector loop computes exactly what the scalar one does, lane by lane.
         for (; i < vectorized; i += width)
