@@ -1,6 +1,7 @@
 using System.Numerics;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Tests.Kernels;
 
 namespace DeepLite.Tests.Optimizers;
 
@@ -62,5 +63,47 @@ public class OptimizerVectorTests
     {
         Check<float>(kind, length);
         Check<double>(kind, length);
+    }
+}
+
+/// <summary>
+/// Large parameters are updated in chunks on every core: each chunk must read its own slice of the state,
+/// so two threads give the bits one thread gives (a chunk reading the state from the start would not).
+/// </summary>
+[Collection(nameof(ThreadLimitCollection))]
+public class OptimizerChunkTests
+{
+    [Theory]
+    [InlineData("sgd"), InlineData("adam"), InlineData("adadelta")]
+    public void ChunkedUpdatesMatchOneThread(string kind)
+    {
+        const int length = (1 << 15) + 77;
+        var random = new SeededRandom(5);
+        var start = Enumerable.Range(0, length).Select(_ => (float)random.Normal()).ToArray();
+        var gradients = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.Normal()).ToArray()).ToArray();
+        float[] Run(int threads)
+        {
+            int previous = DeepLite.Kernels.Parallelism.MaxThreads;
+            try
+            {
+                DeepLite.Kernels.Parallelism.MaxThreads = threads;
+                var p = Tensor<float>.FromArray((float[])start.Clone(), length);
+                p.RequiresGrad = true;
+                Optimizer<float> optimizer = kind switch
+                {
+                    "sgd" => new Sgd<float>([p], 0.1, momentum: 0.9),
+                    "adam" => new Adam<float>([p], 0.01),
+                    _ => new Adadelta<float>([p], Adadelta<float>.KerasDefaults),
+                };
+                foreach (var g in gradients)
+                {
+                    p.Grad = Tensor<float>.FromArray((float[])g.Clone(), length);
+                    optimizer.Step();
+                }
+                return p.ToArray();
+            }
+            finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
+        }
+        Assert.Equal(Run(1), Run(2));
     }
 }
