@@ -34,8 +34,7 @@ public sealed class Dense<T> : Module<T> where T : unmanaged, IFloatingPointIeee
     {
         if (input.Rank < 2 || input.Shape[-1] != InFeatures)
             throw new ArgumentException($"Dense({InFeatures} -> {OutFeatures}): input of shape {input.Shape} should be [N, {InFeatures}].");
-        var y = Tensor<T>.MatMul(input, Weight, transposeB: true);
-        return Bias is null ? y : y + Bias;
+        return Tensor<T>.Linear(input, Weight, Bias);
     }
 
     /// <inheritdoc/>

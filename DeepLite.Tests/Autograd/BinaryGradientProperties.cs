@@ -42,6 +42,26 @@ public class BinaryGradientProperties
         AssertHessianVectorProducts(xs => (xs[0].BroadcastTo(target) * xs[0].BroadcastTo(target)).SumTo(new Shape(small)), [x], c.Seed);
     });
 
+    /// <summary>Linear (x Wᵀ + b) over [N, in] and [B, N, in] inputs, with and without bias, against MatMul + Add.</summary>
+    [Property(MaxTest = 100)]
+    public Property Linear() => Prop.ForAll(Generators.MatMuls(), c =>
+    {
+        var random = new SeededRandom(c.Seed);
+        bool withBias = c.TransA, batched = c.Batch > 0;
+        int[] inputDims = batched ? [c.Batch, c.M, c.K] : [c.M, c.K];
+        var x = Tensor<double>.Uniform(new Shape(inputDims), -2, 2, random);
+        var w = Tensor<double>.Uniform(new Shape(c.N, c.K), -2, 2, random);
+        var b = Tensor<double>.Uniform(new Shape(c.N), -2, 2, random);
+        Tensor<double>[] inputs = withBias ? [x, w, b] : [x, w];
+        Tensor<double> F(Tensor<double>[] xs) => Tensor<double>.Linear(xs[0], xs[1], withBias ? xs[2] : null);
+        AssertGradients(F, inputs, c.Seed);
+        AssertHessianVectorProducts(F, inputs, c.Seed);
+        // The same bits as the two ops it fuses.
+        var reference = Tensor<double>.MatMul(x, w, transposeB: true);
+        if (withBias) reference += b;
+        Assert.Equal(reference.ToArray(), F(inputs).ToArray());
+    });
+
     [Property(MaxTest = 100)]
     public Property MatMul() => Prop.ForAll(Generators.MatMuls(), c =>
     {
