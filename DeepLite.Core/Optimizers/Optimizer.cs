@@ -98,20 +98,24 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Elements handled by the vector loop of an update over <paramref name="length"/> values (the rest go through the scalar form).</summary>
     protected static int VectorizedLength(int length) => Vector.IsHardwareAccelerated ? length - length % Vector<T>.Count : 0;
 
-    // Per state name, one buffer per parameter. A list searched by name, not a dictionary: there are one or
-    // two names, and hashing the name twice per parameter per step showed in small nets' steps.
-    private readonly List<(string Name, T[]?[] Buffers)> _state = [];
+    // Per state name, one buffer per parameter. An array searched by name, not a dictionary: there are one
+    // or two names, and hashing the name twice per parameter per step showed in small nets' steps. Replaced,
+    // never changed, when a name is added, so reading needs no lock (the chunks of a large parameter's
+    // update run on several threads; creation takes the lock).
+    private (string Name, T[]?[] Buffers)[] _state = [];
+    private readonly object _stateLock = new();
 
-    // Locked: the chunks of a parameter's update may create its state from two threads at once.
     private T[]?[]? Buffers(string name, bool create)
     {
-        lock (_state)
+        foreach (var (n, buffers) in Volatile.Read(ref _state))
+            if (n == name) return buffers;
+        if (!create) return null;
+        lock (_stateLock)
         {
             foreach (var (n, buffers) in _state)
                 if (n == name) return buffers;
-            if (!create) return null;
             var added = new T[]?[Parameters.Count];
-            _state.Add((name, added));
+            Volatile.Write(ref _state, [.. _state, (name, added)]);
             return added;
         }
     }
@@ -120,8 +124,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected Span<T> State(string name, int index)
     {
         var buffers = Buffers(name, create: true)!;
-        if (buffers[index] is { } existing) return existing;
-        lock (_state) return buffers[index] ??= new T[Parameters[index].Size];
+        if (Volatile.Read(ref buffers[index]) is { } existing) return existing;
+        lock (_stateLock) return buffers[index] ??= new T[Parameters[index].Size];
     }
 
     /// <summary>Elements [<paramref name="offset"/>, offset + <paramref name="length"/>) of <see cref="State(string, int)"/>: the state of one chunk of an update.</summary>
@@ -156,7 +160,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (b.Values.Length != Parameters[b.ParameterIndex].Size)
                 throw new ArgumentException($"{GetType().Name}: state '{b.Name}' of parameter {b.ParameterIndex} has {b.Values.Length} values for a parameter of shape {Parameters[b.ParameterIndex].Shape}.");
         }
-        _state.Clear();
+        _state = [];
         foreach (var b in state.Buffers) b.Values.CopyTo(State(b.Name, b.ParameterIndex));
         StepCount = state.StepCount;
         LearningRate = state.LearningRate;
