@@ -48,20 +48,25 @@ public class ConvWeightGradientTests
         var x = Tensor<float>.Uniform(new Shape(n, channels, h, width), -1, 1, random);
         var w = Tensor<float>.Uniform(new Shape(filters, channels, k, k), -1, 1, random);
         w.RequiresGrad = true;
-        var y = Tensor<float>.Conv2D(x, w, null, 1, padding);
+        var b = Tensor<float>.Uniform(new Shape(filters), -1, 1, random);
+        b.RequiresGrad = true; // the bias gradient comes from the same pass over dY
+        var y = Tensor<float>.Conv2D(x, w, b, 1, padding);
         var seed = Tensor<float>.Uniform(y.Shape, -1, 1, random);
         var (top, _, left, _) = padding.Resolve(h, width, k, k, 1, 1);
 
         float[] Gradient()
         {
-            w.Grad = null;
-            Tensor<float>.Conv2D(x, w, null, 1, padding).Backward(seed);
-            return w.Grad!.ToArray();
+            w.Grad = null; b.Grad = null;
+            Tensor<float>.Conv2D(x, w, b, 1, padding).Backward(seed);
+            return [.. w.Grad!.ToArray(), .. b.Grad!.ToArray()];
         }
-        var expected = Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, top, left, y.Shape[2], y.Shape[3]);
+        int plane = y.Shape[2] * y.Shape[3];
+        var biasExpected = Enumerable.Range(0, filters).Select(f =>
+            Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * plane).Take(plane).Sum(v => (double)v))).ToArray();
+        double[] expected = [.. Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, top, left, y.Shape[2], y.Shape[3]), .. biasExpected];
         var actual = Gradient();
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"dW[{i}]: {actual[i]}, expected {expected[i]}");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{(i < expected.Length - filters ? "dW" : "db")}[{i}]: {actual[i]}, expected {expected[i]}");
 
         int previous = DeepLite.Kernels.Parallelism.MaxThreads;
         try

@@ -1,3 +1,4 @@
+using DeepLite.Autograd;
 using DeepLite.Kernels.Convolution;
 
 namespace DeepLite.Tensors;
@@ -25,11 +26,17 @@ public sealed partial class Tensor<T>
         var y = ConvolutionKernels.Forward(input, weight, bias, g, algorithm);
         Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
         return Record(y, "Conv2D", inputs, gy =>
-        [
-            input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null,
-            weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null,
-            .. bias is null ? Array.Empty<Tensor<T>?>() : [bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null],
-        ]);
+        {
+            var gx = input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null;
+            if (bias is null) return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null];
+            if (weight.RequiresGrad && bias.RequiresGrad && !GradMode.IsEnabled && ConvolutionKernels.FusesBiasGradient(g))
+            {
+                // Outside a double backward there is nothing to record: one pass over dY gives both.
+                var (gw, gb) = ConvolutionKernels.WeightAndBiasGradient(input, gy, g);
+                return [gx, gw, gb];
+            }
+            return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null, bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null];
+        });
     }
 
     private static Tensor<T> Conv2DInputGradient(Tensor<T> gy, Tensor<T> weight, ConvGeometry g)

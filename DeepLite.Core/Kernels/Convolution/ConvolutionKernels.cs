@@ -109,6 +109,18 @@ internal static class ConvolutionKernels
         return gw;
     }
 
+    /// <summary>True when the weight gradient's pass over dY can sum the bias gradient too (the direct thin-layer kernel).</summary>
+    public static bool FusesBiasGradient(ConvGeometry g) => DirectWeightGradient.Supports(g);
+
+    /// <summary>dL/dw and dL/db in one pass over <paramref name="gy"/> (see <see cref="FusesBiasGradient"/>).</summary>
+    public static (Tensor<T> Weight, Tensor<T> Bias) WeightAndBiasGradient<T>(Tensor<T> x, Tensor<T> gy, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.N * g.P == 0) return (new Tensor<T>(g.KernelShape), new Tensor<T>(new Shape(g.F)));
+        var gw = Tensor<T>.Uninitialized(g.KernelShape); var gb = Tensor<T>.Uninitialized(new Shape(g.F)); // every element written
+        DirectWeightGradient.Compute(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer, gb.Buffer);
+        return (gw, gb);
+    }
+
     /// <summary>[N, F, P] -> [F, N*P] into the matrix workspace.</summary>
     private static T[] ToFilterMajor<T>(Tensor<T> gy, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -20,31 +20,48 @@ internal static class DirectWeightGradient
     /// <summary>Thin layers only: for wide ones the GEMM is efficient and this loop would not be.</summary>
     public static bool Supports(ConvGeometry g) => DirectConvolution.Supports(g) && g.Ckk <= 64;
 
-    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// dW into <paramref name="gw"/>, and with <paramref name="gb"/> the bias gradient too (dY summed over
+    /// samples and positions), from the same pass over dY: it is the layer's largest tensor (67 MB for
+    /// 3->64 at 32x32, batch 256), and summing it separately read it a second time.
+    /// </summary>
+    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector256<T>.Count;
         int rowLength = (g.OW + v - 1) / v * v;                      // dY rows padded to whole vectors
         int ph = g.OH + g.KH - 1, pw = rowLength + g.KW + 2 + v;    // X_pad wide enough for every shifted load (groups of 3 shifts)
         int blocks = (g.F + 3) / 4, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk, size = g.F * g.Ckk;
-        var partials = Workspace<T>.Get(Workspace<T>.PartialSumsSlot, chunks * size);
+        int stride = size + (gb is null ? 0 : g.F);                  // a chunk's partial sums: dW, then db
+        var partials = Workspace<T>.Get(Workspace<T>.PartialSumsSlot, chunks * stride);
         WorkerPool.For(chunks, (c0, c1) =>
         {
             var paddedX = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
             var paddedG = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, 4 * g.OH * rowLength);
+            // Lanes past OW must read zero; the copies below never write them, so clearing once per call
+            // suffices (rows of absent filters in the last block hold stale rows, read only by
+            // accumulators that are never stored).
+            Elementwise.Zero(paddedG.AsSpan(0, 4 * g.OH * rowLength));
             for (int chunk = c0; chunk < c1; chunk++)
             {
-                var part = partials.AsSpan(chunk * size, size);
-                part.Clear();
+                var part = partials.AsSpan(chunk * stride, stride);
+                Elementwise.Zero(part);
                 for (int n = chunk * SamplesPerChunk; n < Math.Min(g.N, (chunk + 1) * SamplesPerChunk); n++)
                 {
                     DirectConvolution.Pad(x, xOffset + n * g.C * g.H * g.W, g, paddedX, ph, pw);
                     for (int block = 0; block < blocks; block++)
                     {
                         int f0 = block * 4, filters = Math.Min(4, g.F - f0);
-                        Array.Clear(paddedG, 0, 4 * g.OH * rowLength); // rows past the filters and lanes past OW stay zero
                         for (int q = 0; q < filters; q++)
+                        {
+                            T rowSums = T.Zero;
                             for (int oh = 0; oh < g.OH; oh++)
-                                gy.AsSpan(gyOffset + ((n * g.F + f0 + q) * g.OH + oh) * g.OW, g.OW).CopyTo(paddedG.AsSpan((q * g.OH + oh) * rowLength, g.OW));
+                            {
+                                var row = gy.AsSpan(gyOffset + ((n * g.F + f0 + q) * g.OH + oh) * g.OW, g.OW);
+                                if (gb is not null) rowSums += Elementwise.Sum<T>(row);
+                                row.CopyTo(paddedG.AsSpan((q * g.OH + oh) * rowLength, g.OW));
+                            }
+                            if (gb is not null) part[size + f0 + q] += rowSums;
+                        }
                         fixed (T* px = paddedX) fixed (T* pg = paddedG) fixed (T* pp = part)
                             Accumulate(px, pg, g, ph, pw, rowLength, f0, filters, pp);
                     }
@@ -52,11 +69,12 @@ internal static class DirectWeightGradient
             }
         });
         // Chunk partial sums in a fixed order.
-        for (int k = 0; k < size; k++)
+        for (int k = 0; k < stride; k++)
         {
             T sum = partials[k];
-            for (int chunk = 1; chunk < chunks; chunk++) sum += partials[chunk * size + k];
-            gw[k] = sum;
+            for (int chunk = 1; chunk < chunks; chunk++) sum += partials[chunk * stride + k];
+            if (k < size) gw[k] = sum;
+            else gb![k - size] = sum;
         }
     }
 
