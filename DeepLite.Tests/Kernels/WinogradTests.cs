@@ -121,19 +121,43 @@ public class WinogradTests
             Winograd.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, actual);
         }
 
-        var expected = new double[w.Size];
-        for (int s = 0; s < n; s++)
-            for (int o = 0; o < f; o++)
-                for (int ch = 0; ch < c; ch++)
+        Compare($"dW {height}x{width} {mode}", actual, PlainWeightGradient(x, gy, g), 1e-12);
+    }
+
+    /// <summary>The float weight gradient: even-sized planes with tile rows of 4k tiles take the transforms that do eight tiles per step.</summary>
+    [Theory]
+    [InlineData(8, 8, "same")]    // 4 x 4 tiles per plane
+    [InlineData(16, 16, "same")]  // 8 x 8
+    [InlineData(12, 16, "same")]  // 6 x 8
+    [InlineData(10, 10, "valid")] // 4 x 4 tiles of an 8 x 8 output
+    [InlineData(9, 9, "same")]    // odd: tile by tile
+    public void FloatWeightGradientMatchesThePlainLoop(int height, int width, string mode)
+    {
+        var (_, x, w, g, gy) = WideCase(height, width, mode, false, height * 13 + width);
+        float[] xf = x.ToArray().Select(v => (float)v).ToArray(), gyf = gy.ToArray().Select(v => (float)v).ToArray();
+        var actual = new float[w.Size];
+        Winograd.WeightGradient(xf, 0, gyf, 0, g, actual);
+        // The reference sees the float-rounded inputs.
+        var expected = PlainWeightGradient(Tensor.FromArray(xf.Select(v => (double)v).ToArray(), x.Shape.ToArray()),
+            Tensor.FromArray(gyf.Select(v => (double)v).ToArray(), gy.Shape.ToArray()), g);
+        Compare($"float dW {height}x{width} {mode}", actual.Select(v => (double)v).ToArray(), expected, 1e-4);
+    }
+
+    private static double[] PlainWeightGradient(Tensor<double> x, Tensor<double> gy, ConvGeometry g)
+    {
+        var expected = new double[g.F * g.C * 9];
+        for (int s = 0; s < g.N; s++)
+            for (int o = 0; o < g.F; o++)
+                for (int ch = 0; ch < g.C; ch++)
                     for (int a = 0; a < 3; a++)
                         for (int bb = 0; bb < 3; bb++)
                             for (int i = 0; i < g.OH; i++)
                                 for (int j = 0; j < g.OW; j++)
                                 {
                                     int ih = i + a - g.PadTop, iw = j + bb - g.PadLeft;
-                                    if ((uint)ih >= (uint)height || (uint)iw >= (uint)width) continue;
-                                    expected[((o * c + ch) * 3 + a) * 3 + bb] += gy[s, o, i, j] * x[s, ch, ih, iw];
+                                    if ((uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W) continue;
+                                    expected[((o * g.C + ch) * 3 + a) * 3 + bb] += gy[s, o, i, j] * x[s, ch, ih, iw];
                                 }
-        Compare($"dW {height}x{width} {mode}", actual, expected, 1e-12);
+        return expected;
     }
 }
