@@ -22,12 +22,12 @@ public static unsafe class Gemm
     private const int MC = 768;
 
     /// <summary>
-    /// Products smaller than this many multiply-adds (4M, e.g. 128³ or less) run on one thread: below it,
-    /// handing half to the other core (each thread packs its own B) costs more than it saves here. The MLP
-    /// layers of HW1 ([128 x 784] x [784 x 128], 12.8M) are above it: their training step went from 603 to
-    /// about 470 µs when the threshold came down from 16M.
+    /// Products smaller than this many multiply-adds (256K, 64³) run on one thread. With the workers
+    /// spinning between back-to-back kernels, two threads already pay from there (measured here: 128³
+    /// 35 -> 22 µs, the MLP's [128 x 128] x [128 x 32] 14 -> 9 µs); the threshold was 4M when waking a
+    /// worker cost more.
     /// </summary>
-    public const long ParallelThreshold = 1 << 22;
+    public const long ParallelThreshold = 1 << 18;
 
     /// <summary>The instruction set the micro-kernel uses on this machine.</summary>
     public static string InstructionSet =>
