@@ -60,10 +60,10 @@ public class ConvolutionGradientProperties
     {
         var (x, w, b) = Make(t);
         var expected = NaiveConvolution(x, w, t.Bias ? b : null, t.Stride, t.Padding);
-        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Direct, ConvAlgorithm.Winograd })
+        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Direct, ConvAlgorithm.Winograd, ConvAlgorithm.Winograd4x4 })
         {
             if (algorithm == ConvAlgorithm.Direct && t.Stride != 1) continue;
-            if (algorithm == ConvAlgorithm.Winograd && (t.Stride != 1 || t.K != 3)) continue;
+            if (algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && (t.Stride != 1 || t.K != 3)) continue;
             var got = Tensor<double>.Conv2D(x, w, t.Bias ? b : null, t.Stride, t.Padding, algorithm);
             Assert.Equal(expected.Shape, got.Shape);
             Compare($"{algorithm} double", got.ToArray(), expected.ToArray(), 1e-12);
@@ -72,7 +72,7 @@ public class ConvolutionGradientProperties
             var bf = Tensor<float>.FromArray(b.ToArray().Select(v => (float)v).ToArray(), b.Shape.ToArray());
             var gotF = Tensor<float>.Conv2D(xf, wf, t.Bias ? bf : null, t.Stride, t.Padding, algorithm);
             // Winograd's transforms add and subtract before multiplying: a few more float roundings.
-            Compare($"{algorithm} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), algorithm == ConvAlgorithm.Winograd ? 1e-4 : 1e-5);
+            Compare($"{algorithm} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 ? 1e-4 : 1e-5);
         }
     });
 

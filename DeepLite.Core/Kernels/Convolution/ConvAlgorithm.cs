@@ -11,4 +11,6 @@ public enum ConvAlgorithm
     Direct,
     /// <summary>Winograd F(2x2, 3x3): 2.25x fewer multiply-adds than the direct form (3x3 kernels at stride 1 only).</summary>
     Winograd,
+    /// <summary>Winograd F(4x4, 3x3): 4x fewer multiply-adds than the direct form, float error near 1e-5 relative (3x3 kernels at stride 1 only).</summary>
+    Winograd4x4,
 }

@@ -15,17 +15,19 @@ internal static class ConvolutionKernels
     {
         if (requested == ConvAlgorithm.Direct && !DirectConvolution.Supports(g))
             throw new NotSupportedException($"The direct convolution needs stride 1 and AVX2/FMA; this layer has stride {g.SH}x{g.SW}.");
-        if (requested == ConvAlgorithm.Winograd && !Winograd.Supports(g))
+        if (requested is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && !Winograd.Supports(g))
             throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}.");
         if (requested != ConvAlgorithm.Auto) return requested;
         if (DirectConvolution.Supports(g) && g.C <= 4) return ConvAlgorithm.Direct;
-        return WinogradPays(g) ? ConvAlgorithm.Winograd : ConvAlgorithm.Im2ColGemm;
+        return WinogradPays(g) ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;
     }
 
     /// <summary>
-    /// Winograd for 3x3 stride-1 layers wide enough, and with enough 2x2 tiles over the batch, that the 16
-    /// GEMMs rather than the transforms dominate (measured: 256->480 at 4x4 with batch 32, 128 tiles, ran
-    /// 1.8x slower than im2col; at batch 256, 1,024 tiles, 1.8x faster).
+    /// Winograd F(4x4, 3x3) for 3x3 stride-1 layers wide enough, and with enough tiles over the batch, that
+    /// the GEMMs rather than the transforms dominate (measured with F(2x2, 3x3): 256->480 at 4x4 with batch 32,
+    /// 128 2x2 tiles, ran 1.8x slower than im2col; at batch 256, 1.8x faster). F(4x4) against F(2x2) on the
+    /// HW1 layers at batch 256 (forward + input gradient + weight gradient, same process, best of 15):
+    /// 64->128@16 127 -> 93 ms, 128->256@8 95 -> 95 ms, 256->480@4 106 -> 88 ms.
     /// </summary>
     private static bool WinogradPays(ConvGeometry g) =>
         Winograd.Supports(g) && g.C >= 16 && g.F >= 16 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 512;
@@ -39,6 +41,11 @@ internal static class ConvolutionKernels
         if (chosen == ConvAlgorithm.Direct)
         {
             DirectConvolution.Forward(x.Buffer, x.Offset, weights, b is null ? null : Contiguous(b), g, y.Buffer);
+            return y;
+        }
+        if (chosen == ConvAlgorithm.Winograd4x4)
+        {
+            Winograd4x4.Forward(x.Buffer, x.Offset, weights, b is null ? null : Contiguous(b), g, y.Buffer);
             return y;
         }
         if (chosen == ConvAlgorithm.Winograd)
@@ -75,7 +82,7 @@ internal static class ConvolutionKernels
         if (gx.Size == 0 || gy.Size == 0) return gx;
         if (WinogradPays(g))
         {
-            Winograd.InputGradient(gy.Buffer, gy.Offset, Contiguous(w), g, gx.Buffer);
+            Winograd4x4.InputGradient(gy.Buffer, gy.Offset, Contiguous(w), g, gx.Buffer);
             return gx;
         }
         int np = g.N * g.P;
@@ -99,7 +106,7 @@ internal static class ConvolutionKernels
         }
         if (WinogradPays(g))
         {
-            Winograd.WeightGradient(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
+            Winograd4x4.WeightGradient(x.Buffer, x.Offset, gy.Buffer, gy.Offset, g, gw.Buffer);
             return gw;
         }
         var gMatrix = ToFilterMajor(gy, g);

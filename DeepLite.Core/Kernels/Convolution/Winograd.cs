@@ -9,9 +9,9 @@ namespace DeepLite.Kernels.Convolution;
 /// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray 2016): each 2x2
 /// output tile comes from a 4x4 input tile as Y = Aᵀ [Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)] A, which takes 16 multiplies
 /// per tile and channel pair where the direct form takes 36. The sums over channels are 16 GEMMs
-/// ([F x C] by [C x tiles], one per position of the 4x4 transform) over the whole batch, so the wide HW1
-/// layers do 2.25x fewer multiply-adds than im2col + GEMM. The same routine computes an input gradient: a
-/// stride-1 convolution of dY with the weights transposed in (F, C) and flipped (see <see cref="InputGradient"/>).
+/// ([F x C] by [C x tiles], one per position of the 4x4 transform) over the whole batch. The forward pass of
+/// <see cref="ConvAlgorithm.Winograd"/>, with float error near 1e-6 relative; <see cref="Winograd4x4"/> saves
+/// more multiplies and memory and is what Auto picks, for the gradients as well.
 /// </summary>
 internal static class Winograd
 {
@@ -26,36 +26,21 @@ internal static class Winograd
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 16 * g.F * g.C);
-        TransformWeights<T>(weights, g.F, g.C, flip: false, u);
+        TransformWeights<T>(weights, g.F, g.C, u);
         Convolve(x, xOffset, g.N, g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y);
     }
 
-    /// <summary>
-    /// dX for dY = <paramref name="gy"/>: dX[c, h, w] = Σ_f Σ_ij dY[f, h + top - i, w + left - j] W[f, c, i, j], the
-    /// stride-1 correlation of dY with W transposed and flipped, padded by 2 - top and 2 - left, giving H x W.
-    /// </summary>
-    public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>U[ξ][o][i] = (G k Gᵀ)[ξ] for each output channel o and input channel i.</summary>
+    private static void TransformWeights<T>(ReadOnlySpan<T> w, int f, int c, Span<T> u) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 16 * g.F * g.C);
-        TransformWeights<T>(weights, g.F, g.C, flip: true, u);
-        Convolve(gy, gyOffset, g.N, g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx);
-    }
-
-    /// <summary>
-    /// U[ξ][o][i] = (G k Gᵀ)[ξ] for each output channel o and input channel i. With <paramref name="flip"/>, the
-    /// kernel for (o, i) is W[i, o] rotated by 180 degrees (the input gradient's kernel).
-    /// </summary>
-    private static void TransformWeights<T>(ReadOnlySpan<T> w, int f, int c, bool flip, Span<T> u) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int outputs = flip ? c : f, inputs = flip ? f : c;
+        int outputs = f, inputs = c;
         T half = T.CreateChecked(0.5);
         Span<T> k = stackalloc T[9];
         Span<T> t = stackalloc T[12];
         for (int o = 0; o < outputs; o++)
             for (int i = 0; i < inputs; i++)
             {
-                var src = flip ? w.Slice((i * c + o) * 9, 9) : w.Slice((o * c + i) * 9, 9);
-                for (int e = 0; e < 9; e++) k[e] = flip ? src[8 - e] : src[e];
+                w.Slice((o * c + i) * 9, 9).CopyTo(k);
                 // t = G k (4x3), G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]
                 for (int col = 0; col < 3; col++)
                 {
@@ -134,129 +119,6 @@ internal static class Winograd
                 TransformInput<T>(padded, pw, th, tw, v.AsSpan(), channel * tiles + sample * th * tw, vBlock);
             }
         });
-    }
-
-    /// <summary>
-    /// dW for dY = <paramref name="gy"/> by the same transforms: y = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ d B)]A is linear in
-    /// w, so dW[f, c] = Gᵀ [Σ_tiles (A dY Aᵀ)_f ⊙ (Bᵀ d B)_c] G. The sums over tiles are 16 GEMMs
-    /// ([F x tiles] by [tiles x C]) over the whole batch, 2.25x fewer multiply-adds than im2col's
-    /// [F x N·P] by [N·P x C·9], without its nine-fold copy of the input.
-    /// </summary>
-    public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, tiles = g.N * th * tw;
-        int vBlock = g.C * tiles + Skew, zBlock = g.F * tiles + Skew;
-        var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 16 * vBlock);
-        var z = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, 16 * zBlock);
-        var p = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 16 * g.F * g.C);
-        TransformInputs(x, xOffset, g.N, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
-
-        // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], A = [[1,0],[1,1],[1,-1],[0,-1]]; dY is zero past the last row and column.
-        int gn = g.N, oh = g.OH, ow = g.OW, f = g.F;
-        WorkerPool.For(gn * f, (p0, p1) =>
-        {
-            for (int plane = p0; plane < p1; plane++)
-            {
-                int filter = plane / gn, sample = plane % gn;
-                var src = gy.AsSpan(gyOffset + (sample * f + filter) * oh * ow, oh * ow);
-                int start = filter * tiles + sample * th * tw, done = 0;
-                if (typeof(T) == typeof(float) && Avx.IsSupported && tw % 4 == 0 && oh % 2 == 0 && ow % 2 == 0)
-                    done = TransformGradientAvx(MemoryMarshal.Cast<T, float>(src), ow, tw, th * tw, MemoryMarshal.Cast<T, float>(z.AsSpan()), start, zBlock);
-                for (int ty = done / tw; ty < th; ty++)
-                    for (int tx = 0; tx < tw; tx++)
-                    {
-                        int row = 2 * ty, col = 2 * tx, at = start + ty * tw + tx;
-                        T g00 = src[row * ow + col];
-                        T g01 = col + 1 < ow ? src[row * ow + col + 1] : T.Zero;
-                        T g10 = row + 1 < oh ? src[(row + 1) * ow + col] : T.Zero;
-                        T g11 = row + 1 < oh && col + 1 < ow ? src[(row + 1) * ow + col + 1] : T.Zero;
-                        // Rows of A g: g0, g0 + g1, g0 - g1, -g1; then each row (a, b) becomes (a, a + b, a - b, -b).
-                        GradientRow(z, at, zBlock, 0, g00, g01);
-                        GradientRow(z, at, zBlock, 4, g00 + g10, g01 + g11);
-                        GradientRow(z, at, zBlock, 8, g00 - g10, g01 - g11);
-                        GradientRow(z, at, zBlock, 12, -g10, -g11);
-                    }
-            }
-        });
-
-        // P[ξ] = Z[ξ] V[ξ]ᵀ: [f x tiles] by [tiles x c], or its transpose V[ξ] Z[ξ]ᵀ when F fills the GEMM's
-        // 48-wide column tiles better than C (64 filters from 128 wasted a third of each tile).
-        bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
-        for (int xi = 0; xi < 16; xi++)
-        {
-            var zx = z.AsSpan(xi * zBlock, g.F * tiles); var vx = v.AsSpan(xi * vBlock, g.C * tiles); var px = p.AsSpan(xi * g.F * g.C, g.F * g.C);
-            if (transposed) Gemm.Gemm.Multiply<T>(false, true, g.C, g.F, tiles, vx, tiles, zx, tiles, px, g.F);
-            else Gemm.Gemm.Multiply<T>(false, true, g.F, g.C, tiles, zx, tiles, vx, tiles, px, g.C);
-        }
-
-        // dW = Gᵀ P G, Gᵀ = [[1,½,½,0],[0,½,-½,0],[0,½,½,1]].
-        T half = T.CreateChecked(0.5);
-        int fc = g.F * g.C;
-        Span<T> q = stackalloc T[12];
-        for (int k = 0; k < fc; k++)
-        {
-            int at = transposed ? k % g.C * g.F + k / g.C : k; // P[ξ][f][c] or P[ξ][c][f]
-            for (int col = 0; col < 4; col++)
-            {
-                T p0 = p[col * fc + at], p1 = p[(4 + col) * fc + at], p2 = p[(8 + col) * fc + at], p3 = p[(12 + col) * fc + at];
-                q[col] = p0 + half * (p1 + p2);
-                q[4 + col] = half * (p1 - p2);
-                q[8 + col] = half * (p1 + p2) + p3;
-            }
-            for (int row = 0; row < 3; row++)
-            {
-                T a0 = q[row * 4], a1 = q[row * 4 + 1], a2 = q[row * 4 + 2], a3 = q[row * 4 + 3];
-                gw[k * 9 + row * 3] = a0 + half * (a1 + a2);
-                gw[k * 9 + row * 3 + 1] = half * (a1 - a2);
-                gw[k * 9 + row * 3 + 2] = half * (a1 + a2) + a3;
-            }
-        }
-    }
-
-    /// <summary>The share of a 48-column GEMM tile that <paramref name="n"/> columns use (the AVX-512 kernel's width).</summary>
-    private static double ColumnTileUse(int n) => n / (48.0 * ((n + 47) / 48));
-
-    /// <summary>
-    /// The dY transform eight tiles at a time: a tile's 2x2 block sits two columns from the next one, so the
-    /// four values of four tiles are the even and odd elements of one 8-float load per row. Even plane sizes
-    /// and tw % 4 == 0 only (no cropping, groups of four within a tile row); returns the tiles done.
-    /// </summary>
-    private static unsafe int TransformGradientAvx(ReadOnlySpan<float> src, int ow, int tw, int count, Span<float> z, int start, int block)
-    {
-        int q = 0;
-        fixed (float* sp = src) fixed (float* zp = z)
-            for (; q + 8 <= count; q += 8)
-            {
-                float* r0 = sp + 2 * (q / tw) * ow + 2 * (q % tw), r1 = sp + 2 * ((q + 4) / tw) * ow + 2 * ((q + 4) % tw);
-                Vector256<float> top0 = Avx.LoadVector256(r0), top1 = Avx.LoadVector256(r1), bottom0 = Avx.LoadVector256(r0 + ow), bottom1 = Avx.LoadVector256(r1 + ow);
-                var g00 = Vector256.Create(Even(top0), Even(top1)); var g01 = Vector256.Create(Odd(top0), Odd(top1));
-                var g10 = Vector256.Create(Even(bottom0), Even(bottom1)); var g11 = Vector256.Create(Odd(bottom0), Odd(bottom1));
-                float* at = zp + start + q;
-                Row(at, block, 0, g00, g01);
-                Row(at, block, 4, g00 + g10, g01 + g11);
-                Row(at, block, 8, g00 - g10, g01 - g11);
-                Row(at, block, 12, -g10, -g11);
-            }
-        return q;
-
-        static void Row(float* at, int block, int xi, Vector256<float> a, Vector256<float> b)
-        {
-            Avx.Store(at + (long)xi * block, a);
-            Avx.Store(at + (long)(xi + 1) * block, a + b);
-            Avx.Store(at + (long)(xi + 2) * block, a - b);
-            Avx.Store(at + (long)(xi + 3) * block, -b);
-        }
-    }
-
-    private static Vector128<float> Even(Vector256<float> x) => Sse.Shuffle(x.GetLower(), x.GetUpper(), 0b10_00_10_00);
-    private static Vector128<float> Odd(Vector256<float> x) => Sse.Shuffle(x.GetLower(), x.GetUpper(), 0b11_01_11_01);
-
-    private static void GradientRow<T>(T[] z, int at, int block, int xi, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        z[xi * block + at] = a;
-        z[(xi + 1) * block + at] = a + b;
-        z[(xi + 2) * block + at] = a - b;
-        z[(xi + 3) * block + at] = -b;
     }
 
     /// <summary>
@@ -370,6 +232,9 @@ internal static class Winograd
             Avx.Store(at + (long)(xi + 3) * stride, a1 - a3);
         }
     }
+
+    private static Vector128<float> Even(Vector256<float> x) => Sse.Shuffle(x.GetLower(), x.GetUpper(), 0b10_00_10_00);
+    private static Vector128<float> Odd(Vector256<float> x) => Sse.Shuffle(x.GetLower(), x.GetUpper(), 0b11_01_11_01);
 
     /// <summary>
     /// Aᵀ m A for each tile of one output plane; Aᵀ = [[1,1,1,0],[0,1,-1,-1]]. The 16 inputs of consecutive

@@ -104,7 +104,7 @@ internal static unsafe class GemmPacking
     /// transpose (8 rows of 8, row stride <paramref name="dstStride"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    internal static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + srcStride);
         var r2 = Avx.LoadVector256(src + 2L * srcStride); var r3 = Avx.LoadVector256(src + 3L * srcStride);
