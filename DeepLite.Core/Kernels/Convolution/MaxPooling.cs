@@ -77,7 +77,7 @@ internal static class MaxPooling
     private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0;
 
     /// <summary>
-    /// Eight 2x2 windows per step: the two input rows' 16 values are split into even and odd columns, the
+    /// Eight 2x2 windows per step (then four, if that many remain): the two input rows' 16 values are split into even and odd columns, the
     /// four candidates compared in scan order with a strict greater-than (so the first maximum wins, as in
     /// the scalar loop, and NaN never displaces a number), and the winner's flat index built from which
     /// candidate won. Returns how many outputs were done; the caller finishes the row.
@@ -115,6 +115,27 @@ internal static class MaxPooling
 
             best.StoreUnsafe(ref yo, (nuint)ow);
             (Vector256.Create(rowIndex + c) + lane2 + offset).StoreUnsafe(ref io, (nuint)ow);
+        }
+        if (ow + 4 <= outputs)
+        {
+            // Four windows from one 8-float load per row (8x8 planes have only four per row): the same
+            // comparisons on 128-bit vectors. Before this, such rows went through the branching scalar loop,
+            // which took as long for HW1's 8x8 pool as the vector path for the 32x32 one, four times the data.
+            int c = 2 * ow;
+            var row0 = Vector256.LoadUnsafe(ref a0, (nuint)c); var row1 = Vector256.LoadUnsafe(ref a1, (nuint)c);
+            var topLeft = Sse.Shuffle(row0.GetLower(), row0.GetUpper(), 0x88); var topRight = Sse.Shuffle(row0.GetLower(), row0.GetUpper(), 0xDD);
+            var bottomLeft = Sse.Shuffle(row1.GetLower(), row1.GetUpper(), 0x88); var bottomRight = Sse.Shuffle(row1.GetLower(), row1.GetUpper(), 0xDD);
+            var best = topLeft;
+            var offset = Vector128<int>.Zero;
+            var wins = Sse.CompareGreaterThan(topRight, best);
+            best = Sse41.BlendVariable(best, topRight, wins); offset = Sse41.BlendVariable(offset, right.GetLower(), wins.AsInt32());
+            wins = Sse.CompareGreaterThan(bottomLeft, best);
+            best = Sse41.BlendVariable(best, bottomLeft, wins); offset = Sse41.BlendVariable(offset, below.GetLower(), wins.AsInt32());
+            wins = Sse.CompareGreaterThan(bottomRight, best);
+            best = Sse41.BlendVariable(best, bottomRight, wins); offset = Sse41.BlendVariable(offset, belowRight.GetLower(), wins.AsInt32());
+            best.StoreUnsafe(ref yo, (nuint)ow);
+            (Vector128.Create(rowIndex + c) + lane2.GetLower() + offset).StoreUnsafe(ref io, (nuint)ow);
+            ow += 4;
         }
         return ow;
     }
