@@ -70,6 +70,14 @@ public class ConvBenchmarks
         Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Winograd);
     }
 
+    [Benchmark, BenchmarkCategory("Forward")]
+    public void DeepLiteWinograd4x4Forward()
+    {
+        using var scope = TensorPool.BeginScope();
+        using var _ = GradMode.Disable();
+        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Winograd4x4);
+    }
+
     [Benchmark(Baseline = true), BenchmarkCategory("ForwardBackward")]
     public void TorchForwardBackward()
     {

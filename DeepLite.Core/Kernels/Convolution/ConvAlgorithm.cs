@@ -1,9 +1,9 @@
 namespace DeepLite.Kernels.Convolution;
 
-/// <summary>How a convolution's forward pass is computed.</summary>
+/// <summary>How a convolution's forward pass is computed (its gradients are always chosen by shape, as <see cref="Auto"/> does).</summary>
 public enum ConvAlgorithm
 {
-    /// <summary>Chosen by shape: <see cref="Direct"/> for few input channels at stride 1, <see cref="Winograd"/> for wide 3x3 stride-1 layers, else <see cref="Im2ColGemm"/>.</summary>
+    /// <summary>Chosen by shape: <see cref="Direct"/> for few input channels at stride 1, <see cref="Winograd4x4"/> for wide 3x3 stride-1 layers, else <see cref="Im2ColGemm"/>.</summary>
     Auto,
     /// <summary>Unfold the windows (im2col), then one GEMM for the whole batch.</summary>
     Im2ColGemm,
