@@ -76,11 +76,7 @@ internal static class Winograd
         var m = Workspace<T>.Get(Workspace<T>.MatrixSlot, 16 * mBlock);
 
         TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
-
-        // M[ξ] = U[ξ] V[ξ]: [f x c] by [c x tiles], for each of the 16 positions.
-        for (int xi = 0; xi < 16; xi++)
-            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
-                m.AsSpan(xi * mBlock, f * tiles), tiles);
+        MultiplyPositions(16, f, c, tiles, u, v, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias.
         WorkerPool.For(n * f, (p0, p1) =>
@@ -93,6 +89,17 @@ internal static class Winograd
                 TransformOutput<T>(m.AsSpan(), filter * tiles + sample * th * tw, mBlock, th, tw, oh, ow, b, y.AsSpan((sample * f + filter) * oh * ow, oh * ow));
             }
         });
+    }
+
+    /// <summary>
+    /// M[ξ] = U[ξ] V[ξ] for each of the <paramref name="positions"/> transform positions: [f x c] by [c x tiles],
+    /// U packed [positions][f][c], V and M in blocks <paramref name="vBlock"/> and <paramref name="mBlock"/> apart.
+    /// </summary>
+    internal static void MultiplyPositions<T>(int positions, int f, int c, int tiles, T[] u, T[] v, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int xi = 0; xi < positions; xi++)
+            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
+                m.AsSpan(xi * mBlock, f * tiles), tiles);
     }
 
     /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 4x4 tiles of every input plane (each plane zero-padded once).</summary>

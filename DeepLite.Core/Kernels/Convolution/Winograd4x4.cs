@@ -166,11 +166,7 @@ internal static unsafe class Winograd4x4
         var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 36 * vBlock);
         var m = Workspace<T>.Get(Workspace<T>.MatrixSlot, 36 * mBlock);
         TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
-
-        // M[ξ] = U[ξ] V[ξ]: [f x c] by [c x tiles], for each of the 36 positions.
-        for (int xi = 0; xi < 36; xi++)
-            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
-                m.AsSpan(xi * mBlock, f * tiles), tiles);
+        Winograd.MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
         int width = Vector<T>.Count, groups = (n + width - 1) / width;

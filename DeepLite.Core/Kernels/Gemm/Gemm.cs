@@ -111,13 +111,35 @@ public static unsafe class Gemm
             Block<T, TKernel>(job, 0, job.M, 0, job.N);
             return;
         }
-        WorkerPool.Run(threads, Share);
+        var shares = Shares<T, TKernel>.ForThisThread;
+        (shares.Job, shares.Tiles, shares.Threads, shares.SplitN) = (job, tiles, threads, splitN);
+        WorkerPool.Run(threads, shares.Body);
+    }
 
-        void Share(int t)
+    /// <summary>
+    /// One thread's split of a product over the workers, kept per calling thread with its delegate: a
+    /// closure per call was most of the bytes a training step allocates (a Winograd layer makes 36 GEMM
+    /// calls per product). <see cref="WorkerPool.Run"/> returns only when every share is done, so the
+    /// fields are free again by the next call on this thread.
+    /// </summary>
+    private sealed class Shares<T, TKernel> where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    {
+        [ThreadStatic] private static Shares<T, TKernel>? _forThisThread;
+
+        public static Shares<T, TKernel> ForThisThread => _forThisThread ??= new Shares<T, TKernel>();
+
+        public Job<T> Job;
+        public int Tiles, Threads;
+        public bool SplitN;
+        public readonly Action<int> Body;
+
+        private Shares() => Body = Run;
+
+        private void Run(int t)
         {
-            int t0 = (int)((long)tiles * t / threads), t1 = (int)((long)tiles * (t + 1) / threads);
-            if (splitN) Block<T, TKernel>(job, 0, job.M, t0 * TKernel.NR, Math.Min(job.N, t1 * TKernel.NR));
-            else Block<T, TKernel>(job, t0 * TKernel.MR, Math.Min(job.M, t1 * TKernel.MR), 0, job.N);
+            int t0 = (int)((long)Tiles * t / Threads), t1 = (int)((long)Tiles * (t + 1) / Threads);
+            if (SplitN) Block<T, TKernel>(Job, 0, Job.M, t0 * TKernel.NR, Math.Min(Job.N, t1 * TKernel.NR));
+            else Block<T, TKernel>(Job, t0 * TKernel.MR, Math.Min(Job.M, t1 * TKernel.MR), 0, Job.N);
         }
     }
 
