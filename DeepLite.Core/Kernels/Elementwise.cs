@@ -89,7 +89,10 @@ internal static class Elementwise
         else x.Clear();
     }
 
-    /// <summary>Sum of the elements, eight (or four) lanes at a time then the tail.</summary>
+    /// <summary>
+    /// Sum of the elements: four vector accumulators (one add's latency no longer bounds the loop), then one,
+    /// then the tail; the order depends only on the length.
+    /// </summary>
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -99,6 +102,18 @@ internal static class Elementwise
             ref T xs = ref MemoryMarshal.GetReference(x);
             var acc = Vector256<T>.Zero;
             int w = Vector256<T>.Count;
+            if (x.Length >= 4 * w)
+            {
+                Vector256<T> acc1 = acc, acc2 = acc, acc3 = acc;
+                for (; i <= x.Length - 4 * w; i += 4 * w)
+                {
+                    acc += Vector256.LoadUnsafe(ref xs, (nuint)i);
+                    acc1 += Vector256.LoadUnsafe(ref xs, (nuint)(i + w));
+                    acc2 += Vector256.LoadUnsafe(ref xs, (nuint)(i + 2 * w));
+                    acc3 += Vector256.LoadUnsafe(ref xs, (nuint)(i + 3 * w));
+                }
+                acc = (acc + acc1) + (acc2 + acc3);
+            }
             for (; i <= x.Length - w; i += w) acc += Vector256.LoadUnsafe(ref xs, (nuint)i);
             total = Vector256.Sum(acc);
         }

@@ -81,6 +81,9 @@ public class ElementwiseKernelTests
             var acc = (double[])y.Clone();
             Elementwise.AddScaled<double>(x, 0.5, acc);
             for (int i = 0; i < n; i++) Assert.Equal(y[i] + 0.5 * x[i], acc[i], 14);
+            // Float: eight lanes, so four accumulators from 32 elements; every tail up to 67.
+            var xf = Values<float>(n, n);
+            Assert.Equal(xf.Sum(v => (double)v), Elementwise.Sum<float>(xf), 4);
         }
     }
 }

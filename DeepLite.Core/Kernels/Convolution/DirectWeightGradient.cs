@@ -53,14 +53,11 @@ internal static class DirectWeightGradient
                         int f0 = block * 4, filters = Math.Min(4, g.F - f0);
                         for (int q = 0; q < filters; q++)
                         {
-                            T rowSums = T.Zero;
+                            int plane = gyOffset + (n * g.F + f0 + q) * g.OH * g.OW;
+                            // The plane's sum while it is in cache (one call per plane; per row, the calls cost more than the sums).
+                            if (gb is not null) part[size + f0 + q] += Elementwise.Sum<T>(gy.AsSpan(plane, g.OH * g.OW));
                             for (int oh = 0; oh < g.OH; oh++)
-                            {
-                                var row = gy.AsSpan(gyOffset + ((n * g.F + f0 + q) * g.OH + oh) * g.OW, g.OW);
-                                if (gb is not null) rowSums += Elementwise.Sum<T>(row);
-                                row.CopyTo(paddedG.AsSpan((q * g.OH + oh) * rowLength, g.OW));
-                            }
-                            if (gb is not null) part[size + f0 + q] += rowSums;
+                                gy.AsSpan(plane + oh * g.OW, g.OW).CopyTo(paddedG.AsSpan((q * g.OH + oh) * rowLength, g.OW));
                         }
                         fixed (T* px = paddedX) fixed (T* pg = paddedG) fixed (T* pp = part)
                             Accumulate(px, pg, g, ph, pw, rowLength, f0, filters, pp);
