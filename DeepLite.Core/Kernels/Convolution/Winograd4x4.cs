@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using DeepLite.Kernels.Gemm;
 
@@ -242,7 +243,9 @@ internal static unsafe class Winograd4x4
         // Eight float lanes: 8x8 register transposes, so the transforms' vector loads read what vector
         // stores wrote (loading vectors that scalar stores had just written stalled on every load, and
         // made this copy cost as much as the transform itself).
-        int vectorEnd = typeof(T) == typeof(float) && lanes == 8 && Avx.IsSupported ? first + (last - first) / 8 * 8 : first;
+        bool transposes = typeof(T) == typeof(float) && lanes == 8 && Avx.IsSupported;
+        int vectorEnd = transposes ? first + (last - first) / 8 * 8 : first;
+        int quarterEnd = transposes && last - vectorEnd >= 4 ? vectorEnd + 4 : vectorEnd; // then four columns (4x4 planes)
         for (int row = 0; row < h; row++)
         {
             int pr = row + padTop;
@@ -251,9 +254,28 @@ internal static unsafe class Winograd4x4
             T* to = dst + ((long)pr * pw + padLeft) * lanes;
             for (int col = first; col < vectorEnd; col += 8)
                 GemmPacking.Transpose8x8((float*)(src + col), (int)sampleStride, (float*)(to + col * lanes), 8);
+            if (quarterEnd > vectorEnd) Transpose8x4((float*)(src + vectorEnd), sampleStride, (float*)(to + vectorEnd * lanes));
             for (int lane = 0; lane < lanes; lane++)
-                for (int col = vectorEnd; col < last; col++) to[col * lanes + lane] = src[lane * sampleStride + col];
+                for (int col = quarterEnd; col < last; col++) to[col * lanes + lane] = src[lane * sampleStride + col];
         }
+    }
+
+    /// <summary>
+    /// Four columns of eight rows (row r at src + r * stride) into four vectors of eight, one per column,
+    /// at dst: rows r and r + 4 share a 256-bit register, then a 4x4 transpose runs in each half.
+    /// </summary>
+    private static void Transpose8x4(float* src, long stride, float* dst)
+    {
+        var r0 = Vector256.Create(Vector128.Load(src), Vector128.Load(src + 4 * stride));
+        var r1 = Vector256.Create(Vector128.Load(src + stride), Vector128.Load(src + 5 * stride));
+        var r2 = Vector256.Create(Vector128.Load(src + 2 * stride), Vector128.Load(src + 6 * stride));
+        var r3 = Vector256.Create(Vector128.Load(src + 3 * stride), Vector128.Load(src + 7 * stride));
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(dst, Avx.Shuffle(t0, t2, 0x44));
+        Avx.Store(dst + 8, Avx.Shuffle(t0, t2, 0xEE));
+        Avx.Store(dst + 16, Avx.Shuffle(t1, t3, 0x44));
+        Avx.Store(dst + 24, Avx.Shuffle(t1, t3, 0xEE));
     }
 
     /// <summary>Bᵀ d B for a vector of tiles, lane-interleaved at <paramref name="d"/> (row stride <paramref name="rowStride"/>), stored to v[ξ * stride].</summary>
