@@ -140,8 +140,35 @@ internal static unsafe class Winograd4x4
     {
         Span<T> k = stackalloc T[9];
         Span<T> t = stackalloc T[18];
+        int width = Vector<T>.Count, vectorEnd = Vector.IsHardwareAccelerated ? inputs / width * width : 0;
+        var lanes = stackalloc T[9 * width];
+        var tv = stackalloc Vector<T>[18];
         for (int o = o0; o < o1; o++)
-            for (int i = 0; i < inputs; i++)
+        {
+            // A vector of input channels at a time (a lane each), stored as contiguous vectors of U: one
+            // kernel at a time took 36 scattered stores each, 4.5% of the CNN step.
+            for (int i0 = 0; i0 < vectorEnd; i0 += width)
+            {
+                for (int lane = 0; lane < width; lane++)
+                {
+                    var src = flip ? w.AsSpan(((i0 + lane) * c + o) * 9, 9) : w.AsSpan((o * c + i0 + lane) * 9, 9);
+                    for (int e = 0; e < 9; e++) lanes[e * width + lane] = flip ? src[8 - e] : src[e];
+                }
+                for (int col = 0; col < 3; col++)
+                    GTimes(Load(lanes + col * width), Load(lanes + (3 + col) * width), Load(lanes + (6 + col) * width),
+                        out tv[col], out tv[3 + col], out tv[6 + col], out tv[9 + col], out tv[12 + col], out tv[15 + col]);
+                fixed (T* up = u)
+                {
+                    T* at = up + o * inputs + i0;
+                    for (int row = 0; row < 6; row++)
+                    {
+                        GTimes(tv[row * 3], tv[row * 3 + 1], tv[row * 3 + 2], out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
+                        T* r = at + (long)row * 6 * stride;
+                        Store(u0, r); Store(u1, r + stride); Store(u2, r + 2L * stride); Store(u3, r + 3L * stride); Store(u4, r + 4L * stride); Store(u5, r + 5L * stride);
+                    }
+                }
+            }
+            for (int i = vectorEnd; i < inputs; i++)
             {
                 var src = flip ? w.AsSpan((i * c + o) * 9, 9) : w.AsSpan((o * c + i) * 9, 9);
                 for (int e = 0; e < 9; e++) k[e] = flip ? src[8 - e] : src[e];
@@ -156,6 +183,7 @@ internal static unsafe class Winograd4x4
                     u[(row * 6 + 3) * stride + at] = u3; u[(row * 6 + 4) * stride + at] = u4; u[(row * 6 + 5) * stride + at] = u5;
                 }
             }
+        }
     }
 
     /// <summary>The convolution of x [n, c, h, w] with transformed weights u [36][f][c] into y [n, f, oh, ow].</summary>
@@ -460,6 +488,19 @@ internal static unsafe class Winograd4x4
         z3 = evenFar + oddFar;
         z4 = evenFar - oddFar;
         z5 = y3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GTimes<T>(Vector<T> g0, Vector<T> g1, Vector<T> g2,
+        out Vector<T> u0, out Vector<T> u1, out Vector<T> u2, out Vector<T> u3, out Vector<T> u4, out Vector<T> u5) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T quarter = T.CreateTruncating(0.25), sixth = T.One / T.CreateTruncating(6), twelfth = T.One / T.CreateTruncating(12), twentyFourth = T.One / T.CreateTruncating(24);
+        u0 = quarter * g0;
+        u1 = -sixth * (g0 + g1 + g2);
+        u2 = -sixth * (g0 - g1 + g2);
+        u3 = twentyFourth * g0 + twelfth * g1 + sixth * g2;
+        u4 = twentyFourth * g0 - twelfth * g1 + sixth * g2;
+        u5 = g2;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
