@@ -17,7 +17,7 @@ public readonly struct Shape : IEquatable<Shape>
         {
             if (d < 0) throw new ArgumentException($"Shape {Format(dims)} has a negative dimension.", nameof(dims));
         }
-        _dims = dims.AsSpan().ToArray(); // Array.Clone took ~40 ns here, a third of a small op
+        _dims = (int[])dims.Clone();
     }
 
     /// <summary>Wraps <paramref name="dims"/> without copying: for arrays built here and never written again.</summary>
@@ -28,7 +28,7 @@ public readonly struct Shape : IEquatable<Shape>
         return new Shape(dims, owned: true);
     }
 
-    private Shape(int[] dims, bool owned) => _dims = owned ? dims : dims.AsSpan().ToArray();
+    private Shape(int[] dims, bool owned) => _dims = owned ? dims : (int[])dims.Clone();
 
     /// <summary>The scalar shape (rank 0, one element).</summary>
     public static Shape Scalar => new();

@@ -5,7 +5,8 @@ namespace DeepLite.Tests.Kernels;
 
 /// <summary>
 /// Every GEMM path against the naive triple loop: M, N and K each swept over 1..70 with the other two at
-/// odd sizes, all four transpose combinations, float and double, each micro-kernel the machine supports.
+/// odd sizes, all four transpose combinations, float and double, each micro-kernel the machine supports and
+/// the direct loops small products take (every tail length of their vector loops).
 /// </summary>
 public class GemmTests
 {
