@@ -23,14 +23,16 @@ internal static class ConvolutionKernels
     }
 
     /// <summary>
-    /// Winograd F(4x4, 3x3) for 3x3 stride-1 layers wide enough, and with enough tiles over the batch, that
-    /// the GEMMs rather than the transforms dominate (measured with F(2x2, 3x3): 256->480 at 4x4 with batch 32,
-    /// 128 2x2 tiles, ran 1.8x slower than im2col; at batch 256, 1.8x faster). F(4x4) against F(2x2) on the
-    /// HW1 layers at batch 256 (forward + input gradient + weight gradient, same process, best of 15):
-    /// 64->128@16 127 -> 93 ms, 128->256@8 95 -> 95 ms, 256->480@4 106 -> 88 ms.
+    /// Winograd F(4x4, 3x3) for 3x3 stride-1 layers wide enough, with enough tiles over the batch that the
+    /// GEMMs rather than the transforms and the weight transform dominate, and at least 8 samples (its
+    /// transforms run a vector of samples at a time; fewer go one by one). Measured here, forward + both
+    /// gradients: 256->480@4 with batch 32 (128 2x2-tile equivalents) 13.7 ms by im2col, 9.5 by F(4x4);
+    /// 128->256@8 with batch 8 3.8 / 2.6 ms; with batch 16 at 4x4 (64) im2col's forward stays ahead, and
+    /// 64->128@16 with batch 2 was 1.0 / 1.5 ms. F(4x4) against F(2x2) on the HW1 layers at batch 256
+    /// (same process, best of 15): 64->128@16 127 -> 93 ms, 128->256@8 95 -> 95 ms, 256->480@4 106 -> 88 ms.
     /// </summary>
     private static bool WinogradPays(ConvGeometry g) =>
-        Winograd.Supports(g) && g.C >= 16 && g.F >= 16 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 512;
+        Winograd.Supports(g) && g.C >= 16 && g.F >= 16 && g.N >= 8 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 128;
 
     public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> w, Tensor<T>? b, ConvGeometry g, ConvAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
     {
