@@ -47,35 +47,23 @@ public class ConvBenchmarks
     }
 
     [Benchmark, BenchmarkCategory("Forward")]
-    public void DeepLiteIm2ColForward()
-    {
-        using var scope = TensorPool.BeginScope();
-        using var _ = GradMode.Disable();
-        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Im2ColGemm);
-    }
+    public void DeepLiteIm2ColForward() => DeepLiteForward(ConvAlgorithm.Im2ColGemm);
 
     [Benchmark, BenchmarkCategory("Forward")]
-    public void DeepLiteDirectForward()
-    {
-        using var scope = TensorPool.BeginScope();
-        using var _ = GradMode.Disable();
-        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Direct);
-    }
+    public void DeepLiteDirectForward() => DeepLiteForward(ConvAlgorithm.Direct);
 
     [Benchmark, BenchmarkCategory("Forward")]
-    public void DeepLiteWinogradForward()
-    {
-        using var scope = TensorPool.BeginScope();
-        using var _ = GradMode.Disable();
-        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Winograd);
-    }
+    public void DeepLiteWinogradForward() => DeepLiteForward(ConvAlgorithm.Winograd);
 
     [Benchmark, BenchmarkCategory("Forward")]
-    public void DeepLiteWinograd4x4Forward()
+    public void DeepLiteWinograd4x4Forward() => DeepLiteForward(ConvAlgorithm.Winograd4x4);
+
+    /// <summary>The forward pass by one algorithm, outside autograd, its memory pooled.</summary>
+    private void DeepLiteForward(ConvAlgorithm algorithm)
     {
         using var scope = TensorPool.BeginScope();
         using var _ = GradMode.Disable();
-        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, ConvAlgorithm.Winograd4x4);
+        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, algorithm);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory("ForwardBackward")]

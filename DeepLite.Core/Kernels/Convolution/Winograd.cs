@@ -15,7 +15,8 @@ namespace DeepLite.Kernels.Convolution;
 /// </summary>
 internal static class Winograd
 {
-    private const int Skew = 16;
+    /// <summary>Padding between the transformed matrices (a cache line), so their power-of-two distances do not alias in the cache (also F(4x4)'s).</summary>
+    internal const int Skew = 16;
 
     /// <summary>3x3 kernels at stride 1 with padding that does not exceed the kernel (any input size).</summary>
     public static bool Supports(ConvGeometry g) =>
