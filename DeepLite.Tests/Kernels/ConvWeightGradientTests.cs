@@ -1,18 +1,21 @@
 using DeepLite.Autograd;
+using DeepLite.Kernels.Convolution;
 using DeepLite.Tensors;
 
 namespace DeepLite.Tests.Kernels;
 
 /// <summary>
-/// The weight gradient of thin convolutions (the direct kernel, stride 1 and few input channels) against
-/// a plain loop over every output width 1..20 (each tail of the two-vector loop), filter counts that leave
-/// every remainder of the four-filter blocks, kernels 1..5 and each padding mode, in float; and
-/// the same numbers for one and two threads.
+/// The weight gradient of thin convolutions (stride 1 and few input channels: the AVX-512 outer-product
+/// kernel, or the AVX2 row kernel) against a plain loop over every output width 1..20 (each tail of the
+/// row kernel's vector loop), filter counts that leave every remainder of the four-filter blocks and of
+/// the outer-product kernel's filter vectors (one, two and four vectors a step, several filter blocks),
+/// kernels 1..5 and each padding mode, in float and double; and the same numbers for one and two threads.
 /// </summary>
 [Collection(nameof(ThreadLimitCollection))]
 public class ConvWeightGradientTests
 {
-    private static double[] Reference(float[] x, float[] gy, int n, int c, int h, int w, int f, int k, int top, int left, int oh, int ow)
+    private static double[] Reference<T>(T[] x, T[] gy, int n, int c, int h, int w, int f, int k, int top, int left, int oh, int ow)
+        where T : System.Numerics.INumberBase<T>
     {
         var gw = new double[f * c * k * k];
         for (int s = 0; s < n; s++)
@@ -25,7 +28,7 @@ public class ConvWeightGradientTests
                                 {
                                     int ih = y + i - top, iw = z + j - left;
                                     if ((uint)ih >= (uint)h || (uint)iw >= (uint)w) continue;
-                                    gw[((o * c + ch) * k + i) * k + j] += (double)gy[((s * f + o) * oh + y) * ow + z] * x[((s * c + ch) * h + ih) * w + iw];
+                                    gw[((o * c + ch) * k + i) * k + j] += double.CreateChecked(gy[((s * f + o) * oh + y) * ow + z]) * double.CreateChecked(x[((s * c + ch) * h + ih) * w + iw]);
                                 }
         return gw;
     }
@@ -36,6 +39,9 @@ public class ConvWeightGradientTests
         foreach (var k in new[] { 1, 2, 4, 5 }) yield return [11, k, 2, 7, "valid"];
         yield return [13, 3, 3, 4, "symmetric"];
         yield return [9, 5, 1, 9, "same"];
+        yield return [10, 3, 3, 40, "same"]; // 3 float vectors of filters: four-vector steps
+        yield return [7, 3, 2, 70, "same"];  // two blocks of four vectors, the second mostly padding
+        yield return [12, 3, 1, 17, "valid"];
     }
 
     [Theory]
@@ -65,8 +71,13 @@ public class ConvWeightGradientTests
             Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * plane).Take(plane).Sum(v => (double)v))).ToArray();
         double[] expected = [.. Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, top, left, y.Shape[2], y.Shape[3]), .. biasExpected];
         var actual = Gradient();
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{(i < expected.Length - filters ? "dW" : "db")}[{i}]: {actual[i]}, expected {expected[i]}");
+        AssertClose(expected, actual, filters, 1e-4);
+
+        // The AVX2 row kernel, which machines without AVX-512 run.
+        var g = ConvGeometry.Create("test", x.Shape, filters, channels, k, k, 1, 1, padding);
+        var gw = new float[filters * channels * k * k]; var gb = new float[filters];
+        DirectWeightGradient.Compute(x.ToArray(), 0, seed.ToArray(), 0, g, gw, gb, allowAvx512: false);
+        AssertClose(expected, [.. gw, .. gb], filters, 1e-4);
 
         int previous = DeepLite.Kernels.Parallelism.MaxThreads;
         try
@@ -75,5 +86,47 @@ public class ConvWeightGradientTests
             Assert.Equal(actual, Gradient()); // same bits on one thread
         }
         finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
+    }
+
+    private static void AssertClose<T>(double[] expected, T[] actual, int filters, double tolerance) where T : System.Numerics.INumberBase<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double a = double.CreateChecked(actual[i]);
+            Assert.True(Math.Abs(expected[i] - a) <= tolerance * (1 + Math.Abs(expected[i])), $"{(i < expected.Length - filters ? "dW" : "db")}[{i}]: {a}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>
+    /// Both kernels in double (8 lanes a zmm vector, so other filter-vector counts than float), called
+    /// directly, with and without the bias gradient, against the plain loop.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 9, true)]
+    [InlineData(3, 3, 8, true)]
+    [InlineData(2, 3, 16, false)]
+    [InlineData(3, 3, 17, true)]
+    [InlineData(3, 3, 33, true)]
+    [InlineData(1, 5, 64, false)]
+    [InlineData(2, 2, 65, true)]
+    public void DoubleMatchesThePlainLoop(int channels, int k, int filters, bool bias)
+    {
+        int n = 5, h = 9, width = 11;
+        var random = new SeededRandom(channels * 1000 + k * 100 + filters);
+        var x = Tensor<double>.Uniform(new Shape(n, channels, h, width), -1, 1, random);
+        var g = ConvGeometry.Create("test", x.Shape, filters, channels, k, k, 1, 1, Padding.Same);
+        var seed = Tensor<double>.Uniform(g.OutputShape, -1, 1, random);
+        var expected = Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, g.PadTop, g.PadLeft, g.OH, g.OW);
+        var biasExpected = Enumerable.Range(0, filters).Select(f =>
+            Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * g.P).Take(g.P).Sum())).ToArray();
+        foreach (var avx512 in new[] { true, false })
+        {
+            var gw = new double[filters * channels * k * k];
+            var gb = bias ? new double[filters] : null;
+            DirectWeightGradient.Compute(x.ToArray(), 0, seed.ToArray(), 0, g, gw, gb, avx512);
+            if (bias) AssertClose([.. expected, .. biasExpected], [.. gw, .. gb!], filters, 1e-12);
+            else AssertClose(expected, gw, 0, 1e-12);
+        }
     }
 }

@@ -24,9 +24,17 @@ internal static class DirectWeightGradient
     /// dW into <paramref name="gw"/>, and with <paramref name="gb"/> the bias gradient too (dY summed over
     /// samples and positions), from the same pass over dY: it is the layer's largest tensor (67 MB for
     /// 3->64 at 32x32, batch 256), and summing it separately read it a second time.
+    /// With AVX-512 (unless <paramref name="allowAvx512"/> is false, which tests use to reach this AVX2
+    /// kernel) the outer-product kernel computes it instead.
     /// </summary>
-    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null, bool allowAvx512 = true)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (allowAvx512 && OuterProductWeightGradient.IsSupported)
+        {
+            OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
+            return;
+        }
         int v = Vector256<T>.Count;
         int rowLength = (g.OW + v - 1) / v * v;                      // dY rows padded to whole vectors
         int ph = g.OH + g.KH - 1, pw = rowLength + g.KW + 2 + v;    // X_pad wide enough for every shifted load (groups of 3 shifts)
