@@ -90,6 +90,34 @@ internal static class Elementwise
     }
 
     /// <summary>
+    /// Sets every element to <paramref name="value"/> with non-temporal stores, which skip the read of each
+    /// cache line that an ordinary store does first. For fills far larger than the caches (a conv layer's
+    /// 67 MB gradient seed) that was 9 ms against 2.8 on one core here; for fills that fit, ordinary stores
+    /// leave the data in cache for its reader, so callers take this path only for large spans.
+    /// </summary>
+    public static unsafe void FillNonTemporal<T>(Span<T> x, T value) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* p = x)
+        {
+            int i = 0, n = x.Length;
+            while (i < n && ((nint)(p + i) & 63) != 0) p[i++] = value; // aligned stores only
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            {
+                var v = Vector512.Create(value).AsSingle();
+                for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count) System.Runtime.Intrinsics.X86.Avx512F.StoreAlignedNonTemporal((float*)(p + i), v);
+            }
+            else if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            {
+                var v = Vector256.Create(value).AsSingle();
+                for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count) System.Runtime.Intrinsics.X86.Avx.StoreAlignedNonTemporal((float*)(p + i), v);
+            }
+            for (; i < n; i++) p[i] = value;
+            // Non-temporal stores are weakly ordered: fence them before another thread may read.
+            if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.StoreFence();
+        }
+    }
+
+    /// <summary>
     /// Sum of the elements: four vector accumulators (one add's latency no longer bounds the loop), then one,
     /// then the tail; the order depends only on the length.
     /// </summary>

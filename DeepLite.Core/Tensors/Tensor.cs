@@ -38,7 +38,11 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Creates a zero-filled tensor of the given shape (its memory is pooled inside a <see cref="TensorPool"/> scope).</summary>
-    public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size)) => Elementwise.Zero(Span);
+    public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size))
+    {
+        if (Size < (1 << 20)) Elementwise.Zero(Span);
+        else FillElements(T.Zero); // streamed when far larger than the caches
+    }
 
     /// <summary>
     /// A tensor whose elements are left as the allocator found them, for kernels that overwrite every
@@ -169,7 +173,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Sets every element to <paramref name="value"/>, outside autograd.</summary>
-    public void Fill(T value) => Span.Fill(value);
+    public void Fill(T value) => FillElements(value);
 
     /// <summary>
     /// Resets the accumulated gradient to zero, keeping its memory for the next backward pass (as PyTorch's
@@ -208,7 +212,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public static Tensor<T> Full(T value, params int[] shape)
     {
         var t = Uninitialized(new Shape(shape)); // filled right away: no clearing pass first
-        t.Span.Fill(value);
+        t.FillElements(value);
         return t;
     }
 

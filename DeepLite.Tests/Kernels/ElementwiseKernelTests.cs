@@ -86,4 +86,37 @@ public class ElementwiseKernelTests
             Assert.Equal(xf.Sum(v => (double)v), Elementwise.Sum<float>(xf), 4);
         }
     }
+
+    /// <summary>
+    /// The streaming fill at every start alignment within a cache line and every length 0..67 (head, vector
+    /// body and tail), touching nothing outside its span; and tensors large enough to take it (16 MB and up).
+    /// </summary>
+    [Fact]
+    public void StreamingFillWritesExactlyItsSpan()
+    {
+        static void Check<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var buffer = new T[256];
+            T mark = T.CreateChecked(-7), value = T.CreateChecked(2.5);
+            for (int start = 0; start < 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>() + 1; start++)
+                for (int n = 0; n <= 67; n++)
+                {
+                    Array.Fill(buffer, mark);
+                    Elementwise.FillNonTemporal(buffer.AsSpan(start, n), value);
+                    for (int i = 0; i < buffer.Length; i++)
+                        Assert.True(buffer[i] == (i >= start && i < start + n ? value : mark), $"{typeof(T).Name} start {start} n {n}: [{i}] = {buffer[i]}");
+                }
+        }
+        Check<float>(); Check<double>();
+
+        var ones = Tensor<float>.Ones(1 << 22, 1); // 16 MB
+        Assert.True(ones.ToArray().All(v => v == 1f));
+        var filled = Tensor<double>.Full(-3, 3, (1 << 20) + 3); // 24 MB, an odd length
+        Assert.True(filled.ToArray().All(v => v == -3));
+        filled.Fill(0.5);
+        Assert.True(filled.ToArray().All(v => v == 0.5));
+        // A zero tensor that reuses a pooled buffer of nines is zero everywhere.
+        using (TensorPool.BeginScope()) Tensor<float>.Full(9, 1 << 22);
+        using (TensorPool.BeginScope()) Assert.True(new Tensor<float>(new Shape(1 << 22)).ToArray().All(v => v == 0f));
+    }
 }

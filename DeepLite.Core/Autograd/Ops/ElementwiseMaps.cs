@@ -34,6 +34,25 @@ public sealed partial class Tensor<T>
         });
     }
 
+    /// <summary>
+    /// From this many bytes, a fill streams past the caches on every core: measured here, 64 MB took 9 ms
+    /// with ordinary stores on one core and 1.6 ms streamed on two; 32 MB 3.4 / 0.8 ms; at 8 MB ordinary
+    /// stores were as fast and left the data in cache for the next read.
+    /// </summary>
+    private const int StreamingFillBytes = 16 << 20;
+
+    /// <summary>Sets every element of this tensor's buffer range to <paramref name="value"/>.</summary>
+    internal void FillElements(T value)
+    {
+        if ((long)Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < StreamingFillBytes) Span.Fill(value);
+        else ChunkedInParallel(Size, new StreamingFill(Buffer, Offset, value));
+    }
+
+    private readonly struct StreamingFill(T[] x, int offset, T value) : IChunkBody
+    {
+        public void Run(int start, int count) => Elementwise.FillNonTemporal(x.AsSpan(offset + start, count), value);
+    }
+
     private readonly struct UnaryMap<TOp>(T[] x, int xOffset, T[] y) : IChunkBody where TOp : IUnaryOperator<T>
     {
         public void Run(int start, int count) => Elementwise.Map<T, TOp>(x.AsSpan(xOffset + start, count), y.AsSpan(start, count));
