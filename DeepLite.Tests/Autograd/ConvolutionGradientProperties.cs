@@ -76,19 +76,33 @@ public class ConvolutionGradientProperties
         }
     });
 
+    /// <summary>
+    /// Both direct forward kernels (AVX-512: three vector slots of a plane a step, the last of each row
+    /// masked, eight filters a block; AVX2: two vectors, four filters) at every row width 1..40, in float
+    /// and double, with filter counts leaving each kind of last block.
+    /// </summary>
     [Fact]
     public void TheDirectKernelHandlesEveryRowTailLength()
     {
         for (int width = 1; width <= 40; width++)
-            foreach (var c in new[] { 1, 3 })
+            foreach (var (c, f) in new[] { (1, 7), (3, 17), (2, 8) })
             {
-                var r = new SeededRandom(width);
-                var x = Tensor<float>.Uniform(new Shape(2, c, 5, width), -1, 1, r);
-                var w = Tensor<float>.Uniform(new Shape(7, c, 3, 3), -1, 1, r);
-                var b = Tensor<float>.Uniform(new Shape(7), -1, 1, r);
-                var expected = NaiveConvolution(ToDouble(x), ToDouble(w), ToDouble(b), 1, Padding.Same);
-                var got = Tensor<float>.Conv2D(x, w, b, 1, Padding.Same, ConvAlgorithm.Direct);
-                Compare($"width {width}, {c} channels", got.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-5);
+                var r = new SeededRandom(width * 10 + c);
+                var x = Tensor<double>.Uniform(new Shape(3, c, width % 5 + 2, width), -1, 1, r);
+                var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+                var b = Tensor<double>.Uniform(new Shape(f), -1, 1, r);
+                var expected = NaiveConvolution(x, w, b, 1, Padding.Same).ToArray();
+                var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
+                foreach (var avx512 in new[] { true, false })
+                {
+                    var y = new double[expected.Length];
+                    DirectConvolution.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, avx512);
+                    Compare($"double width {width}, {c}->{f}, AVX-512 {avx512}", y, expected, 1e-12);
+                    var yf = new float[expected.Length];
+                    DirectConvolution.Forward(x.ToArray().Select(v => (float)v).ToArray(), 0, w.ToArray().Select(v => (float)v).ToArray(),
+                        b.ToArray().Select(v => (float)v).ToArray(), g, yf, avx512);
+                    Compare($"float width {width}, {c}->{f}, AVX-512 {avx512}", yf.Select(v => (double)v).ToArray(), expected, 1e-5);
+                }
             }
     }
 

@@ -44,6 +44,29 @@ internal static unsafe class Simd
         }
     }
 
+    /// <summary>
+    /// Stores the first <paramref name="count"/> lanes of <paramref name="v"/>: a whole vector, a masked
+    /// store, or nothing. <paramref name="masks"/> holds 64 bytes of ones then 64 of zeros (see
+    /// <see cref="FillMaskTable"/>); the caller keeps it, so no static field is read here (a helper call in
+    /// a kernel's epilogue makes the JIT spill its accumulators on every definition in the loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst<T>(T* p, Vector512<T> v, int count, byte* masks) where T : unmanaged
+    {
+        if (count == Vector512<T>.Count) { Store(p, v, false); return; }
+        if (count <= 0) return;
+        var mask = Avx512F.LoadVector512(masks + 64 - count * sizeof(T));
+        if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+    }
+
+    /// <summary>Writes the 128-byte table <see cref="StoreFirst"/> reads its masks from.</summary>
+    public static void FillMaskTable(byte* masks)
+    {
+        new Span<byte>(masks, 64).Fill(0xFF);
+        new Span<byte>(masks + 64, 64).Clear();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Load256<T>(T* p) where T : unmanaged => Vector256.Load(p);
 
