@@ -202,6 +202,7 @@ public static unsafe class Gemm
                                 TKernel.Run(kc, aPanel, bp + jr * kc, cTile, job.Ldc, add);
                                 continue;
                             }
+                            if (rows == mr && TKernel.RunColumns(kc, aPanel, bp + jr * kc, cTile, job.Ldc, add, cols)) continue;
                             // Edge tile: compute the full tile aside, keep the part inside C.
                             TKernel.Run(kc, aPanel, bp + jr * kc, tile, nr, false);
                             for (int i = 0; i < rows; i++)

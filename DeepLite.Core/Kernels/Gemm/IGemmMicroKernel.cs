@@ -12,6 +12,12 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static abstract int NR { get; }
     static abstract bool IsSupported { get; }
     static abstract void Run(int kc, T* a, T* b, T* c, int ldc, bool add);
+
+    /// <summary>
+    /// The tile's first <paramref name="cols"/> (1..NR) columns only, straight into C; false when this
+    /// kernel has no such form (the caller then computes the whole tile aside and copies).
+    /// </summary>
+    static abstract bool RunColumns(int kc, T* a, T* b, T* c, int ldc, bool add, int cols);
 }
 
 /// <summary>The portable fallback tile (4 x 4), plain scalar arithmetic in the same accumulation order.</summary>
@@ -20,6 +26,8 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
     public static int MR => 4;
     public static int NR => 4;
     public static bool IsSupported => true;
+
+    public static bool RunColumns(int kc, T* a, T* b, T* c, int ldc, bool add, int cols) => false;
 
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
     {

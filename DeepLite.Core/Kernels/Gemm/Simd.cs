@@ -45,19 +45,29 @@ internal static unsafe class Simd
     }
 
     /// <summary>
-    /// Stores the first <paramref name="count"/> lanes of <paramref name="v"/>: a whole vector, a masked
-    /// store, or nothing. <paramref name="masks"/> holds 64 bytes of ones then 64 of zeros (see
+    /// Stores (or with <paramref name="add"/>, adds to memory) the first <paramref name="count"/> lanes of
+    /// <paramref name="v"/>: a whole vector, a masked store, or nothing. <paramref name="masks"/> holds 64 bytes of ones then 64 of zeros (see
     /// <see cref="FillMaskTable"/>); the caller keeps it, so no static field is read here (a helper call in
     /// a kernel's epilogue makes the JIT spill its accumulators on every definition in the loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreFirst<T>(T* p, Vector512<T> v, int count, byte* masks) where T : unmanaged
+    public static void StoreFirst<T>(T* p, Vector512<T> v, int count, byte* masks, bool add = false) where T : unmanaged
     {
-        if (count == Vector512<T>.Count) { Store(p, v, false); return; }
+        if (count == Vector512<T>.Count) { Store(p, v, add); return; }
         if (count <= 0) return;
         var mask = Avx512F.LoadVector512(masks + 64 - count * sizeof(T));
-        if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
-        else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+        if (typeof(T) == typeof(float))
+        {
+            var x = v.AsSingle();
+            if (add) x = Avx512F.Add(x, Avx512F.MaskLoad((float*)p, mask.AsSingle(), Vector512<float>.Zero));
+            Avx512F.MaskStore((float*)p, mask.AsSingle(), x);
+        }
+        else
+        {
+            var x = v.AsDouble();
+            if (add) x = Avx512F.Add(x, Avx512F.MaskLoad((double*)p, mask.AsDouble(), Vector512<double>.Zero));
+            Avx512F.MaskStore((double*)p, mask.AsDouble(), x);
+        }
     }
 
     /// <summary>Writes the 128-byte table <see cref="StoreFirst"/> reads its masks from.</summary>
