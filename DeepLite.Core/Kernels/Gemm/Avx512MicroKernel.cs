@@ -81,6 +81,10 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
     private static void RunThree(int kc, T* a, T* b, T* c, int ldc, bool add, int last)
     {
         int w = Vector512<T>.Count;
+        // The mask table comes before the accumulators: a vector live across a call is kept in memory,
+        // which the JIT then does on every FMA (measured: 38 instead of 140 GFLOPS).
+        byte* masks = stackalloc byte[128];
+        Simd.FillMaskTable(masks);
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default; Vector512<T> c0_2 = default;
         Vector512<T> c1_0 = default; Vector512<T> c1_1 = default; Vector512<T> c1_2 = default;
         Vector512<T> c2_0 = default; Vector512<T> c2_1 = default; Vector512<T> c2_2 = default;
@@ -89,8 +93,6 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
         Vector512<T> c5_0 = default; Vector512<T> c5_1 = default; Vector512<T> c5_2 = default;
         Vector512<T> c6_0 = default; Vector512<T> c6_1 = default; Vector512<T> c6_2 = default;
         Vector512<T> c7_0 = default; Vector512<T> c7_1 = default; Vector512<T> c7_2 = default;
-        byte* masks = stackalloc byte[128];
-        Simd.FillMaskTable(masks);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Simd.Load512(b + 0 * w);
