@@ -46,10 +46,24 @@ public class WinogradTests
         Compare($"{algorithm} {height}x{width} {mode} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-4);
     }
 
-    /// <summary>A wide layer's operands: 16 channels in, 17 out; 11 samples (vector groups and a remainder), 8 for the autograd cases (enough tiles for Auto to pick Winograd).</summary>
-    private static (int N, Tensor<double> X, Tensor<double> W, ConvGeometry G, Tensor<double> Gy) WideCase(int height, int width, string mode, bool throughAutograd, int seed)
+    /// <summary>F(4x4) runs a batch in passes of 32 samples: 45 samples (a pass, then 13: a vector group and 5) against the loop.</summary>
+    [Fact]
+    public void ForwardRunsTheBatchInPasses()
     {
-        int n = throughAutograd ? 8 : 11, c = 16, f = 17;
+        var (_, x, w, g, _) = WideCase(6, 7, "same", false, 45, 45);
+        var b = Tensor<double>.Uniform(new Shape(g.F), -1, 1, new SeededRandom(3));
+        var expected = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Padding.Same).ToArray();
+        Compare("F(4x4) forward, 45 samples", Tensor<double>.Conv2D(x, w, b, 1, Padding.Same, ConvAlgorithm.Winograd4x4).ToArray(), expected, 1e-12);
+    }
+
+    /// <summary>
+    /// A wide layer's operands: 16 channels in, 17 out; 11 samples (vector groups and a remainder), 8 for the
+    /// autograd cases (enough tiles for Auto to pick Winograd), or <paramref name="samples"/> (45: a pass of
+    /// 32 samples, then 13).
+    /// </summary>
+    private static (int N, Tensor<double> X, Tensor<double> W, ConvGeometry G, Tensor<double> Gy) WideCase(int height, int width, string mode, bool throughAutograd, int seed, int samples)
+    {
+        int n = samples > 0 ? samples : throughAutograd ? 8 : 11, c = 16, f = 17;
         var r = new SeededRandom(seed);
         var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
         var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
@@ -65,9 +79,11 @@ public class WinogradTests
     [InlineData(5, 6, "explicit", false)]
     [InlineData(4, 4, "symmetric2", false)]
     [InlineData(24, 23, "same", true)] // 8 samples, 8 x 12 x 12 2x2 tiles: Auto picks Winograd for the backward pass itself
-    public void WideLayerInputGradientMatchesTheAdjoint(int height, int width, string mode, bool throughAutograd)
+    [InlineData(5, 6, "explicit", false, 45)]
+    [InlineData(6, 6, "same", true, 45)]
+    public void WideLayerInputGradientMatchesTheAdjoint(int height, int width, string mode, bool throughAutograd, int samples = 0)
     {
-        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 31 + width);
+        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 31 + width, samples);
         int c = g.C, f = g.F;
         double[] actual;
         if (throughAutograd)
@@ -107,9 +123,11 @@ public class WinogradTests
     [InlineData(4, 4, "symmetric2", false)]
     [InlineData(3, 3, "valid", false)]
     [InlineData(24, 23, "same", true)] // 8 samples: Auto picks Winograd for the backward pass itself
-    public void WideLayerWeightGradientMatchesThePlainLoop(int height, int width, string mode, bool throughAutograd)
+    [InlineData(5, 6, "explicit", false, 45)]
+    [InlineData(6, 6, "same", true, 45)]
+    public void WideLayerWeightGradientMatchesThePlainLoop(int height, int width, string mode, bool throughAutograd, int samples = 0)
     {
-        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 7 + width);
+        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 7 + width, samples);
         int c = g.C, f = g.F;
         double[] actual;
         if (throughAutograd)
@@ -136,7 +154,7 @@ public class WinogradTests
     [InlineData(9, 9, "same")]    // partial tiles to crop
     public void FloatWeightGradientMatchesThePlainLoop(int height, int width, string mode)
     {
-        var (_, x, w, g, gy) = WideCase(height, width, mode, false, height * 13 + width);
+        var (_, x, w, g, gy) = WideCase(height, width, mode, false, height * 13 + width, 0);
         float[] xf = x.ToArray().Select(v => (float)v).ToArray(), gyf = gy.ToArray().Select(v => (float)v).ToArray();
         var actual = new float[w.Size];
         Winograd4x4.WeightGradient(xf, 0, gyf, 0, g, actual);

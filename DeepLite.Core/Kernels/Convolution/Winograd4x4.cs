@@ -12,7 +12,7 @@ namespace DeepLite.Kernels.Convolution;
 /// where the direct form takes 144 (4x fewer; F(2x2, 3x3) saves 2.25x). The transformed data is also
 /// smaller: 36 values per 16 outputs against 16 per 4, so the transforms, which bound F(2x2) on the wide
 /// HW1 layers, move 1.8x less memory. With the points 0, ±1, ±2 and ∞ the float error is about 1e-6 of the
-/// result's norm (im2col: 2.5e-7), 1e-5 to 3e-5 on single elements of unit-scale data. The sums over channels are 36 GEMMs over the whole batch ([F x C] by [C x tiles]);
+/// result's norm (im2col: 2.5e-7), 1e-5 to 3e-5 on single elements of unit-scale data. The sums over channels are 36 GEMMs ([F x C] by [C x tiles]) per chunk of samples (see <see cref="SamplesPerPass"/>);
 /// the input gradient is the same convolution of dY with transposed, rotated weights, and the weight
 /// gradient uses the same transforms (y is linear in w).
 /// Tiles are numbered by groups of a vector's width of samples, then tile position, then sample (see
@@ -32,7 +32,9 @@ internal static unsafe partial class Winograd4x4
     {
         var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: false, u);
-        Convolve(x, xOffset, g.N, g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y);
+        int chunk = Chunk(g);
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+            Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y, n0 * g.F * g.P);
     }
 
     /// <summary>
@@ -44,24 +46,58 @@ internal static unsafe partial class Winograd4x4
     {
         var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: true, u);
-        Convolve(gy, gyOffset, g.N, g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx);
+        int chunk = Chunk(g);
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+            Convolve(gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx, n0 * g.C * g.H * g.W);
     }
 
     /// <summary>
-    /// dW = Gᵀ [Σ_tiles (A dY Aᵀ)_f ⊙ (Bᵀ d B)_c] G: 36 GEMMs over the whole batch, oriented so that the
-    /// wider of F and C fills the GEMM's column tiles.
+    /// dW = Gᵀ [Σ_tiles (A dY Aᵀ)_f ⊙ (Bᵀ d B)_c] G: 36 GEMMs per chunk of samples, accumulated over the
+    /// chunks in order, oriented so that the wider of F and C fills the GEMM's column tiles.
     /// </summary>
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = g.N * th * tw;
+        var p = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
+        bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
+        int chunk = Chunk(g);
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+            AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
+
+        // Gᵀ P G for each (f, c), in P's memory order (P[ξ][f][c], or P[ξ][c][f] when transposed): read across
+        // the 36 blocks in step, not jumping by F through each.
+        int fc = g.F * g.C, cols = transposed ? g.F : g.C;
+        WorkerPool.For(fc, (a0, a1) =>
+        {
+            Span<T> q = stackalloc T[18];
+            for (int at = a0; at < a1; at++)
+            {
+                int k = transposed ? at % cols * g.C + at / cols : at; // the (f, c) index into dW
+                // Gᵀ down each of the six columns, then along each of the three rows.
+                for (int col = 0; col < 6; col++)
+                    GtTimes(p[col * fc + at], p[(6 + col) * fc + at], p[(12 + col) * fc + at], p[(18 + col) * fc + at], p[(24 + col) * fc + at], p[(30 + col) * fc + at],
+                        out q[col], out q[6 + col], out q[12 + col]);
+                for (int row = 0; row < 3; row++)
+                    GtTimes(q[row * 6], q[row * 6 + 1], q[row * 6 + 2], q[row * 6 + 3], q[row * 6 + 4], q[row * 6 + 5],
+                        out gw[k * 9 + row * 3], out gw[k * 9 + row * 3 + 1], out gw[k * 9 + row * 3 + 2]);
+            }
+        });
+    }
+
+    /// <summary>
+    /// P[ξ] (+)= Σ_tiles Z[ξ] V[ξ]ᵀ over <paramref name="n"/> samples (x and dY at the given offsets): the
+    /// transformed dY and input of a chunk of samples, then the 36 products, accumulated over chunks.
+    /// </summary>
+    private static void AddProducts<T>(T[] x, int xOffset, T[] gy, int gyOffset, int n, ConvGeometry g, bool transposed, T[] p, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = n * th * tw;
         int vBlock = g.C * tiles + Winograd.Skew, zBlock = g.F * tiles + Winograd.Skew;
         var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 36 * vBlock);
         var z = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, 36 * zBlock);
-        var p = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
-        TransformInputs(x, xOffset, g.N, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
+        TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
 
         // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], a vector of samples at a time; dY is zero past the plane's edge.
-        int gn = g.N, oh = g.OH, ow = g.OW, f = g.F, width = Vector<T>.Count, groups = (gn + width - 1) / width;
+        int gn = n, oh = g.OH, ow = g.OW, f = g.F, width = Vector<T>.Count, groups = (gn + width - 1) / width;
         WorkerPool.For(f * groups, (p0, p1) =>
         {
             var lanes = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, 16 * th * tw * width);
@@ -86,33 +122,24 @@ internal static unsafe partial class Winograd4x4
                 }
         });
 
-        bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
         for (int xi = 0; xi < 36; xi++)
         {
             var zx = z.AsSpan(xi * zBlock, g.F * tiles); var vx = v.AsSpan(xi * vBlock, g.C * tiles); var px = p.AsSpan(xi * g.F * g.C, g.F * g.C);
-            if (transposed) Gemm.Gemm.Multiply<T>(false, true, g.C, g.F, tiles, vx, tiles, zx, tiles, px, g.F);
-            else Gemm.Gemm.Multiply<T>(false, true, g.F, g.C, tiles, zx, tiles, vx, tiles, px, g.C);
+            if (transposed) Gemm.Gemm.Multiply<T>(false, true, g.C, g.F, tiles, vx, tiles, zx, tiles, px, g.F, accumulate);
+            else Gemm.Gemm.Multiply<T>(false, true, g.F, g.C, tiles, zx, tiles, vx, tiles, px, g.C, accumulate);
         }
-
-        // Gᵀ P G for each (f, c), in P's memory order (P[ξ][f][c], or P[ξ][c][f] when transposed): read across
-        // the 36 blocks in step, not jumping by F through each.
-        int fc = g.F * g.C, cols = transposed ? g.F : g.C;
-        WorkerPool.For(fc, (a0, a1) =>
-        {
-            Span<T> q = stackalloc T[18];
-            for (int at = a0; at < a1; at++)
-            {
-                int k = transposed ? at % cols * g.C + at / cols : at; // the (f, c) index into dW
-                // Gᵀ down each of the six columns, then along each of the three rows.
-                for (int col = 0; col < 6; col++)
-                    GtTimes(p[col * fc + at], p[(6 + col) * fc + at], p[(12 + col) * fc + at], p[(18 + col) * fc + at], p[(24 + col) * fc + at], p[(30 + col) * fc + at],
-                        out q[col], out q[6 + col], out q[12 + col]);
-                for (int row = 0; row < 3; row++)
-                    GtTimes(q[row * 6], q[row * 6 + 1], q[row * 6 + 2], q[row * 6 + 3], q[row * 6 + 4], q[row * 6 + 5],
-                        out gw[k * 9 + row * 3], out gw[k * 9 + row * 3 + 1], out gw[k * 9 + row * 3 + 2]);
-            }
-        });
     }
+
+    /// <summary>
+    /// Samples per pass: each product runs over the batch in chunks of 32 samples, so the transformed
+    /// tiles of a chunk (3.4-14 MB on the HW1 layers) are still in cache when the GEMMs and the output
+    /// transform read them, where the whole batch's (up to 110 MB at batch 256) went through memory.
+    /// Measured, forward + both gradients at batch 256 (same process, best of 6): 64->128@16 99 -> 81 ms,
+    /// 128->256@8 107 -> 57 ms, 256->480@4 80 -> 54 ms; chunks of 8, 16, 24, 40 and 64 did no better.
+    /// </summary>
+    private const int SamplesPerPass = 32;
+
+    private static int Chunk(ConvGeometry g) => Math.Min(SamplesPerPass, Math.Max(1, g.N));
 
     /// <summary>
     /// The column of (sample, tile position) in the transformed matrices: groups of <paramref name="width"/>
@@ -185,7 +212,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>The convolution of x [n, c, h, w] with transformed weights u [36][f][c] into y [n, f, oh, ow].</summary>
-    private static void Convolve<T>(T[] x, int xOffset, int n, int c, int h, int w, T[] u, int f, int padTop, int padLeft, int oh, int ow, T[]? bias, T[] y)
+    private static void Convolve<T>(T[] x, int xOffset, int n, int c, int h, int w, T[] u, int f, int padTop, int padLeft, int oh, int ow, T[]? bias, T[] y, int yOffset)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
@@ -199,12 +226,12 @@ internal static unsafe partial class Winograd4x4
         int width = Vector<T>.Count, groups = (n + width - 1) / width;
         WorkerPool.For(f * groups, (p0, p1) =>
         {
-            fixed (T* mp = m) fixed (T* yp = y)
+            fixed (T* mp = m) fixed (T* y0 = y)
                 for (int item = p0; item < p1; item++)
                 {
                     int filter = item / groups, s0 = item % groups * width;
                     T b = bias is null ? T.Zero : bias[filter];
-                    T* mf = mp + filter * tiles;
+                    T* mf = mp + filter * tiles, yp = y0 + yOffset;
                     for (int ty = 0; ty < th; ty++)
                         for (int tx = 0; tx < tw; tx++)
                         {
