@@ -24,6 +24,27 @@ public class WorkerPoolTests
         }
         finally { Parallelism.MaxThreads = previous; }
     }
+
+    /// <summary>
+    /// For keeps its split in a per-thread object: a For nested in a share (on the calling thread, while a
+    /// worker may still be reading the outer split) must not disturb it, and back-to-back calls reuse it.
+    /// </summary>
+    [Fact]
+    public void NestedAndRepeatedForCoverEveryIndexOnce()
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            var outer = new int[1000];
+            var inner = new int[1000 * 7];
+            WorkerPool.For(1000, (a, b) =>
+            {
+                for (int i = a; i < b; i++) Interlocked.Increment(ref outer[i]);
+                WorkerPool.For(7, (c, d) => { for (int j = c; j < d; j++) for (int i = a; i < b; i++) Interlocked.Increment(ref inner[i * 7 + j]); });
+            });
+            Assert.All(outer, v => Assert.Equal(1, v));
+            Assert.All(inner, v => Assert.Equal(1, v));
+        }
+    }
 }
 
 /// <summary>Tests that change the process-wide thread limit run one at a time, so each restores what it found.</summary>

@@ -10,21 +10,25 @@ public sealed partial class Tensor<T>
     public static Tensor<T> Add(Tensor<T> a, Tensor<T> b)
     {
         var y = MapBinary<AddOperator<T>>(a, b, "Add");
-        return Record(y, "Add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
+        return Recording(a, b) ? Backward(y, a, b) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
     }
 
     /// <summary>a - b, broadcasting.</summary>
     public static Tensor<T> Subtract(Tensor<T> a, Tensor<T> b)
     {
         var y = MapBinary<SubtractOperator<T>>(a, b, "Subtract");
-        return Record(y, "Subtract", [a, b], g => [g.SumTo(a.Shape), b.RequiresGrad ? (-g).SumTo(b.Shape) : null]);
+        return Recording(a, b) ? Backward(y, a, b) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) =>
+            Record(y, "Subtract", [a, b], g => [g.SumTo(a.Shape), b.RequiresGrad ? (-g).SumTo(b.Shape) : null]);
     }
 
     /// <summary>a * b elementwise, broadcasting.</summary>
     public static Tensor<T> Multiply(Tensor<T> a, Tensor<T> b)
     {
         var y = MapBinary<MultiplyOperator<T>>(a, b, "Multiply");
-        return Record(y, "Multiply", [a, b], g =>
+        return Recording(a, b) ? Backward(y, a, b) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Multiply", [a, b], g =>
             [a.RequiresGrad ? (g * b).SumTo(a.Shape) : null, b.RequiresGrad ? (g * a).SumTo(b.Shape) : null]);
     }
 
@@ -32,8 +36,9 @@ public sealed partial class Tensor<T>
     public static Tensor<T> Divide(Tensor<T> a, Tensor<T> b)
     {
         var y = MapBinary<DivideOperator<T>>(a, b, "Divide");
+        return Recording(a, b) ? Backward(y, a, b) : y;
         // d(a/b)/db = -a/b^2 = -y/b.
-        return Record(y, "Divide", [a, b], g =>
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Divide", [a, b], g =>
             [a.RequiresGrad ? (g / b).SumTo(a.Shape) : null, b.RequiresGrad ? (-(g * y) / b).SumTo(b.Shape) : null]);
     }
 
@@ -55,7 +60,8 @@ public sealed partial class Tensor<T>
     public Tensor<T> MultiplyScalar(T s)
     {
         var y = MapScalar<MultiplyOperator<T>>(s);
-        return Record(y, "MultiplyScalar", [this], g => [g.MultiplyScalar(s)]);
+        return Recording(this) ? Backward(y, this, s) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "MultiplyScalar", [x], g => [g.MultiplyScalar(s)]);
     }
 
     /// <summary>Elementwise sum, broadcasting.</summary>

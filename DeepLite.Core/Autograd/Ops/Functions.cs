@@ -35,9 +35,9 @@ public sealed partial class Tensor<T>
     /// <summary>max(x, 0).</summary>
     public Tensor<T> Relu()
     {
-        var x = this;
         var y = MapUnary<ReluOperator<T>>();
-        return Record(y, "Relu", [x], g => [g.WherePositive(x)]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Relu", [x], g => [g.WherePositive(x)]);
     }
 
     /// <summary>
@@ -48,7 +48,8 @@ public sealed partial class Tensor<T>
     {
         var y = Uninitialized(Shape);
         Chunked(Size, new BinaryMap<PositiveMaskOperator<T>>(mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer));
-        return Record(y, "WherePositive", [this], g => [g.WherePositive(mask)]);
+        return Recording(this) ? Backward(y, this, mask) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, Tensor<T> mask) => Record(y, "WherePositive", [x], g => [g.WherePositive(mask)]);
     }
 
     /// <summary>Hyperbolic tangent.</summary>

@@ -34,12 +34,17 @@ public sealed partial class Tensor<T>
                 Elementwise.Map<T, AddOperator<T>>(row, bias.Span, row);
             }
 
+        return Recording(input, weight, bias) ? Backward(y, input, weight, bias) : y;
+
         // dx = g W, dW = gᵀ x, db = the rows of g summed.
-        if (bias is null)
-            return Record(y, "Linear", [input, weight], g =>
-                [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null]);
-        return Record(y, "Linear", [input, weight, bias], g =>
-            [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null,
-             bias.RequiresGrad ? g.SumTo(bias.Shape) : null]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias)
+        {
+            if (bias is null)
+                return Record(y, "Linear", [input, weight], g =>
+                    [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null]);
+            return Record(y, "Linear", [input, weight, bias], g =>
+                [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null,
+                 bias.RequiresGrad ? g.SumTo(bias.Shape) : null]);
+        }
     }
 }

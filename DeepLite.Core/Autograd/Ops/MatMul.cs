@@ -39,8 +39,10 @@ public sealed partial class Tensor<T>
             Gemm.Multiply<T>(transposeA, transposeB, m, n, k,
                 a.Span.Slice(i * m * k, m * k), lda, b.Span.Slice(i * k * n, k * n), ldb, y.Span.Slice(i * m * n, m * n), n);
 
+        return Recording(a, b) ? Backward(y, a, b, transposeA, transposeB) : y;
+
         // For C = op(A) op(B): dA = dC op(B)ᵀ (transposed back when A was), dB = op(A)ᵀ dC (likewise).
-        return Record(y, "MatMul", [a, b], g =>
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b, bool transposeA, bool transposeB) => Record(y, "MatMul", [a, b], g =>
         [
             a.RequiresGrad ? (transposeA ? MatMul(b, g, transposeB, true) : MatMul(g, b, false, !transposeB)) : null,
             b.RequiresGrad ? (transposeB ? MatMul(g, a, true, transposeA) : MatMul(a, g, !transposeA, false)) : null,

@@ -44,9 +44,9 @@ public sealed partial class Tensor<T>
         if (target == Shape) return this;
         if (!Broadcasting.BroadcastsTo(target, Shape))
             throw new ArgumentException($"SumTo: shape {Shape} cannot be summed to {target}.");
-        var x = this;
         var y = Broadcasting.SumTo(this, target);
-        return Record(y, "SumTo", [x], g => [g.BroadcastTo(x.Shape)]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "SumTo", [x], g => [g.BroadcastTo(x.Shape)]);
     }
 
     /// <summary>Repeats this tensor along dimensions of size 1 (and new leading ones) to fill <paramref name="target"/>.</summary>
@@ -55,9 +55,9 @@ public sealed partial class Tensor<T>
         if (target == Shape) return this;
         if (!Broadcasting.BroadcastsTo(Shape, target))
             throw new ArgumentException($"BroadcastTo: shape {Shape} cannot be broadcast to {target}.");
-        var x = this;
         var y = Broadcasting.BroadcastTo(this, target);
-        return Record(y, "BroadcastTo", [x], g => [g.SumTo(x.Shape)]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "BroadcastTo", [x], g => [g.SumTo(x.Shape)]);
     }
 
     /// <summary>Maximum over <paramref name="axis"/>; the gradient goes to the first maximal element.</summary>

@@ -23,9 +23,9 @@ public sealed partial class Tensor<T>
         if (target.Size != Size)
             throw new ArgumentException($"Reshape: shape {Shape} ({Size} elements) cannot become {target} ({target.Size} elements).");
         if (target == Shape) return this;
-        var x = this;
         var y = new Tensor<T>(target, Buffer, Offset);
-        return Record(y, "Reshape", [x], g => [g.Reshape(x.Shape.ToArray())]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Reshape", [x], g => [g.Reshape(x.Shape.ToArray())]);
     }
 
     /// <summary>Reshape to a <see cref="Tensors.Shape"/>.</summary>
