@@ -169,6 +169,29 @@ public class WinogradTests
         Assert.True(error < 2e-5, $"float dW {height}x{width} {mode}: norm-relative error {error:E2}");
     }
 
+    /// <summary>
+    /// dW's assembly goes a vector of (f, c) pairs at a time in P's memory order, the last pairs one by one:
+    /// channel counts whose product leaves every kind of remainder, in both GEMM orientations, float and double.
+    /// </summary>
+    [Theory]
+    [InlineData(17, 17)] // 289 pairs: one left over
+    [InlineData(16, 21)] // 336: none; F fills the column tiles better, so P is [c][f]
+    [InlineData(21, 19)] // 399: seven (float), three (double)
+    public void WeightGradientAssemblyCoversEveryPair(int c, int f)
+    {
+        var r = new SeededRandom(c * 100 + f);
+        var x = Tensor<double>.Uniform(new Shape(9, c, 5, 6), -1, 1, r);
+        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
+        var gy = Tensor<double>.Uniform(g.OutputShape, -1, 1, r);
+        var expected = PlainWeightGradient(x, gy, g);
+        var actual = new double[expected.Length];
+        Winograd4x4.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, actual);
+        Compare($"dW {c}->{f} double", actual, expected, 1e-12);
+        var actualF = new float[expected.Length];
+        Winograd4x4.WeightGradient(x.ToArray().Select(v => (float)v).ToArray(), 0, gy.ToArray().Select(v => (float)v).ToArray(), 0, g, actualF);
+        Compare($"dW {c}->{f} float", actualF.Select(v => (double)v).ToArray(), expected, 1e-3);
+    }
+
     private static double[] PlainWeightGradient(Tensor<double> x, Tensor<double> gy, ConvGeometry g)
     {
         var expected = new double[g.F * g.C * 9];

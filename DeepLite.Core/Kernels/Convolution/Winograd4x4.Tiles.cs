@@ -250,4 +250,16 @@ internal static unsafe partial class Winograd4x4
         w1 = sixth * (p2 - p1) + twelfth * (p3 - p4);
         w2 = sixth * (p3 + p4 - p1 - p2) + p5;
     }
+
+    /// <summary>Gᵀ times a 6-vector, a lane per (f, c) pair (the scalar form's arithmetic, lane by lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GtTimes<T>(Vector<T> p0, Vector<T> p1, Vector<T> p2, Vector<T> p3, Vector<T> p4, Vector<T> p5,
+        out Vector<T> w0, out Vector<T> w1, out Vector<T> w2) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var quarter = new Vector<T>(T.CreateTruncating(0.25)); var sixth = new Vector<T>(T.One / T.CreateTruncating(6));
+        var twelfth = new Vector<T>(T.One / T.CreateTruncating(12)); var twentyFourth = new Vector<T>(T.One / T.CreateTruncating(24));
+        w0 = quarter * p0 - sixth * (p1 + p2) + twentyFourth * (p3 + p4);
+        w1 = sixth * (p2 - p1) + twelfth * (p3 - p4);
+        w2 = sixth * (p3 + p4 - p1 - p2) + p5;
+    }
 }
