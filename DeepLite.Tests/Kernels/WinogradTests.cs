@@ -177,6 +177,7 @@ public class WinogradTests
     [InlineData(17, 17)] // 289 pairs: one left over
     [InlineData(16, 21)] // 336: none; F fills the column tiles better, so P is [c][f]
     [InlineData(21, 19)] // 399: seven (float), three (double)
+    [InlineData(19, 23)] // [c][f] with a last block of 3 channels and 7 (float) or 3 (double) filters left over
     public void WeightGradientAssemblyCoversEveryPair(int c, int f)
     {
         var r = new SeededRandom(c * 100 + f);

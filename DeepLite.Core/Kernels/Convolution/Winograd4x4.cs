@@ -63,41 +63,83 @@ internal static unsafe partial class Winograd4x4
         for (int n0 = 0; n0 < g.N; n0 += chunk)
             AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
 
-        // Gᵀ P G for each (f, c), in P's memory order (P[ξ][f][c], or P[ξ][c][f] when transposed): read across
-        // the 36 blocks in step, not jumping by F through each; a vector of (f, c) pairs at a time (one pair
-        // at a time was a quarter of 256->480@4's forward + backward at batch 32).
-        int fc = g.F * g.C;
-        WorkerPool.For((fc + Vector<T>.Count - 1) / Vector<T>.Count, (v0, v1) => AssembleWeightGradient(p, g, transposed, v0, v1, gw));
+        // Gᵀ P G for each (f, c), a vector of pairs at a time along P's rows (P[ξ][f][c], or P[ξ][c][f] when
+        // transposed), reading the 36 blocks in step; one pair at a time was a quarter of 256->480@4's forward
+        // + backward at batch 32.
+        int width = Vector<T>.Count, rows = transposed ? g.C : g.F, cols = transposed ? g.F : g.C;
+        if (transposed) WorkerPool.For((cols + width - 1) / width, (v0, v1) => AssembleColumns(p, g, v0, v1, gw));
+        else WorkerPool.For(rows, (r0, r1) => AssembleRows(p, g, r0, r1, gw));
     }
 
-    /// <summary>dW for the (f, c) pairs of vectors v0..v1 - 1 of P's memory order: Gᵀ down the six columns, then along the three rows.</summary>
-    private static void AssembleWeightGradient<T>(T[] p, ConvGeometry g, bool transposed, int v0, int v1, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dW for filters f0..f1 - 1 from P[ξ][f][c]: each vector holds consecutive c, whose 9 values each are consecutive in dW.</summary>
+    private static void AssembleRows<T>(T[] p, ConvGeometry g, int f0, int f1, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector<T>.Count, fc = g.F * g.C, cols = transposed ? g.F : g.C;
-        var q = stackalloc Vector<T>[18];
+        int width = Vector<T>.Count, fc = g.F * g.C;
         var w = stackalloc Vector<T>[9];
+        fixed (T* pp = p)
+            for (int f = f0; f < f1; f++)
+            {
+                int c = 0;
+                for (; c + width <= g.C; c += width)
+                {
+                    int at0 = f * g.C + c;
+                    GtPG(pp + at0, fc, w);
+                    Scatter(w, gw, at0 * 9, 9);
+                }
+                for (; c < g.C; c++) AssembleOne(p, f * g.C + c, fc, f * g.C + c, gw);
+            }
+    }
+
+    /// <summary>
+    /// dW for the filter vectors v0..v1 - 1 from P[ξ][c][f]: each vector holds consecutive f; eight channels
+    /// at a time, so each filter's 8 x 9 values are written as one run (filter by filter they lie C x 9 apart).
+    /// </summary>
+    private static void AssembleColumns<T>(T[] p, ConvGeometry g, int v0, int v1, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count, fc = g.F * g.C;
+        var block = stackalloc Vector<T>[8 * 9];
         fixed (T* pp = p)
             for (int v = v0; v < v1; v++)
             {
-                int at0 = v * width, lanes = Math.Min(width, fc - at0);
-                if (lanes < width)
+                int f0 = v * width;
+                if (f0 + width > g.F)
                 {
-                    // The last pairs: one at a time.
-                    for (int at = at0; at < fc; at++) AssembleOne(p, at, fc, transposed ? at % cols * g.C + at / cols : at, gw);
+                    for (int f = f0; f < g.F; f++)
+                        for (int c = 0; c < g.C; c++) AssembleOne(p, c * g.F + f, fc, f * g.C + c, gw);
                     continue;
                 }
-                for (int col = 0; col < 6; col++)
-                    GtTimes(Load(pp + col * fc + at0), Load(pp + (6 + col) * fc + at0), Load(pp + (12 + col) * fc + at0), Load(pp + (18 + col) * fc + at0),
-                        Load(pp + (24 + col) * fc + at0), Load(pp + (30 + col) * fc + at0), out q[col], out q[6 + col], out q[12 + col]);
-                for (int row = 0; row < 3; row++)
-                    GtTimes(q[row * 6], q[row * 6 + 1], q[row * 6 + 2], q[row * 6 + 3], q[row * 6 + 4], q[row * 6 + 5], out w[row * 3], out w[row * 3 + 1], out w[row * 3 + 2]);
-                T* values = (T*)w;
-                for (int lane = 0; lane < width; lane++)
+                for (int c0 = 0; c0 < g.C; c0 += 8)
                 {
-                    int at = at0 + lane, k = transposed ? at % cols * g.C + at / cols : at; // the (f, c) index into dW
-                    for (int e = 0; e < 9; e++) gw[k * 9 + e] = values[e * width + lane];
+                    int channels = Math.Min(8, g.C - c0);
+                    for (int i = 0; i < channels; i++) GtPG(pp + (c0 + i) * g.F + f0, fc, block + i * 9);
+                    T* values = (T*)block;
+                    for (int lane = 0; lane < width; lane++)
+                    {
+                        int to = ((f0 + lane) * g.C + c0) * 9;
+                        for (int i = 0; i < channels * 9; i++) gw[to + i] = values[i * width + lane];
+                    }
                 }
             }
+    }
+
+    /// <summary>Gᵀ P G for a vector of pairs starting at <paramref name="p"/> (block stride <paramref name="fc"/>): nine vectors of dW values.</summary>
+    private static void GtPG<T>(T* p, int fc, Vector<T>* w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = stackalloc Vector<T>[18];
+        for (int col = 0; col < 6; col++)
+            GtTimes(Load(p + col * fc), Load(p + (6 + col) * fc), Load(p + (12 + col) * fc), Load(p + (18 + col) * fc),
+                Load(p + (24 + col) * fc), Load(p + (30 + col) * fc), out q[col], out q[6 + col], out q[12 + col]);
+        for (int row = 0; row < 3; row++)
+            GtTimes(q[row * 6], q[row * 6 + 1], q[row * 6 + 2], q[row * 6 + 3], q[row * 6 + 4], q[row * 6 + 5], out w[row * 3], out w[row * 3 + 1], out w[row * 3 + 2]);
+    }
+
+    /// <summary>Writes lane l's <paramref name="count"/> values (vector e holds value e) to dW[to + l * count + e].</summary>
+    private static void Scatter<T>(Vector<T>* w, T[] gw, int to, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* values = (T*)w;
+        int width = Vector<T>.Count;
+        for (int lane = 0; lane < width; lane++)
+            for (int e = 0; e < count; e++) gw[to + lane * count + e] = values[e * width + lane];
     }
 
     private static void AssembleOne<T>(T[] p, int at, int fc, int k, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
