@@ -16,7 +16,9 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
 
     public static bool IsSupported => System.Runtime.Intrinsics.X86.Fma.IsSupported && Avx2.IsSupported;
 
-    public static bool RunColumns(int kc, T* a, T* b, T* c, int ldc, bool add, int cols) => false;
+    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+
+    public static bool HasStridedForm => false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)

@@ -14,10 +14,14 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static abstract void Run(int kc, T* a, T* b, T* c, int ldc, bool add);
 
     /// <summary>
-    /// The tile's first <paramref name="cols"/> (1..NR) columns only, straight into C; false when this
-    /// kernel has no such form (the caller then computes the whole tile aside and copies).
+    /// The tile's first <paramref name="cols"/> (1..NR) columns straight into C, with row r's A value at step
+    /// p at a[r * rowStride + p * step] (a packed panel is rowStride 1, step MR); false when this kernel has
+    /// no such form (the caller then packs A and computes whole tiles).
     /// </summary>
-    static abstract bool RunColumns(int kc, T* a, T* b, T* c, int ldc, bool add, int cols);
+    static abstract bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols);
+
+    /// <summary>True when <see cref="RunStrided"/> does the work (A can then be read in place, unpacked).</summary>
+    static abstract bool HasStridedForm { get; }
 }
 
 /// <summary>The portable fallback tile (4 x 4), plain scalar arithmetic in the same accumulation order.</summary>
@@ -27,7 +31,9 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
     public static int NR => 4;
     public static bool IsSupported => true;
 
-    public static bool RunColumns(int kc, T* a, T* b, T* c, int ldc, bool add, int cols) => false;
+    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+
+    public static bool HasStridedForm => false;
 
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
     {
