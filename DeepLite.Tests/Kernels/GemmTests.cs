@@ -124,9 +124,8 @@ public class GemmTests
 
     /// <summary>
     /// The AVX-512 kernel reads A in place (rows lda apart, or transposed, lda per k step) except for the
-    /// last rows (packed, zero-padded) and rows 4 KB apart (packed to avoid L1 set conflicts): both ways
-    /// give the same bits (the same products in the same order), and match the loop, including the
-    /// 1024-float row stride that takes the packed path.
+    /// last rows (packed, zero-padded): both ways give the same bits (the same products in the same order),
+    /// and match the loop, including a 1024-float (4 KB) row stride.
     /// </summary>
     [Fact]
     public void ReadingAInPlaceGivesThePackedBits()
