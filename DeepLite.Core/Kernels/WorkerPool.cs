@@ -72,6 +72,50 @@ internal static class WorkerPool
         finally { split.Body = null; }
     }
 
+    /// <summary>A kernel's loop over [start, end), as a struct for <see cref="For{TBody}"/>.</summary>
+    internal interface IRange
+    {
+        void Run(int start, int end);
+    }
+
+    /// <summary>
+    /// <see cref="For(int, Action{int, int})"/> with the body a struct, kept in a per-thread holder while the
+    /// shares run: no closure or delegate per call (the Winograd passes run per chunk of samples, dozens of
+    /// times a training step).
+    /// </summary>
+    public static void For<TBody>(int count, in TBody body) where TBody : struct, IRange
+    {
+        int shares = Math.Min(count, MaxParallelism);
+        if (shares <= 1) { body.Run(0, count); return; }
+        var split = RangeSplit<TBody>.ForThisThread;
+        if (split.InUse) split = RangeSplit<TBody>.Create(); // nested in one of this thread's shares
+        (split.Body, split.Count, split.Shares, split.InUse) = (body, count, shares, true);
+        try { Run(shares, split.Share); }
+        finally { (split.Body, split.InUse) = (default, false); }
+    }
+
+    private sealed class RangeSplit<TBody> where TBody : struct, IRange
+    {
+        [ThreadStatic] private static RangeSplit<TBody>? _forThisThread;
+
+        public static RangeSplit<TBody> ForThisThread => _forThisThread ??= new RangeSplit<TBody>();
+
+        public static RangeSplit<TBody> Create() => new();
+
+        public TBody Body;
+        public int Count, Shares;
+        public bool InUse;
+        public readonly Action<int> Share;
+
+        private RangeSplit() => Share = Run;
+
+        private void Run(int share)
+        {
+            int count = Count, shares = Shares;
+            Body.Run((int)((long)count * share / shares), (int)((long)count * (share + 1) / shares));
+        }
+    }
+
     /// <summary>
     /// The calling thread's range split for <see cref="For"/>, with its delegate made once: a closure per
     /// call was a fifth of a CNN training step's allocations. Run returns only when every share is done,

@@ -43,6 +43,29 @@ public class WorkerPoolTests
             });
             Assert.All(outer, v => Assert.Equal(1, v));
             Assert.All(inner, v => Assert.Equal(1, v));
+
+            // The struct form, nested in itself.
+            Array.Clear(outer); Array.Clear(inner);
+            WorkerPool.For(1000, new Counting(outer, inner, nested: true));
+            Assert.All(outer, v => Assert.Equal(1, v));
+            Assert.All(inner, v => Assert.Equal(1, v));
+        }
+    }
+
+    private readonly struct Counting(int[] outer, int[] inner, bool nested, int row = 0) : WorkerPool.IRange
+    {
+        public void Run(int start, int end)
+        {
+            if (!nested)
+            {
+                for (int j = start; j < end; j++) Interlocked.Increment(ref inner[row * 7 + j]);
+                return;
+            }
+            for (int i = start; i < end; i++)
+            {
+                Interlocked.Increment(ref outer[i]);
+                WorkerPool.For(7, new Counting(outer, inner, nested: false, row: i));
+            }
         }
     }
 }

@@ -30,15 +30,7 @@ internal static partial class DirectConvolution
         for (int f = 0; f < g.F; f++)
             for (int k = 0; k < ckk; k++)
                 packed[(f / FiltersPerStep * ckk + k) * FiltersPerStep + f % FiltersPerStep] = weight[f * ckk + k];
-        var taps = new int[ckk]; // each tap's offset in the padded sample
-        for (int c = 0; c < g.C; c++)
-            for (int i = 0; i < g.KH; i++)
-                for (int j = 0; j < g.KW; j++) taps[(c * g.KH + i) * g.KW + j] = (c * ph + i) * pw + j;
-        var slots = new List<Slot>();
-        for (int oh = 0; oh < g.OH; oh++)
-            for (int ow = 0; ow < g.OW; ow += w) slots.Add(new Slot(oh * pw + ow, oh * g.OW + ow, Math.Min(w, g.OW - ow)));
-        while (slots.Count % SlotsPerStep != 0) slots.Add(new Slot(0, 0, 0));
-        var slotArray = slots.ToArray();
+        var (taps, slotArray) = Layout<T>.For(g, ph, pw);
         WorkerPool.For(g.N * blocks, (w0, w1) =>
         {
             var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
@@ -53,6 +45,33 @@ internal static partial class DirectConvolution
                     Block512(pp, tp, ckk, wp, bias, block * FiltersPerStep, g, slotArray, yp + (long)n * g.F * g.P, masks);
             }
         });
+    }
+
+    /// <summary>
+    /// Each tap's offset in the padded sample and the output plane's vector slots, kept per thread for the
+    /// last geometry (they depend on neither the batch nor the data; built per call they were 3 KB of a
+    /// training step's allocations).
+    /// </summary>
+    private static class Layout<T> where T : unmanaged
+    {
+        [ThreadStatic] private static (ConvGeometry Key, int[] Taps, Slot[] Slots)? _last;
+
+        public static (int[] Taps, Slot[] Slots) For(ConvGeometry g, int ph, int pw)
+        {
+            var key = g with { N = 0 };
+            if (_last is { } last && last.Key == key) return (last.Taps, last.Slots);
+            int w = Vector512<T>.Count;
+            var taps = new int[g.Ckk];
+            for (int c = 0; c < g.C; c++)
+                for (int i = 0; i < g.KH; i++)
+                    for (int j = 0; j < g.KW; j++) taps[(c * g.KH + i) * g.KW + j] = (c * ph + i) * pw + j;
+            var slots = new List<Slot>();
+            for (int oh = 0; oh < g.OH; oh++)
+                for (int ow = 0; ow < g.OW; ow += w) slots.Add(new Slot(oh * pw + ow, oh * g.OW + ow, Math.Min(w, g.OW - ow)));
+            while (slots.Count % SlotsPerStep != 0) slots.Add(new Slot(0, 0, 0));
+            _last = (key, taps, [.. slots]);
+            return (taps, _last.Value.Slots);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

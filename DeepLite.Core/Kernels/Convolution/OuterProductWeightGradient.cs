@@ -36,7 +36,7 @@ internal static unsafe class OuterProductWeightGradient
         int blockFilters = vectorsPerStep * w, fp = (g.F + blockFilters - 1) / blockFilters * blockFilters;
         int ph = g.OH + g.KH - 1, pw = g.OW + g.KW + Shifts;                 // room for every shifted read
         int image = g.C * ph * pw, onesRow = image, zeroRow = image + pw;    // the padded sample, then two constant rows
-        var segments = Segments(g, gb is not null, segmentsPerStep, ph, pw, onesRow, zeroRow);
+        var segments = SegmentCache<T>.For(g, gb is not null, segmentsPerStep, ph, pw, onesRow, zeroRow);
         int rows = Math.Clamp(BlockBytes / Unsafe.SizeOf<T>() / (g.OW * fp), 1, g.OH);
         int stride = segments.Length * Shifts * fp, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk;
         var partials = Workspace<T>.Get(Workspace<T>.PartialSumsSlot, chunks * stride);
@@ -93,6 +93,21 @@ internal static unsafe class OuterProductWeightGradient
     /// and how many of its shifts are taps.
     /// </summary>
     private readonly record struct Segment(int Offset, int RowStep, int Tap, int Taps);
+
+    /// <summary>The segments of the last geometry, per thread (built per call they were allocations of every training step).</summary>
+    private static class SegmentCache<T> where T : unmanaged
+    {
+        [ThreadStatic] private static (ConvGeometry Key, bool Bias, Segment[] Segments)? _last;
+
+        public static Segment[] For(ConvGeometry g, bool bias, int perStep, int ph, int pw, int onesRow, int zeroRow)
+        {
+            var key = g with { N = 0 };
+            if (_last is { } last && last.Key == key && last.Bias == bias) return last.Segments;
+            var segments = Segments(g, bias, perStep, ph, pw, onesRow, zeroRow);
+            _last = (key, bias, segments);
+            return segments;
+        }
+    }
 
     private static Segment[] Segments(ConvGeometry g, bool bias, int perStep, int ph, int pw, int onesRow, int zeroRow)
     {

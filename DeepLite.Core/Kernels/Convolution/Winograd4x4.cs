@@ -167,30 +167,7 @@ internal static unsafe partial class Winograd4x4
         TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
 
         // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], a vector of samples at a time; dY is zero past the plane's edge.
-        int gn = n, oh = g.OH, ow = g.OW, f = g.F, width = Vector<T>.Count, groups = (gn + width - 1) / width;
-        WorkerPool.For(f * groups, (p0, p1) =>
-        {
-            var lanes = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, 16 * th * tw * width);
-            Elementwise.Zero(lanes.AsSpan(0, 16 * th * tw * width)); // cells past the plane's edge stay zero
-            fixed (T* gp = gy) fixed (T* zp = z) fixed (T* lp = lanes)
-                for (int item = p0; item < p1; item++)
-                {
-                    int filter = item / groups, s0 = item % groups * width;
-                    T* zf = zp + filter * tiles;
-                    if (s0 + width <= gn)
-                    {
-                        Interleave(gp + gyOffset, (long)f * oh * ow, filter * oh * ow, s0, oh, ow, 0, 0, 4 * th, 4 * tw, lp, width);
-                        for (int ty = 0; ty < th; ty++)
-                            for (int tx = 0; tx < tw; tx++)
-                                TransformGradientTiles(lp + (4 * ty * 4 * tw + 4 * tx) * width, 4 * tw * width, zf + Tile(s0, ty * tw + tx, gn, th * tw, width), zBlock);
-                    }
-                    else
-                        for (int sample = s0; sample < gn; sample++)
-                            for (int ty = 0; ty < th; ty++)
-                                for (int tx = 0; tx < tw; tx++)
-                                    TransformGradientTile(gp + gyOffset + (sample * f + filter) * oh * ow, oh, ow, 4 * ty, 4 * tx, zf + Tile(sample, ty * tw + tx, gn, th * tw, width), zBlock);
-                }
-        });
+        WorkerPool.For(g.F * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new GradientPass<T>(gy, gyOffset, n, g.F, g.OH, g.OW, th, tw, z, zBlock));
 
         for (int xi = 0; xi < 36; xi++)
         {
@@ -293,64 +270,13 @@ internal static unsafe partial class Winograd4x4
         Winograd.MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
-        int width = Vector<T>.Count, groups = (n + width - 1) / width;
-        WorkerPool.For(f * groups, (p0, p1) =>
-        {
-            fixed (T* mp = m) fixed (T* y0 = y)
-                for (int item = p0; item < p1; item++)
-                {
-                    int filter = item / groups, s0 = item % groups * width;
-                    T b = bias is null ? T.Zero : bias[filter];
-                    T* mf = mp + filter * tiles, yp = y0 + yOffset;
-                    for (int ty = 0; ty < th; ty++)
-                        for (int tx = 0; tx < tw; tx++)
-                        {
-                            int position = ty * tw + tx;
-                            if (s0 + width <= n) TransformOutputTiles(mf + Tile(s0, position, n, th * tw, width), mBlock, yp + filter * oh * ow, (long)f * oh * ow, s0, oh, ow, 4 * ty, 4 * tx, b);
-                            else
-                                for (int sample = s0; sample < n; sample++)
-                                    TransformOutputTile(mf + Tile(sample, position, n, th * tw, width), mBlock, yp + (sample * f + filter) * oh * ow, oh, ow, 4 * ty, 4 * tx, b);
-                        }
-                }
-        });
+        WorkerPool.For(f * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new OutputPass<T>(m, mBlock, n, f, th, tw, oh, ow, bias, y, yOffset));
     }
 
     /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 6x6 tiles (four apart) of every input plane, a vector of samples at a time.</summary>
     private static void TransformInputs<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vBlock)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int tiles = n * th * tw, ph = 4 * th + 2, pw = 4 * tw + 2, width = Vector<T>.Count, groups = (n + width - 1) / width;
-        WorkerPool.For(c * groups, (p0, p1) =>
-        {
-            // Interleaved groups, then room for one plane of the last, narrower group.
-            var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, ph * pw * (width + 1));
-            Elementwise.Zero(padded.AsSpan(0, ph * pw * width));
-            fixed (T* xp = x) fixed (T* pp = padded) fixed (T* vp = v)
-                for (int item = p0; item < p1; item++)
-                {
-                    int channel = item / groups, s0 = item % groups * width;
-                    T* vc = vp + channel * tiles;
-                    if (s0 + width <= n)
-                    {
-                        Interleave(xp + xOffset, (long)c * h * w, channel * h * w, s0, h, w, padTop, padLeft, ph, pw, pp, width);
-                        for (int ty = 0; ty < th; ty++)
-                            for (int tx = 0; tx < tw; tx++)
-                                TransformInputTiles(pp + (4 * ty * pw + 4 * tx) * width, pw * width, vc + Tile(s0, ty * tw + tx, n, th * tw, width), vBlock);
-                        continue;
-                    }
-                    // The last samples, fewer than a vector: one plane at a time.
-                    T* plane = pp + ph * pw * width;
-                    for (int sample = s0; sample < n; sample++)
-                    {
-                        Elementwise.Zero(new Span<T>(plane, ph * pw));
-                        Interleave(xp + xOffset, (long)c * h * w, channel * h * w, sample, h, w, padTop, padLeft, ph, pw, plane, lanes: 1);
-                        for (int ty = 0; ty < th; ty++)
-                            for (int tx = 0; tx < tw; tx++)
-                                TransformInputTile(plane + 4 * ty * pw + 4 * tx, pw, vc + Tile(sample, ty * tw + tx, n, th * tw, width), vBlock);
-                    }
-                }
-        });
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        WorkerPool.For(c * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new InputPass<T>(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock));
 
     /// <summary>
     /// Copies planes s0.. s0 + lanes - 1 (sample stride <paramref name="sampleStride"/>, plane at <paramref name="planeOffset"/>)
