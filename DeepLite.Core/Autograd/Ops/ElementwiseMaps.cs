@@ -26,12 +26,21 @@ public sealed partial class Tensor<T>
     private static void ChunkedInParallel<TBody>(int length, TBody body) where TBody : struct, IChunkBody
     {
         int shares = WorkerPool.MaxParallelism;
-        WorkerPool.Run(shares, share =>
+        WorkerPool.For(shares, new Shares<TBody>(length, shares, body));
+    }
+
+    /// <summary>Shares s0..s1 - 1 of [0, length), as a struct body (no closure per call).</summary>
+    private readonly struct Shares<TBody>(int length, int shares, TBody body) : WorkerPool.IRange where TBody : struct, IChunkBody
+    {
+        public void Run(int s0, int s1)
         {
-            // Chunk edges on multiples of 64 elements keep vector loops whole and cache lines unshared.
-            int start = (int)((long)length * share / shares) & ~63, end = share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63;
-            body.Run(start, end - start);
-        });
+            for (int share = s0; share < s1; share++)
+            {
+                // Chunk edges on multiples of 64 elements keep vector loops whole and cache lines unshared.
+                int start = (int)((long)length * share / shares) & ~63, end = share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63;
+                body.Run(start, end - start);
+            }
+        }
     }
 
     /// <summary>
@@ -41,11 +50,19 @@ public sealed partial class Tensor<T>
     /// </summary>
     private const int StreamingFillBytes = 16 << 20;
 
-    /// <summary>Sets every element of this tensor's buffer range to <paramref name="value"/>.</summary>
+    /// <summary>
+    /// Sets every element of this tensor's buffer range to <paramref name="value"/>: on every core from the
+    /// elementwise ops' parallel size, streamed past the caches from <see cref="StreamingFillBytes"/>.
+    /// </summary>
     internal void FillElements(T value)
     {
-        if ((long)Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < StreamingFillBytes) Span.Fill(value);
-        else ChunkedInParallel(Size, new StreamingFill(Buffer, Offset, value));
+        if ((long)Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= StreamingFillBytes) ChunkedInParallel(Size, new StreamingFill(Buffer, Offset, value));
+        else Chunked(Size, new OrdinaryFill(Buffer, Offset, value));
+    }
+
+    private readonly struct OrdinaryFill(T[] x, int offset, T value) : IChunkBody
+    {
+        public void Run(int start, int count) => x.AsSpan(offset + start, count).Fill(value);
     }
 
     private readonly struct StreamingFill(T[] x, int offset, T value) : IChunkBody
