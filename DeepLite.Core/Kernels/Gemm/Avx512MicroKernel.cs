@@ -7,9 +7,10 @@ namespace DeepLite.Kernels.Gemm;
 
 /// <summary>
 /// The AVX-512 register tile: 8 rows of A broadcast against 3 zmm vectors of B (8 x 48 floats,
-/// 8 x 24 doubles), 24 accumulators of the 32 zmm registers; 8 rows make A's packing an 8x8 transpose.
-/// Uses the Avx512F intrinsics directly, because .NET reports Vector512 as not accelerated on
-/// Skylake-SP although the instructions exist.
+/// 8 x 24 doubles), 24 accumulators of the 32 zmm registers. A is read through eight row pointers, so
+/// the GEMM passes it unpacked (packing only the last rows of M, as an 8x8 transpose). Uses the Avx512F
+/// intrinsics directly, because .NET reports Vector512 as not accelerated on Skylake-SP although the
+/// instructions exist.
 /// </summary>
 internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -18,56 +19,9 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
 
     public static bool IsSupported => Avx512F.IsSupported;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
-    {
-        int w = Vector512<T>.Count;
-        Vector512<T> c0_0 = default; Vector512<T> c0_1 = default; Vector512<T> c0_2 = default;
-        Vector512<T> c1_0 = default; Vector512<T> c1_1 = default; Vector512<T> c1_2 = default;
-        Vector512<T> c2_0 = default; Vector512<T> c2_1 = default; Vector512<T> c2_2 = default;
-        Vector512<T> c3_0 = default; Vector512<T> c3_1 = default; Vector512<T> c3_2 = default;
-        Vector512<T> c4_0 = default; Vector512<T> c4_1 = default; Vector512<T> c4_2 = default;
-        Vector512<T> c5_0 = default; Vector512<T> c5_1 = default; Vector512<T> c5_2 = default;
-        Vector512<T> c6_0 = default; Vector512<T> c6_1 = default; Vector512<T> c6_2 = default;
-        Vector512<T> c7_0 = default; Vector512<T> c7_1 = default; Vector512<T> c7_2 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Simd.Load512(b + 0 * w);
-            var b1 = Simd.Load512(b + 1 * w);
-            var b2 = Simd.Load512(b + 2 * w);
-            var a0 = Simd.Broadcast512(a + 0);
-            c0_0 = Simd.Fma(a0, b0, c0_0); c0_1 = Simd.Fma(a0, b1, c0_1); c0_2 = Simd.Fma(a0, b2, c0_2);
-            var a1 = Simd.Broadcast512(a + 1);
-            c1_0 = Simd.Fma(a1, b0, c1_0); c1_1 = Simd.Fma(a1, b1, c1_1); c1_2 = Simd.Fma(a1, b2, c1_2);
-            var a2 = Simd.Broadcast512(a + 2);
-            c2_0 = Simd.Fma(a2, b0, c2_0); c2_1 = Simd.Fma(a2, b1, c2_1); c2_2 = Simd.Fma(a2, b2, c2_2);
-            var a3 = Simd.Broadcast512(a + 3);
-            c3_0 = Simd.Fma(a3, b0, c3_0); c3_1 = Simd.Fma(a3, b1, c3_1); c3_2 = Simd.Fma(a3, b2, c3_2);
-            var a4 = Simd.Broadcast512(a + 4);
-            c4_0 = Simd.Fma(a4, b0, c4_0); c4_1 = Simd.Fma(a4, b1, c4_1); c4_2 = Simd.Fma(a4, b2, c4_2);
-            var a5 = Simd.Broadcast512(a + 5);
-            c5_0 = Simd.Fma(a5, b0, c5_0); c5_1 = Simd.Fma(a5, b1, c5_1); c5_2 = Simd.Fma(a5, b2, c5_2);
-            var a6 = Simd.Broadcast512(a + 6);
-            c6_0 = Simd.Fma(a6, b0, c6_0); c6_1 = Simd.Fma(a6, b1, c6_1); c6_2 = Simd.Fma(a6, b2, c6_2);
-            var a7 = Simd.Broadcast512(a + 7);
-            c7_0 = Simd.Fma(a7, b0, c7_0); c7_1 = Simd.Fma(a7, b1, c7_1); c7_2 = Simd.Fma(a7, b2, c7_2);
-            a += 8;
-            b += 3 * w;
-        }
-        Simd.Store(c + 0 * ldc + 0 * w, c0_0, add); Simd.Store(c + 0 * ldc + 1 * w, c0_1, add); Simd.Store(c + 0 * ldc + 2 * w, c0_2, add);
-        Simd.Store(c + 1 * ldc + 0 * w, c1_0, add); Simd.Store(c + 1 * ldc + 1 * w, c1_1, add); Simd.Store(c + 1 * ldc + 2 * w, c1_2, add);
-        Simd.Store(c + 2 * ldc + 0 * w, c2_0, add); Simd.Store(c + 2 * ldc + 1 * w, c2_1, add); Simd.Store(c + 2 * ldc + 2 * w, c2_2, add);
-        Simd.Store(c + 3 * ldc + 0 * w, c3_0, add); Simd.Store(c + 3 * ldc + 1 * w, c3_1, add); Simd.Store(c + 3 * ldc + 2 * w, c3_2, add);
-        Simd.Store(c + 4 * ldc + 0 * w, c4_0, add); Simd.Store(c + 4 * ldc + 1 * w, c4_1, add); Simd.Store(c + 4 * ldc + 2 * w, c4_2, add);
-        Simd.Store(c + 5 * ldc + 0 * w, c5_0, add); Simd.Store(c + 5 * ldc + 1 * w, c5_1, add); Simd.Store(c + 5 * ldc + 2 * w, c5_2, add);
-        Simd.Store(c + 6 * ldc + 0 * w, c6_0, add); Simd.Store(c + 6 * ldc + 1 * w, c6_1, add); Simd.Store(c + 6 * ldc + 2 * w, c6_2, add);
-        Simd.Store(c + 7 * ldc + 0 * w, c7_0, add); Simd.Store(c + 7 * ldc + 1 * w, c7_1, add); Simd.Store(c + 7 * ldc + 2 * w, c7_2, add);
-    }
+    /// <summary>A packed panel's whole tile (the GEMM reads A in place; panels are packed only for the last rows of M).</summary>
+    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => RunThree(kc, a, 1, 8, b, c, ldc, add, Vector512<T>.Count);
 
-    /// <summary>
-    /// Edge tiles narrower than NR: only the vectors that hold columns are computed (a 16-column edge costs a
-    /// third of a tile, not a whole one; 256³ spent as long as 256x256x288), the last one stored masked.
-    /// </summary>
     public static bool HasStridedForm => true;
 
     /// <summary>
