@@ -46,9 +46,10 @@ internal static unsafe class Simd
 
     /// <summary>
     /// Stores (or with <paramref name="add"/>, adds to memory) the first <paramref name="count"/> lanes of
-    /// <paramref name="v"/>: a whole vector, a masked store, or nothing. <paramref name="masks"/> holds 64 bytes of ones then 64 of zeros (see
-    /// <see cref="FillMaskTable"/>); the caller keeps it, so no static field is read here (a helper call in
-    /// a kernel's epilogue makes the JIT spill its accumulators on every definition in the loop).
+    /// <paramref name="v"/>: a whole vector, a masked store, or nothing. <paramref name="masks"/> holds 64
+    /// bytes of ones then 64 of zeros (see <see cref="FillMaskTable"/>); the caller keeps it, so no static
+    /// field is read here (a helper call in a kernel's epilogue makes the JIT spill its accumulators on
+    /// every definition in the loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreFirst<T>(T* p, Vector512<T> v, int count, byte* masks, bool add = false) where T : unmanaged
