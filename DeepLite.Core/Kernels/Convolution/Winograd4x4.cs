@@ -182,7 +182,7 @@ internal static unsafe partial class Winograd4x4
     /// tiles of a chunk (3.4-14 MB on the HW1 layers) are still in cache when the GEMMs and the output
     /// transform read them, where the whole batch's (up to 110 MB at batch 256) went through memory.
     /// Measured, forward + both gradients at batch 256 (same process, best of 6): 64->128@16 99 -> 81 ms,
-    /// 128->256@8 107 -> 57 ms, 256->480@4 80 -> 54 ms; chunks of 8, 16, 24, 40 and 64 did no better.
+    /// 128->256@8 107 -> 57 ms, 256->480@4 80 -> 54 ms; chunks of 8, 16, 24, 40, 48 and 64 did no better.
     /// </summary>
     private const int SamplesPerPass = 32;
 
