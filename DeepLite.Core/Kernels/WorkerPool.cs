@@ -61,16 +61,21 @@ internal static class WorkerPool
     /// Splits [0, count) into one contiguous range per available thread and runs <paramref name="body"/>(start, end)
     /// on each; the split is computed once, so every range is covered exactly once.
     /// </summary>
-    public static void For(int count, Action<int, int> body)
+    public static void For(int count, Action<int, int> body) => For(count, new DelegateRange(body));
+
+    /// <summary>A delegate as a range body: <see cref="For(int, Action{int, int})"/> shares the struct form's per-thread split.</summary>
+    private readonly struct DelegateRange(Action<int, int> body) : IRange
     {
-        int shares = Math.Min(count, MaxParallelism);
-        if (shares <= 1) { body(0, count); return; }
-        var split = Split.ForThisThread;
-        if (split.Body is not null) split = Split.Create(); // a For nested in one of this thread's shares
-        (split.Body, split.Count, split.Shares) = (body, count, shares);
-        try { Run(shares, split.Share); }
-        finally { split.Body = null; }
+        public void Run(int start, int end) => body(start, end);
     }
+
+    /// <summary>
+    /// Share <paramref name="share"/> of <paramref name="shares"/> of [0, <paramref name="length"/>) for
+    /// elementwise work: edges on multiples of 64 elements keep vector loops whole and cache lines unshared;
+    /// the last share takes the rest.
+    /// </summary>
+    public static (int Start, int End) AlignedShare(int length, int share, int shares) =>
+        ((int)((long)length * share / shares) & ~63, share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63);
 
     /// <summary>A kernel's loop over [start, end), as a struct for <see cref="For{TBody}"/>.</summary>
     internal interface IRange
@@ -81,7 +86,9 @@ internal static class WorkerPool
     /// <summary>
     /// <see cref="For(int, Action{int, int})"/> with the body a struct, kept in a per-thread holder while the
     /// shares run: no closure or delegate per call (the Winograd passes run per chunk of samples, dozens of
-    /// times a training step).
+    /// times a training step). The holder's delegate is made once; Run returns only when every share is
+    /// done, so it is free again by this thread's next call, and a For nested in one of this thread's
+    /// shares, whose holder is still in use, gets a new one.
     /// </summary>
     public static void For<TBody>(int count, in TBody body) where TBody : struct, IRange
     {
@@ -113,33 +120,6 @@ internal static class WorkerPool
         {
             int count = Count, shares = Shares;
             Body.Run((int)((long)count * share / shares), (int)((long)count * (share + 1) / shares));
-        }
-    }
-
-    /// <summary>
-    /// The calling thread's range split for <see cref="For"/>, with its delegate made once: a closure per
-    /// call was a fifth of a CNN training step's allocations. Run returns only when every share is done,
-    /// so the fields are free again by this thread's next call (a nested For from inside a share takes
-    /// the worker's own object; one nested on the calling thread, whose object is still in use, a new one).
-    /// </summary>
-    private sealed class Split
-    {
-        [ThreadStatic] private static Split? _forThisThread;
-
-        public static Split ForThisThread => _forThisThread ??= new Split();
-
-        public static Split Create() => new();
-
-        public Action<int, int>? Body;
-        public int Count, Shares;
-        public readonly Action<int> Share;
-
-        private Split() => Share = Run;
-
-        private void Run(int share)
-        {
-            int count = Count, shares = Shares;
-            Body!((int)((long)count * share / shares), (int)((long)count * (share + 1) / shares));
         }
     }
 

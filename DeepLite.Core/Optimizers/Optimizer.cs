@@ -58,14 +58,24 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void UpdateInParallel(int index, Tensor<T> parameter, Tensor<T> gradient)
     {
-        int size = parameter.Size, shares = WorkerPool.MaxParallelism;
-        WorkerPool.Run(shares, share =>
+        int shares = WorkerPool.MaxParallelism;
+        WorkerPool.For(shares, new UpdateShares(this, index, parameter, gradient, shares));
+    }
+
+    /// <summary>
+    /// Shares s0..s1 - 1 of one parameter's update, as a struct body (no closure per parameter and step). The
+    /// update is elementwise, so the result does not depend on the split.
+    /// </summary>
+    private readonly struct UpdateShares(Optimizer<T> optimizer, int index, Tensor<T> parameter, Tensor<T> gradient, int shares) : WorkerPool.IRange
+    {
+        public void Run(int s0, int s1)
         {
-            // Chunk edges on multiples of 64 elements: whole vectors and cache lines per thread. The update
-            // is elementwise, so the result does not depend on the split.
-            int start = (int)((long)size * share / shares) & ~63, end = share == shares - 1 ? size : (int)((long)size * (share + 1) / shares) & ~63;
-            Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
-        });
+            for (int share = s0; share < s1; share++)
+            {
+                var (start, end) = WorkerPool.AlignedShare(parameter.Size, share, shares);
+                optimizer.Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
+            }
+        }
     }
 
     /// <summary>

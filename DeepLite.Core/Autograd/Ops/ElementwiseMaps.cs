@@ -36,8 +36,7 @@ public sealed partial class Tensor<T>
         {
             for (int share = s0; share < s1; share++)
             {
-                // Chunk edges on multiples of 64 elements keep vector loops whole and cache lines unshared.
-                int start = (int)((long)length * share / shares) & ~63, end = share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63;
+                var (start, end) = WorkerPool.AlignedShare(length, share, shares);
                 body.Run(start, end - start);
             }
         }

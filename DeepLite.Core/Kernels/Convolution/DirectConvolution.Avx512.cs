@@ -24,12 +24,7 @@ internal static partial class DirectConvolution
     {
         int w = Vector512<T>.Count, ckk = g.Ckk, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;
         int ph = g.OH + g.KH - 1, pw = g.OW + g.KW - 1 + w; // room for a whole vector past the last output
-        // Weights packed [block][c, i, j][8 filters], zero for filters past F.
-        var packed = Workspace<T>.Get(Workspace<T>.PackedWeightsSlot, blocks * ckk * FiltersPerStep);
-        Array.Clear(packed, 0, blocks * ckk * FiltersPerStep);
-        for (int f = 0; f < g.F; f++)
-            for (int k = 0; k < ckk; k++)
-                packed[(f / FiltersPerStep * ckk + k) * FiltersPerStep + f % FiltersPerStep] = weight[f * ckk + k];
+        var packed = PackWeights(weight, g, FiltersPerStep);
         var (taps, slotArray) = Layout<T>.For(g, ph, pw);
         WorkerPool.For(g.N * blocks, (w0, w1) =>
         {

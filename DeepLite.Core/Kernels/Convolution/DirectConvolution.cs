@@ -29,12 +29,7 @@ internal static partial class DirectConvolution
         }
         int blocks = (g.F + 3) / 4;
         int ckk = g.Ckk;
-        // Weights packed [block][c, i, j][4 filters], zero for filters past F (a reused workspace, not a new array per call).
-        var packed = Workspace<T>.Get(Workspace<T>.PackedWeightsSlot, blocks * ckk * 4);
-        Array.Clear(packed, 0, blocks * ckk * 4);
-        for (int f = 0; f < g.F; f++)
-            for (int k = 0; k < ckk; k++)
-                packed[(f / 4 * ckk + k) * 4 + f % 4] = weight[f * ckk + k];
+        var packed = PackWeights(weight, g, 4);
         int ph = g.OH + g.KH - 1; // rows of the padded input
         int pw = g.OW + g.KW - 1 + Vector256<T>.Count * 2; // room for full-vector loads past the last output
         int work = g.N * blocks;
@@ -50,6 +45,21 @@ internal static partial class DirectConvolution
                     Block(pp, ph, pw, wp, bias, block * 4, g, yp + (long)n * g.F * g.P);
             }
         });
+    }
+
+    /// <summary>
+    /// The weights packed [block][c, i, j][<paramref name="filters"/> filters], zero for filters past F, in a
+    /// reused workspace (not a new array per call).
+    /// </summary>
+    private static T[] PackWeights<T>(T[] weight, ConvGeometry g, int filters) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ckk = g.Ckk, length = (g.F + filters - 1) / filters * ckk * filters;
+        var packed = Workspace<T>.Get(Workspace<T>.PackedWeightsSlot, length);
+        Array.Clear(packed, 0, length);
+        for (int f = 0; f < g.F; f++)
+            for (int k = 0; k < ckk; k++)
+                packed[(f / filters * ckk + k) * filters + f % filters] = weight[f * ckk + k];
+        return packed;
     }
 
     internal static void Pad<T>(T[] x, int offset, ConvGeometry g, T[] padded, int ph, int pw) where T : unmanaged, IFloatingPointIeee754<T>
