@@ -58,7 +58,8 @@ public sealed class DataLoader
             throw new ArgumentException($"Normalization has {normalization.Mean.Length} means and {normalization.Std.Length} deviations for {dataset.Channels} channels of {dataset.Name}.");
         _dataset = dataset; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast; Normalization = normalization;
         _order = new int[dataset.Count];
-        _batch = new Batch(new Tensor<float>(new Shape(batchSize, dataset.Channels, dataset.Height, dataset.Width)), new int[batchSize]);
+        // Never from the pool, even when made inside a scope: the batch lives across steps.
+        _batch = new Batch(Tensor<float>.Unpooled(new Shape(batchSize, dataset.Channels, dataset.Height, dataset.Width)), new int[batchSize]);
     }
 
     /// <summary>Samples per batch.</summary>

@@ -23,19 +23,31 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
             throw new NotSupportedException($"Tensor<{typeof(T).Name}> is not supported: DeepLite tensors hold float or double.");
     }
 
-    internal readonly T[] Buffer;
+    private readonly T[] _buffer;
+    private readonly BufferLease _lease;
+    private readonly long _scopeId;
     internal readonly int Offset;
     internal GradNode<T>? Node;
     private bool _requiresGrad;
 
-    internal Tensor(Shape shape, T[] buffer, int offset = 0)
+    /// <summary>A tensor on an array that does not come from the pool (it lives as long as the tensor).</summary>
+    internal Tensor(Shape shape, T[] buffer, int offset = 0) : this(shape, buffer, offset, BufferLease.Unpooled, 0) { }
+
+    /// <summary>A view: <paramref name="shape"/> over <paramref name="source"/>'s memory from <paramref name="offset"/>, valid as long as the source is.</summary>
+    internal Tensor(Shape shape, Tensor<T> source, int offset) : this(shape, source.Buffer, offset, source._lease, source._scopeId) { }
+
+    private Tensor(Shape shape, T[] buffer, int offset, BufferLease lease, long scopeId)
     {
         if (offset < 0 || offset + shape.Size > buffer.Length)
             throw new ArgumentException($"A buffer of {buffer.Length} elements (offset {offset}) cannot hold a tensor of shape {shape}.");
         Shape = shape;
-        Buffer = buffer;
+        _buffer = buffer;
         Offset = offset;
+        _lease = lease;
+        _scopeId = scopeId;
     }
+
+    private Tensor(Shape shape, (T[] Array, BufferLease Lease, long ScopeId) rented) : this(shape, rented.Array, 0, rented.Lease, rented.ScopeId) { }
 
     /// <summary>Creates a zero-filled tensor of the given shape (its memory is pooled inside a <see cref="TensorPool"/> scope).</summary>
     public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size))
@@ -49,6 +61,34 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// element: skipping the zero fill matters for the hundreds of megabytes a conv layer's batch can take.
     /// </summary>
     internal static Tensor<T> Uninitialized(Shape shape) => new(shape, TensorPool.Rent<T>(shape.Size));
+
+    /// <summary>A zero-filled tensor that never comes from the pool, for memory that lives across steps (data loader batches, state).</summary>
+    internal static Tensor<T> Unpooled(Shape shape) => new(shape, new T[shape.Size]);
+
+    /// <summary>
+    /// The array holding the elements from <see cref="Offset"/> (it may be longer than <see cref="Size"/>).
+    /// Throws when the tensor's pooled memory went back to the pool: one compare per access.
+    /// </summary>
+    internal T[] Buffer
+    {
+        get
+        {
+            if (_lease.ScopeId != _scopeId) ThrowReturned();
+            return _buffer;
+        }
+    }
+
+    /// <summary>True while the tensor's memory is its own: always outside a pool scope, until its scope ends inside one.</summary>
+    public bool IsValid => _lease.ScopeId == _scopeId;
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowReturned()
+    {
+        string made = Node is { } node ? $"made by '{node.Op}'" : "made by an op that did not record (a leaf, or no grad)";
+        throw new InvalidOperationException(
+            $"This tensor (shape {Shape}, {made}) was created inside TensorPool scope #{_scopeId}, which has ended: its memory went back to the pool " +
+            "and may now hold another step's values. Read what you need inside the scope (loss.Item()), or Clone() the tensor before the scope ends.");
+    }
 
     /// <summary>The tensor's dimensions.</summary>
     public Shape Shape { get; }
@@ -163,7 +203,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public Tensor<T> Clone() => new(Shape, Span.ToArray());
 
     /// <summary>A tensor sharing this one's memory but cut from the graph (no gradient flows through it).</summary>
-    public Tensor<T> Detach() => new(Shape, Buffer, Offset);
+    public Tensor<T> Detach() => new(Shape, this, Offset);
 
     /// <summary>Copies <paramref name="source"/>'s elements into this tensor (same shape), outside autograd.</summary>
     public void CopyFrom(Tensor<T> source)

@@ -12,7 +12,7 @@ public sealed partial class Tensor<T>
         if (stride == 0) stride = kernel;
         var g = ConvGeometry.Create("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
-        var argmax = TensorPool.Rent<int>(y.Size);
+        var argmax = TensorPool.Rent<int>(y.Size).Array; // may be longer than y: every use below is bounded by a tensor's size
         MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
         var x = this;
         return Record(y, "MaxPool2D", [x], gy => [gy.MaxPool2DBackward(argmax, g)]);
@@ -32,7 +32,7 @@ public sealed partial class Tensor<T>
     {
         var y = new Tensor<T>(shape);
         var src = Span; var dst = y.Span;
-        for (int i = 0; i < indices.Length; i++) dst[indices[i]] += src[i];
+        for (int i = 0; i < src.Length; i++) dst[indices[i]] += src[i];
         var self = this;
         return Record(y, "ScatterFlat", [self], g => [g.GatherFlat(indices, self.Shape)]);
     }
@@ -42,7 +42,7 @@ public sealed partial class Tensor<T>
     {
         var y = new Tensor<T>(shape);
         var src = Span; var dst = y.Span;
-        for (int i = 0; i < indices.Length; i++) dst[i] = src[indices[i]];
+        for (int i = 0; i < dst.Length; i++) dst[i] = src[indices[i]];
         var self = this;
         return Record(y, "GatherFlat", [self], g => [g.ScatterFlat(indices, self.Shape)]);
     }

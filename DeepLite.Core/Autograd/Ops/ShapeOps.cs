@@ -23,7 +23,7 @@ public sealed partial class Tensor<T>
         if (target.Size != Size)
             throw new ArgumentException($"Reshape: shape {Shape} ({Size} elements) cannot become {target} ({target.Size} elements).");
         if (target == Shape) return this;
-        var y = new Tensor<T>(target, Buffer, Offset);
+        var y = new Tensor<T>(target, this, Offset);
         return Recording(this) ? Backward(y, this) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Reshape", [x], g => [g.Reshape(x.Shape.ToArray())]);
     }
@@ -85,7 +85,7 @@ public sealed partial class Tensor<T>
         var dims = Shape.ToArray(); dims[0] = count;
         int row = Shape.Product(1, Rank);
         var x = this;
-        var y = new Tensor<T>(new Shape(dims), Buffer, Offset + start * row);
+        var y = new Tensor<T>(new Shape(dims), this, Offset + start * row);
         return Record(y, "SliceBatch", [x], g => [g.PadBatch(start, n)]);
     }
 
