@@ -45,6 +45,9 @@ public sealed class Conv2D<T> : Module<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input) => Tensor<T>.Conv2D(input, Weight, Bias, Stride, Padding, Algorithm);
 
+    /// <summary>relu(Forward(input)) without keeping the pre-activation (see <see cref="Sequential{T}"/>).</summary>
+    internal Tensor<T> ForwardRelu(Tensor<T> input) => Tensor<T>.Conv2DRelu(input, Weight, Bias, (Stride, Stride), Padding, Algorithm);
+
     /// <inheritdoc/>
     protected override string Describe() => $"Conv2D({InChannels} -> {OutChannels}, {KernelSize}x{KernelSize}, stride {Stride}, padding {Padding})";
 }

@@ -4,6 +4,11 @@ using DeepLite.Tensors;
 namespace DeepLite.Layers;
 
 /// <summary>Applies its layers in order. Layer i's parameters are named <c>layers.i.&lt;name&gt;</c>.</summary>
+/// <remarks>
+/// A <see cref="Conv2D{T}"/> directly followed by a <see cref="Relu{T}"/> runs as one op (ReLU in place on the
+/// convolution's output), which keeps one activation less per conv layer in memory; values and gradients are
+/// those of the two layers.
+/// </remarks>
 public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Module<T>> _layers = [];
@@ -29,7 +34,15 @@ public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPoin
     public override Tensor<T> Forward(Tensor<T> input)
     {
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i] is Conv2D<T> conv && i + 1 < _layers.Count && _layers[i + 1] is Relu<T>)
+            {
+                x = conv.ForwardRelu(x);
+                i++;
+            }
+            else x = _layers[i].Forward(x);
+        }
         return x;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using DeepLite.Experiments.Framework;
 using DeepLite.Experiments.Hw1;
 using DeepLite.Kernels;
+using DeepLite.Tensors;
 using Spectre.Console;
 
 namespace DeepLite.Experiments.Cli;
@@ -56,9 +57,11 @@ internal static class RunCommand
     private static void RunOne(IExperiment experiment, Preset preset, string output, long seed, bool fresh, CancellationToken cancellation)
     {
         var started = DateTime.UtcNow;
+        TensorPool.Trim(); // the previous experiment's idle buffers are not this one's memory
+        using var memory = new MemoryMonitor();
         void Execute(IExperimentProgress progress)
         {
-            var context = new ExperimentContext { OutputRoot = output, Preset = preset, Seed = seed, Fresh = fresh, Cancellation = cancellation, Progress = progress };
+            var context = new ExperimentContext { OutputRoot = output, Preset = preset, Seed = seed, Fresh = fresh, Cancellation = cancellation, Progress = progress, Memory = memory };
             if (fresh) context.ClearRuns(experiment);
             experiment.Run(context);
         }
@@ -68,6 +71,6 @@ internal static class RunCommand
                 .Start(ctx => Execute(new BarExperimentProgress(ctx)));
         else
             Execute(new LineExperimentProgress());
-        Console.WriteLine($"{experiment.Id}: done in {(DateTime.UtcNow - started).TotalSeconds:F0} s; results in {Path.GetFullPath(Path.Combine(output, experiment.Id))}");
+        Console.WriteLine($"{experiment.Id}: done in {(DateTime.UtcNow - started).TotalSeconds:F0} s, peak memory {memory.Peaks()}; results in {Path.GetFullPath(Path.Combine(output, experiment.Id))}");
     }
 }

@@ -27,6 +27,9 @@ public sealed class ExperimentContext
     public Func<string, DatasetSplits> Data { get; init; } = DataStore.Get;
     /// <summary>The least time between two checkpoints of a training run (zero: after every epoch).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Measures the experiment's peak memory for its manifest (null: not measured).</summary>
+    public MemoryMonitor? Memory { get; init; }
     /// <summary>Overrides the preset's settings (tests use tiny ones); null keeps the preset's.</summary>
     public object? SettingsOverride { get; init; }
 

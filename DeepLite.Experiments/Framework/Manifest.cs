@@ -37,6 +37,14 @@ public static class Manifest
             ["totalRunSeconds"] = runs.Sum(r => r.Seconds),
             ["charts"] = experiment.Charts.SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
         };
+        if (context.Memory?.Peaks() is { } memory)
+            manifest["memory"] = new Dictionary<string, object>
+            {
+                ["peakResidentBytes"] = memory.ResidentBytes,
+                ["peakResidentIsThisExperiments"] = memory.ResidentSinceStart,
+                ["peakGcCommittedBytes"] = memory.GcCommittedBytes,
+                ["largestStepTensorBytes"] = memory.LargestStepBytes,
+            };
         if (extra is not null) foreach (var (k, v) in extra) manifest[k] = v;
         AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json.Options));
     }

@@ -55,6 +55,42 @@ public class ConvolutionGradientProperties
         AssertHessianVectorProducts(F, [x, w, b], t.Seed);
     });
 
+    /// <summary>
+    /// The fused Conv2D + ReLU (what Sequential runs for that pair): values, gradients and Hessian-vector products are
+    /// bit for bit those of the two ops, and its gradients match central differences wherever no pre-activation
+    /// lies within reach of the kink.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public Property Conv2DReluIsConv2DThenRelu() => Prop.ForAll(Cases(), t =>
+    {
+        var (x, w, b) = Make(t);
+        Tensor<double> Fused(Tensor<double>[] xs) => Tensor<double>.Conv2DRelu(xs[0], xs[1], t.Bias ? xs[2] : null, (t.Stride, t.Stride), t.Padding, ConvAlgorithm.Auto);
+        Tensor<double> TwoOps(Tensor<double>[] xs) => Tensor<double>.Conv2D(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding).Relu();
+        Assert.Equal(TwoOps([x, w, b]).ToArray(), Fused([x, w, b]).ToArray());
+        var (fusedGrads, fusedHvp) = GradientsAndHvp(Fused, [x, w, b], t.Seed);
+        var (twoGrads, twoHvp) = GradientsAndHvp(TwoOps, [x, w, b], t.Seed);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(twoGrads[i], fusedGrads[i]);
+            Assert.Equal(twoHvp[i], fusedHvp[i]);
+        }
+        var pre = Tensor<double>.Conv2D(x, w, t.Bias ? b : null, t.Stride, t.Padding).ToArray();
+        if (pre.All(v => Math.Abs(v) > 1e-3)) AssertGradients(Fused, [x, w, b], t.Seed);
+    });
+
+    private static (double[][] Gradients, double[][] Hvp) GradientsAndHvp(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, int seed)
+    {
+        var leaves = inputs.Select(v => { var l = v.Clone(); l.RequiresGrad = true; return l; }).ToArray();
+        var weights = Tensor<double>.Uniform(f(inputs).Shape, -1, 1, new SeededRandom(seed));
+        var loss = (f(leaves) * weights).Sum();
+        var grads = DeepLite.Autograd.AutoDiff.Grad(loss, leaves, createGraph: true);
+        var random = new SeededRandom(seed + 1);
+        var v = inputs.Select(x => Tensor<double>.Uniform(x.Shape, -1, 1, random)).ToArray();
+        var dot = grads.Zip(v, (g, d) => (g * d).Sum()).Aggregate((a, c) => a + c);
+        var hvp = DeepLite.Autograd.AutoDiff.Grad(dot, leaves);
+        return (grads.Select(g => g.ToArray()).ToArray(), hvp.Select(h => h.ToArray()).ToArray());
+    }
+
     [Property(MaxTest = 100)]
     public Property EveryAlgorithmMatchesTheNaiveLoop() => Prop.ForAll(Cases(12), t =>
     {

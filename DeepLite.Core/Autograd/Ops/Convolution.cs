@@ -1,4 +1,5 @@
 using DeepLite.Autograd;
+using DeepLite.Kernels;
 using DeepLite.Kernels.Convolution;
 
 namespace DeepLite.Tensors;
@@ -17,7 +18,20 @@ public sealed partial class Tensor<T>
 
     /// <summary>2-D convolution with separate vertical and horizontal strides.</summary>
     public static Tensor<T> Conv2D(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
-        ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+        ConvAlgorithm algorithm = ConvAlgorithm.Auto) => Convolve(input, weight, bias, stride, padding, algorithm, relu: false);
+
+    /// <summary>
+    /// relu(Conv2D(input, weight, bias)) as one op: the ReLU runs in place on the convolution's output, so the
+    /// pre-activation (the largest tensor of a conv layer's step) is never kept. Its backward masks dY by the
+    /// output (y &gt; 0 exactly where the pre-activation is &gt; 0, and NaN passes neither) and continues as Conv2D's,
+    /// so values and gradients are those of the two ops. <see cref="Layers.Sequential{T}"/> uses it for a Conv2D
+    /// layer followed by a Relu layer.
+    /// </summary>
+    internal static Tensor<T> Conv2DRelu(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
+        ConvAlgorithm algorithm) => Convolve(input, weight, bias, stride, padding, algorithm, relu: true);
+
+    private static Tensor<T> Convolve(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
+        ConvAlgorithm algorithm, bool relu)
     {
         if (weight.Rank != 4) throw new ArgumentException($"Conv2D: weight must be [F, C, KH, KW], got shape {weight.Shape}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
@@ -25,18 +39,23 @@ public sealed partial class Tensor<T>
         var g = ConvGeometry.Create("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3], stride.H, stride.W, padding);
         var y = ConvolutionKernels.Forward(input, weight, bias, g, algorithm);
         Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-        return Record(y, "Conv2D", inputs, gy =>
+        if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, g));
+        Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
+        return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, g));
+    }
+
+    /// <summary>The gradients of Conv2D's inputs for dL/dy = <paramref name="gy"/> (null for an input that needs none).</summary>
+    private static Tensor<T>?[] Conv2DBackward(Tensor<T> gy, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvGeometry g)
+    {
+        var gx = input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null;
+        if (bias is null) return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null];
+        if (weight.RequiresGrad && bias.RequiresGrad && !GradMode.IsEnabled && ConvolutionKernels.FusesBiasGradient(g))
         {
-            var gx = input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null;
-            if (bias is null) return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null];
-            if (weight.RequiresGrad && bias.RequiresGrad && !GradMode.IsEnabled && ConvolutionKernels.FusesBiasGradient(g))
-            {
-                // Outside a double backward there is nothing to record: one pass over dY gives both.
-                var (gw, gb) = ConvolutionKernels.WeightAndBiasGradient(input, gy, g);
-                return [gx, gw, gb];
-            }
-            return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null, bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null];
-        });
+            // Outside a double backward there is nothing to record: one pass over dY gives both.
+            var (gw, gb) = ConvolutionKernels.WeightAndBiasGradient(input, gy, g);
+            return [gx, gw, gb];
+        }
+        return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null, bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null];
     }
 
     private static Tensor<T> Conv2DInputGradient(Tensor<T> gy, Tensor<T> weight, ConvGeometry g)
