@@ -17,25 +17,24 @@ internal abstract class BufferLease
     /// <summary>The thread's count of ended outermost scopes when the array last came back: eviction frees the least recent first.</summary>
     public long LastUsed;
 
-    /// <summary>Size of the array in bytes.</summary>
-    public abstract long Bytes { get; }
+    /// <summary>Size of the array in bytes (a field: it is read twice per rented tensor).</summary>
+    public readonly long Bytes;
+
+    protected BufferLease(long bytes) => Bytes = bytes;
 
     /// <summary>Puts the array back on its thread's free list.</summary>
     public abstract void Return(PoolState state);
 
-    private sealed class UnpooledLease : BufferLease
+    private sealed class UnpooledLease() : BufferLease(0)
     {
-        public override long Bytes => 0;
         public override void Return(PoolState state) => throw new InvalidOperationException("Internal error: an unpooled array was returned to the pool.");
     }
 }
 
 /// <summary>The lease of one pooled array of <typeparamref name="T"/>.</summary>
-internal sealed class BufferLease<T>(T[] array) : BufferLease where T : unmanaged
+internal sealed class BufferLease<T>(T[] array) : BufferLease((long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) where T : unmanaged
 {
     public readonly T[] Array = array;
-
-    public override unsafe long Bytes => (long)Array.Length * sizeof(T);
 
     public override void Return(PoolState state) => state.List<T>().Add(this);
 }

@@ -24,7 +24,6 @@ namespace DeepLite.Tensors;
 public static class TensorPool
 {
     [ThreadStatic] private static Scope? _current;
-    private static long _lastScopeId;
 
     /// <summary>Starts a scope on this thread; dispose it to return its buffers.</summary>
     public static Scope BeginScope() => _current = new Scope(_current);
@@ -63,11 +62,7 @@ public static class TensorPool
     }
 
     /// <summary>Starts a new in-use peak for <see cref="TensorPoolStatistics.PeakInUseBytes"/> on this thread.</summary>
-    public static void ResetPeak()
-    {
-        var s = PoolState.Current;
-        s.PeakInUseBytes = s.InUseBytes;
-    }
+    public static void ResetPeak() => PoolState.Current.ResetPeak();
 
     /// <summary>
     /// An array of at least <paramref name="length"/> elements with its lease: from the pool inside a scope,
@@ -100,8 +95,8 @@ public static class TensorPool
         internal Scope(Scope? parent)
         {
             _parent = parent;
-            Id = Interlocked.Increment(ref _lastScopeId);
             State = PoolState.Current;
+            Id = ++State.LastScopeId;
             _rented = _spareLists is { Count: > 0 } spare ? spare.Pop() : [];
         }
 

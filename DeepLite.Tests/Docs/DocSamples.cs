@@ -126,6 +126,23 @@ public sealed class DocSamples : IDisposable
         using (GradMode.Disable())
             Assert.True(Loss.SoftmaxCrossEntropy(model.Forward(inputs), labels).Item() < 0.9);
 
+        // snippet-begin: tensor-pool
+        Tensor<float> kept;
+        double lossValue;
+        using (TensorPool.BeginScope())
+        {
+            var loss = Loss.SoftmaxCrossEntropy(model.Forward(inputs), labels);
+            lossValue = loss.Item();             // read what you need inside the scope...
+            kept = model.Forward(inputs).Clone(); // ...or clone it: a clone is never pooled
+        }
+        var stats = TensorPool.Statistics;       // this thread: held, in use, largest step (PeakInUseBytes), idle buffers
+        TensorPool.Trim();                       // free the idle buffers now (a sweep moving to another model)
+        TensorPool.MaxIdleBytes = 256L << 20;    // or cap what is kept between steps, trading speed for memory
+        // snippet-end
+        TensorPool.MaxIdleBytes = long.MaxValue;
+        Assert.True(lossValue > 0 && kept.IsValid && stats.PeakInUseBytes > 0);
+        Assert.Equal(0, TensorPool.Statistics.HeldBytes);
+
         // snippet-begin: optimizers
         var parameters = model.Parameters();
         var sgd = new Sgd<float>(parameters, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4);
