@@ -162,6 +162,10 @@ internal sealed class PoolState
     /// </remarks>
     internal sealed class FreeList<T> : IFreeList where T : unmanaged
     {
+        /// <summary>Lengths below this are found by index, not by hash: a small net's step rents a few dozen such tensors, each hashed twice.</summary>
+        private const int Direct = 1024;
+
+        private readonly List<BufferLease<T>>?[] _direct = new List<BufferLease<T>>?[Direct];
         private readonly Dictionary<int, List<BufferLease<T>>> _byLength = [];
         private int[] _lengths = new int[16];
         private int _distinct;
@@ -189,7 +193,7 @@ internal sealed class PoolState
         /// <summary>A free array of exactly <paramref name="length"/> elements (the most recently returned), else the smallest larger one that fits.</summary>
         public BufferLease<T>? Take(int length)
         {
-            if (_byLength.TryGetValue(length, out var exact) && exact.Count > 0) return Pop(exact);
+            if ((uint)length < Direct ? _direct[length] is { Count: > 0 } exact : _byLength.TryGetValue(length, out exact) && exact.Count > 0) return Pop(exact);
             for (int i = LowerBound(length + 1); i < _distinct && Fits(_lengths[i], length); i++)
                 if (_byLength[_lengths[i]] is { Count: > 0 } larger) return Pop(larger);
             return null;
@@ -206,9 +210,11 @@ internal sealed class PoolState
         public void Add(BufferLease<T> lease)
         {
             int length = lease.Array.Length;
-            if (!_byLength.TryGetValue(length, out var list))
+            var list = length < Direct ? _direct[length] : _byLength.GetValueOrDefault(length);
+            if (list is null)
             {
                 _byLength[length] = list = [];
+                if (length < Direct) _direct[length] = list;
                 int at = LowerBound(length);
                 if (_distinct == _lengths.Length) Array.Resize(ref _lengths, 2 * _distinct);
                 Array.Copy(_lengths, at, _lengths, at + 1, _distinct - at);
@@ -237,6 +243,7 @@ internal sealed class PoolState
         private void Forget(int length)
         {
             _byLength.Remove(length);
+            if (length < Direct) _direct[length] = null;
             int at = LowerBound(length);
             Array.Copy(_lengths, at + 1, _lengths, at, _distinct - at - 1);
             _distinct--;
