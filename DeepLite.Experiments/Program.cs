@@ -20,8 +20,17 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
+    or InvalidDataException or ArithmeticException or FormatException or System.Text.Json.JsonException or NotSupportedException)
 {
+    // Expected failures (a file, a dataset, a diverging run): the message names the path or the place.
     Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (Exception e)
+{
+    // Anything else is a bug: still exit code 1 (never an abort with 134), with the stack for the report.
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(e);
     return 1;
 }

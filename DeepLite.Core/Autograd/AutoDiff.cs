@@ -129,6 +129,7 @@ public static class AutoDiff
                     if (ig is null || !input.RequiresGrad) continue;
                     if (ig.Shape != input.Shape)
                         throw new InvalidOperationException($"Internal error: {node.Signature} returned a gradient of shape {ig.Shape} for input {i} of shape {input.Shape}.");
+                    if (AnomalyMode.IsEnabled) AnomalyMode.CheckBackward(ig, node.Op, i, g);
                     walk.Receive(input, ig);
                 }
                 if (!retainGraph) node.Release();

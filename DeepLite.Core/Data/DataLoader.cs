@@ -57,6 +57,7 @@ public sealed class DataLoader
         if (normalization is not null && (normalization.Mean.Length != dataset.Channels || normalization.Std.Length != dataset.Channels))
             throw new ArgumentException($"Normalization has {normalization.Mean.Length} means and {normalization.Std.Length} deviations for {dataset.Channels} channels of {dataset.Name}.");
         _dataset = dataset; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast; Normalization = normalization;
+        if (normalization is not null) dataset.Family.Training = (normalization, dataset.Name);
         _order = new int[dataset.Count];
         // Never from the pool, even when made inside a scope: the batch lives across steps.
         _batch = new Batch(Tensor<float>.Unpooled(new Shape(batchSize, dataset.Channels, dataset.Height, dataset.Width)), new int[batchSize]);

@@ -39,6 +39,13 @@ public sealed class ImageDataset
     /// <summary>The class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>
+    /// The datasets that share this one's images' origin: the splits of one <see cref="DatasetSplits"/> and every
+    /// dataset derived from them. A <see cref="DataLoader"/> that normalizes records it here, so that
+    /// <see cref="Losses.Evaluation.Evaluate"/> on a sibling cannot silently score unnormalized inputs.
+    /// </summary>
+    internal DatasetFamily Family { get; set; } = new();
+
     /// <summary>Images per class, indexed by label.</summary>
     public int[] ClassCounts()
     {
@@ -114,7 +121,7 @@ public sealed class ImageDataset
         var perm = new SeededRandom(seed).Permutation(Count);
         var labels = new int[Count];
         for (int i = 0; i < Count; i++) labels[i] = Labels[perm[i]];
-        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", Pixels, labels, Channels, Height, Width, ClassNames);
+        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", Pixels, labels, Channels, Height, Width, ClassNames) { Family = Family };
     }
 
     private ImageDataset Select(int[] indices, string name)
@@ -127,18 +134,49 @@ public sealed class ImageDataset
             Pixels.AsSpan(indices[i] * size, size).CopyTo(pixels.AsSpan(i * size, size));
             labels[i] = Labels[indices[i]];
         }
-        return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames);
+        return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames) { Family = Family };
     }
+}
+
+/// <summary>What the datasets of one origin were last loaded with, for the check in <see cref="Losses.Evaluation.Evaluate"/>.</summary>
+internal sealed class DatasetFamily
+{
+    /// <summary>The normalization of the last normalizing <see cref="DataLoader"/> over one of the family, and that dataset's name.</summary>
+    public (Normalization Normalization, string Dataset)? Training { get; set; }
 }
 
 /// <summary>Per-channel mean and standard deviation applied after scaling pixels to [0, 1].</summary>
 public sealed record Normalization(float[] Mean, float[] Std)
 {
+    /// <summary>True when both have the same means and deviations (record equality compares the arrays by reference).</summary>
+    public bool SameAs(Normalization? other) => other is not null && Mean.AsSpan().SequenceEqual(other.Mean) && Std.AsSpan().SequenceEqual(other.Std);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"mean ({string.Join(", ", Mean)}), std ({string.Join(", ", Std)})";
+
     /// <summary>The usual MNIST statistics (0.1307, 0.3081).</summary>
     public static Normalization Mnist { get; } = new([0.1307f], [0.3081f]);
     /// <summary>The usual CIFAR-10 training-set statistics.</summary>
     public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
 }
 
-/// <summary>A dataset's training and test splits.</summary>
-public sealed record DatasetSplits(ImageDataset Train, ImageDataset Test, string Source);
+/// <summary>A dataset's training and test splits (one family: see <see cref="ImageDataset.Family"/>).</summary>
+public sealed record DatasetSplits
+{
+    /// <summary>Pairs the splits.</summary>
+    public DatasetSplits(ImageDataset train, ImageDataset test, string source)
+    {
+        Train = train; Test = test; Source = source;
+        test.Family = train.Family;
+    }
+
+    /// <summary>The training split.</summary>
+    public ImageDataset Train { get; init; }
+    /// <summary>The test split.</summary>
+    public ImageDataset Test { get; init; }
+    /// <summary>Where the files were found.</summary>
+    public string Source { get; init; }
+
+    /// <summary>Deconstructs into (train, test, source).</summary>
+    public void Deconstruct(out ImageDataset train, out ImageDataset test, out string source) => (train, test, source) = (Train, Test, Source);
+}

@@ -64,9 +64,11 @@ internal readonly struct NegateOperator<T> : IUnaryOperator<T> where T : unmanag
 internal readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool Vectorizable => true;
-    public static T Invoke(T x) => x > T.Zero ? x : T.Zero;
+    // x < 0 ? 0 : x, not x > 0 ? x : 0: NaN propagates (as in PyTorch); a NaN input must not become a
+    // normal-looking 0 while the gradients go NaN.
+    public static T Invoke(T x) => x < T.Zero ? T.Zero : x;
     public static Vector256<T> Invoke(Vector256<T> x) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, Vector256<T>.Zero);
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), Vector256<T>.Zero, x);
 }
 
 /// <summary>1 where x > 0, else 0: ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>

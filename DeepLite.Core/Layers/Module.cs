@@ -93,9 +93,11 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Loads parameters saved by <see cref="SaveWeights"/> (or any safetensors file with these names and
     /// shapes, in F16, BF16, F32 or F64). Nothing changes unless every parameter checks out; with
-    /// <paramref name="strict"/> (the default) missing and unexpected tensors are errors that name them.
+    /// <paramref name="strict"/> (the default) missing and unexpected tensors are errors that name them; without,
+    /// the result lists them (PyTorch's <c>missing_keys</c> and <c>unexpected_keys</c>), and a file of which no
+    /// tensor is a parameter of this module is still an error.
     /// </summary>
-    public void LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
+    public Serialization.WeightsLoadResult LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
 
     /// <summary>A one-line description used by <see cref="ToString"/>.</summary>
     protected virtual string Describe() => GetType().Name.Split('`')[0] + "()";

@@ -13,7 +13,7 @@ public static class AtomicFile
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temp = TemporaryName(folder, Path.GetFileName(path));
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
@@ -27,6 +27,54 @@ public static class AtomicFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// A temporary name beside <paramref name="fileName"/> in <paramref name="folder"/>:
+    /// <c>.name.host-pid.guid.tmp</c>, so that <see cref="RemoveStaleTemporaryFiles"/> can tell one a killed
+    /// process left from one a live process (on this machine or another sharing the folder) is writing.
+    /// </summary>
+    public static string TemporaryName(string folder, string fileName) =>
+        Path.Combine(folder, $".{fileName}.{Host}-{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    private static readonly string Host = string.Concat(Environment.MachineName.Select(c => char.IsLetterOrDigit(c) ? c : '_'));
+
+    /// <summary>
+    /// Deletes the temporary files of atomic writes under <paramref name="folder"/> that no process will finish:
+    /// those of a process of this machine that is no longer running, and any older than a day. A write killed
+    /// mid-way (kill -9, a full disk) leaves one; without a sweep they piled up. Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStaleTemporaryFiles(string folder)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            // [ "", name..., "host-pid", guid, "tmp" ]
+            var owner = parts.Length >= 4 ? parts[^3] : "";
+            int dash = owner.LastIndexOf('-');
+            bool mine = dash > 0 && owner[..dash] == Host && int.TryParse(owner[(dash + 1)..], out int pid);
+            bool stale;
+            try
+            {
+                stale = File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddDays(-1)
+                    || (mine && !IsRunning(int.Parse(owner[(dash + 1)..])));
+            }
+            catch (IOException) { continue; }
+            if (!stale) continue;
+            try { File.Delete(file); removed++; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     /// <summary>Writes text (UTF-8, no byte-order mark) atomically.</summary>

@@ -90,7 +90,7 @@ public static class Checkpoint
                     throw new SafeTensorsFormatException(path, null, $"metadata '{RandomKey}' part {i} is '{parts[i]}', not a hexadecimal number");
         }
 
-        ModuleWeights.Load(model, file, strict: true);
+        ModuleWeights.Load(model, file, strict: true, requireFinite: true);
         if (optimizerState is not null) optimizer!.LoadState(optimizerState);
         if (randomState is not null)
         {
@@ -129,6 +129,7 @@ public static class Checkpoint
                 throw new SafeTensorsFormatException(file.Path, t.Name, $"the file has shape {SafeTensors.Format(t.Shape.ToArray())} but the parameter has {expected}");
             var values = new T[expected.Size];
             file.ReadInto<T>(t.Name, values);
+            ModuleWeights.RequireFinite<T>(file, t.Name, values);
             buffers.Add(new(i, buffer, values));
         }
         return new OptimizerState<T>(steps, rate, buffers);

@@ -23,22 +23,27 @@ internal static class ModuleWeights
     /// parameter missing from the file or a tensor the module lacks is an error (tensors under
     /// <see cref="Checkpoint.OptimizerPrefix"/> are an optimizer's and always allowed).
     /// </summary>
-    public static SafeTensorsFile Load<T>(Module<T> module, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
+    public static WeightsLoadResult Load<T>(Module<T> module, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var file = SafeTensorsFile.Open(path);
-        Load(module, file, strict);
-        return file;
+        return Load(module, SafeTensorsFile.Open(path), strict);
     }
 
-    internal static void Load<T>(Module<T> module, SafeTensorsFile file, bool strict) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The checks and the copy of <see cref="Load{T}(Module{T}, string, bool)"/>; with <paramref name="requireFinite"/>
+    /// (checkpoints) a NaN or infinity is an error naming the tensor and the element.
+    /// </summary>
+    internal static WeightsLoadResult Load<T>(Module<T> module, SafeTensorsFile file, bool strict, bool requireFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var parameters = module.NamedParameters().ToList();
         var staged = new List<(Tensor<T> Parameter, T[] Values)>();
+        var loaded = new List<string>();
+        var missing = new List<string>();
         foreach (var (name, parameter) in parameters)
         {
             if (!file.Contains(name))
             {
                 if (strict) throw new SafeTensorsFormatException(file.Path, name, $"the module's parameter (shape {parameter.Shape}) is missing from the file");
+                missing.Add(name);
                 continue;
             }
             var info = file[name];
@@ -46,15 +51,34 @@ internal static class ModuleWeights
                 throw new SafeTensorsFormatException(file.Path, name, $"the file has shape {SafeTensors.Format(info.Shape.ToArray())} but the module expects {parameter.Shape}");
             var values = new T[parameter.Size];
             file.ReadInto<T>(name, values);
+            if (requireFinite) RequireFinite(file, name, values);
             staged.Add((parameter, values));
+            loaded.Add(name);
         }
-        if (strict)
-        {
-            var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            var extra = file.Tensors.FirstOrDefault(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal));
-            if (extra is not null)
-                throw new SafeTensorsFormatException(file.Path, extra.Name, $"the module has no parameter of this name (it has {string.Join(", ", known)})");
-        }
+        var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var unexpected = file.Tensors.Where(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)).Select(t => t.Name).ToList();
+        if (strict && unexpected.Count > 0)
+            throw new SafeTensorsFormatException(file.Path, unexpected[0], $"the module has no parameter of this name (it has {string.Join(", ", known)})");
+        if (loaded.Count == 0 && parameters.Count > 0)
+            throw new SafeTensorsFormatException(file.Path, null,
+                $"none of the file's tensors ({string.Join(", ", file.Tensors.Take(8).Select(t => t.Name))}{(file.Tensors.Count > 8 ? ", ..." : "")}) is a parameter of the module ({string.Join(", ", known.Take(8))}{(known.Count > 8 ? ", ..." : "")}): nothing would be loaded");
         foreach (var (parameter, values) in staged) values.CopyTo(parameter.Span);
+        return new WeightsLoadResult(loaded, missing, unexpected);
+    }
+
+    /// <summary>Throws when <paramref name="values"/> (tensor <paramref name="name"/> of the file) holds a NaN or infinity.</summary>
+    internal static void RequireFinite<T>(SafeTensorsFile file, string name, ReadOnlySpan<T> values) where T : IFloatingPointIeee754<T>
+    {
+        int at = Autograd.NonFiniteException.FirstNonFinite(values);
+        if (at >= 0)
+            throw new SafeTensorsFormatException(file.Path, name, $"element {at} is {values[at]}: a checkpoint with non-finite values comes from a diverged run and cannot be resumed (delete it, or run again with --fresh)");
     }
 }
+
+/// <summary>
+/// What <see cref="Module{T}.LoadWeights"/> did, as PyTorch's <c>load_state_dict</c> reports it.
+/// </summary>
+/// <param name="Loaded">The module's parameters that were read from the file.</param>
+/// <param name="MissingKeys">The module's parameters the file lacks (only without strict; they kept their values).</param>
+/// <param name="UnexpectedKeys">The file's tensors that are not parameters of the module (ignored without strict).</param>
+public sealed record WeightsLoadResult(IReadOnlyList<string> Loaded, IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);

@@ -58,8 +58,10 @@ public sealed class SafeTensorsFile
     public static SafeTensorsFile Open(string path)
     {
         byte[] bytes;
+        if (Directory.Exists(path)) throw new IOException($"{path} is a directory, not a safetensors file.");
         try { bytes = File.ReadAllBytes(path); }
         catch (FileNotFoundException e) { throw new FileNotFoundException($"{path}: no such safetensors file.", path, e); }
+        catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"{path}: no such safetensors file (the folder does not exist).", path, e); }
         return Parse(path, bytes);
     }
 

@@ -10,6 +10,7 @@ internal sealed class LineExperimentProgress : IExperimentProgress
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<string, Stopwatch> _runs = [];
     private TimeSpan _lastEpochLine = TimeSpan.FromSeconds(-10);
+    private readonly Dictionary<string, int> _resumedAt = [];
 
     public void RunStarted(string experiment, string run, int epochs, bool cached)
     {
@@ -22,7 +23,9 @@ internal sealed class LineExperimentProgress : IExperimentProgress
         if (epoch != epochs && _clock.Elapsed - _lastEpochLine < TimeSpan.FromSeconds(5)) return;
         _lastEpochLine = _clock.Elapsed;
         var elapsed = _runs.TryGetValue(run, out var sw) ? sw.Elapsed : TimeSpan.Zero;
-        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / epoch * (epochs - epoch));
+        // Only the epochs this process ran count: after a resume, the earlier ones took no time here.
+        int ran = epoch - _resumedAt.GetValueOrDefault(run);
+        var eta = TimeSpan.FromSeconds(ran > 0 ? elapsed.TotalSeconds / ran * (epochs - epoch) : 0);
         Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}]   {run} epoch {epoch}/{epochs} loss {loss:G4}{(accuracy is double a ? $" accuracy {a:P1}" : "")} eta {eta:hh\\:mm\\:ss}");
     }
 
@@ -33,12 +36,20 @@ internal sealed class LineExperimentProgress : IExperimentProgress
     }
 
     public void Message(string text) => Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {text}");
+
+    public void Resumed(string run, int epochsDone)
+    {
+        _resumedAt[run] = epochsDone;
+        if (_runs.TryGetValue(run, out var sw)) sw.Restart();
+        Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}]   {run}: resuming from its checkpoint after epoch {epochsDone}");
+    }
 }
 
 /// <summary>Spectre.Console bars: one per run, with epoch, loss, accuracy and the remaining time.</summary>
 internal sealed class BarExperimentProgress(ProgressContext context) : IExperimentProgress
 {
     private readonly Dictionary<string, ProgressTask> _tasks = [];
+    private readonly Dictionary<string, int> _resumedAt = [];
 
     public void RunStarted(string experiment, string run, int epochs, bool cached)
     {
@@ -50,7 +61,7 @@ internal sealed class BarExperimentProgress(ProgressContext context) : IExperime
     public void Epoch(string run, int epoch, int epochs, double loss, double? accuracy)
     {
         if (!_tasks.TryGetValue(run, out var task)) return;
-        task.Value = epoch;
+        task.Value = epoch - _resumedAt.GetValueOrDefault(run);
         task.Description = Markup.Escape($"{run} {epoch}/{epochs} loss {loss:G4}{(accuracy is double a ? $" acc {a:P1}" : "")}");
     }
 
@@ -60,4 +71,13 @@ internal sealed class BarExperimentProgress(ProgressContext context) : IExperime
     }
 
     public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+
+    public void Resumed(string run, int epochsDone)
+    {
+        if (!_tasks.TryGetValue(run, out var task)) return;
+        // The bar counts only the epochs left, so that Spectre's remaining time comes from this process's rate.
+        _resumedAt[run] = epochsDone;
+        task.MaxValue = Math.Max(1, task.MaxValue - epochsDone);
+        task.Description = Markup.Escape($"{run} resumed after epoch {epochsDone}");
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepLite.Experiments.Framework;
 using System.Runtime.InteropServices;
 using DeepLite.Kernels.Gemm;
 
@@ -12,7 +13,7 @@ internal static class InfoCommand
         var command = new Command("info", "Show the DeepLite version, the machine and the SIMD kernels in use.");
         command.SetAction(_ =>
         {
-            Console.WriteLine($"DeepLite {typeof(Gemm).Assembly.GetName().Version}");
+            Console.WriteLine($"DeepLite {Manifest.Version}");
             Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
             Console.WriteLine($"GEMM micro-kernel: {Gemm.InstructionSet}");
             return 0;

@@ -13,6 +13,14 @@ internal static class ListCommand
         var command = new Command("list", "List every experiment id with its title, charts and estimated wall time.");
         command.SetAction(_ =>
         {
+            if (Console.IsOutputRedirected)
+            {
+                // Piped or written to a file: one tab-separated line per experiment, nothing wrapped or split.
+                Console.WriteLine("id\ttitle\tcharts\tquick\tfull");
+                foreach (var e in ExperimentRegistry.All)
+                    Console.WriteLine($"{e.Id}\t{e.Title}\t{string.Join(",", e.Charts)}\t{Format(e.Estimate(Preset.Quick))}\t{Format(e.Estimate(Preset.Full))}");
+                return 0;
+            }
             var table = new Table().AddColumns("id", "title", "charts", "quick", "full");
             foreach (var e in ExperimentRegistry.All)
                 table.AddRow(e.Id, Markup.Escape(e.Title), Markup.Escape(string.Join(", ", e.Charts)),

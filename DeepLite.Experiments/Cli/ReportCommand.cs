@@ -11,9 +11,16 @@ internal static class ReportCommand
     {
         var output = new Option<string>("--out") { Description = "Results folder.", DefaultValueFactory = _ => "results" };
         var command = new Command("report", "Write REPORT.md and report.html (charts inline) from the results folder.") { output };
+        output.Validators.Add(r => { if (OutputFolder.Problem(r.GetValueOrDefault<string>(), mustExist: true) is { } problem) r.AddError(problem); });
         command.SetAction(result =>
         {
-            var (md, html) = Write(result.GetValue(output)!);
+            var root = result.GetValue(output)!;
+            if (!ExperimentRegistry.All.Any(e => File.Exists(Path.Combine(root, e.Id, "results.csv"))))
+            {
+                Console.Error.WriteLine($"error: {Path.GetFullPath(root)} holds no experiment results (no <id>/results.csv): nothing to report. Run 'run <ids> --out {root}' first.");
+                return 1;
+            }
+            var (md, html) = Write(root);
             Console.WriteLine($"Wrote {md} and {html}");
             return 0;
         });

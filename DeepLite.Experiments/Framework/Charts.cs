@@ -31,10 +31,11 @@ public static class Charts
         model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
         model.Axes.Add(MakeAxis(y, AxisPosition.Left, "y"));
         if (y2 is not null) model.Axes.Add(MakeAxis(y2, AxisPosition.Right, "y2"));
-        int i = 0;
+        int i = 0, nonFinite = 0;
         foreach (var s in series)
         {
             var color = Palette[i++ % Palette.Length];
+            nonFinite += s.Points.Count(p => !double.IsFinite(p.X) || !double.IsFinite(p.Y));
             var points = s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!x.Log || p.X > 0) && (!(s.SecondAxis ? y2 ?? y : y).Log || p.Y > 0)).ToList();
             if (s.Scatter)
             {
@@ -57,7 +58,19 @@ public static class Charts
                 model.Series.Add(line);
             }
         }
+        FlagNonFinite(model, nonFinite);
         return model;
+    }
+
+    /// <summary>
+    /// Says on the chart that points were left out because they are NaN or infinite: a chart must not look
+    /// normal over a run that produced non-finite numbers (the CSV keeps them as NaN).
+    /// </summary>
+    private static void FlagNonFinite(PlotModel model, int count)
+    {
+        if (count == 0) return;
+        model.Subtitle += $" · WARNING: {count} non-finite value(s) (NaN/∞) in the data, not drawn";
+        model.SubtitleColor = OxyColor.FromRgb(0xb0, 0x00, 0x20);
     }
 
     /// <summary>
@@ -69,7 +82,7 @@ public static class Charts
         var model = new PlotModel { Title = title, Subtitle = subtitle, Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11 };
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside });
         model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
-        int i = 0;
+        int i = 0, nonFinite = 0;
         for (int p = 0; p < panels.Count; p++)
         {
             var (spec, series) = panels[p];
@@ -82,10 +95,12 @@ public static class Charts
             foreach (var s in series)
             {
                 var line = new LineSeries { Title = s.Name, Color = Palette[i++ % Palette.Length], StrokeThickness = 1.2, YAxisKey = $"y{p}" };
-                line.Points.AddRange(s.Points.Where(q => double.IsFinite(q.Y) && (!spec.Log || q.Y > 0)).Select(q => new DataPoint(q.X, q.Y)));
+                nonFinite += s.Points.Count(q => !double.IsFinite(q.X) || !double.IsFinite(q.Y));
+                line.Points.AddRange(s.Points.Where(q => double.IsFinite(q.X) && double.IsFinite(q.Y) && (!spec.Log || q.Y > 0)).Select(q => new DataPoint(q.X, q.Y)));
                 model.Series.Add(line);
             }
         }
+        FlagNonFinite(model, nonFinite);
         return model;
     }
 
@@ -94,7 +109,10 @@ public static class Charts
         Axis axis = spec.Log ? new LogarithmicAxis() : new LinearAxis();
         axis.Position = position; axis.Title = spec.Title; axis.Key = key;
         axis.MajorGridlineStyle = LineStyle.Solid; axis.MajorGridlineColor = OxyColor.FromAColor(40, OxyColors.Black);
-        axis.MinorGridlineStyle = spec.Log ? LineStyle.Dot : LineStyle.None;
+        // Solid, fainter minor lines, not dotted: the SVG exporter draws a dotted line as one rectangle per dot,
+        // which made each log-axis chart's SVG (and the report that inlines them) megabytes.
+        axis.MinorGridlineStyle = spec.Log ? LineStyle.Solid : LineStyle.None;
+        axis.MinorGridlineColor = OxyColor.FromAColor(18, OxyColors.Black);
         return axis;
     }
 

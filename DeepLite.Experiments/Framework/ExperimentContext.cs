@@ -76,12 +76,17 @@ public sealed class ExperimentContext
             // settings changed in the code, write to the same folder).
             if (StoredKey(meta) == key)
             {
-                Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
-                var cached = Point.FromCsv(File.ReadAllText(csv), csv);
-                Progress.RunFinished(runId);
-                return cached;
+                IReadOnlyList<Point>? cached = null;
+                try { cached = Point.FromCsv(File.ReadAllText(csv), csv); }
+                catch (InvalidDataException e) { Progress.Message($"{runId}: its stored results are unreadable ({e.Message}); running it again"); }
+                if (cached is not null)
+                {
+                    Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
+                    Progress.RunFinished(runId);
+                    return cached;
+                }
             }
-            Progress.Message($"{runId}: stored with another seed or other settings; running it again");
+            else Progress.Message($"{runId}: stored with another seed or other settings; running it again");
         }
         Progress.RunStarted(experiment.Id, runId, epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
@@ -110,7 +115,7 @@ public sealed class ExperimentContext
 
     /// <summary>The training checkpoint of run <paramref name="runId"/> (see <see cref="RunCheckpoint"/>).</summary>
     public RunCheckpoint Checkpoint(IExperiment experiment, string runId) =>
-        new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunKey(experiment, runId));
+        new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunKey(experiment, runId), Progress, runId);
 
     /// <summary>What a stored run or checkpoint must have been made with to be reused: the run's seed and a hash of the settings in force.</summary>
     public string RunKey(IExperiment experiment, string runId)
@@ -120,6 +125,59 @@ public sealed class ExperimentContext
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
         return $"seed {RunSeed(runId)}, settings {hash}";
     }
+
+    /// <summary>
+    /// What the experiment's folder holds results of: seed, preset and a hash of the settings. A folder belongs to
+    /// one fingerprint (see <see cref="ClaimFolder"/>); shards of one sweep share it.
+    /// </summary>
+    public string Fingerprint(IExperiment experiment)
+    {
+        var settings = SettingsOverride ?? experiment.PresetSettings(Preset);
+        var json = JsonSerializer.Serialize(settings, settings.GetType(), Json.Options);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+        return $"seed {Seed}, preset {Preset.ToString().ToLowerInvariant()}, settings {hash}";
+    }
+
+    /// <summary>
+    /// Makes the experiment's folder this run's, before any work: an empty folder is claimed (atomically, so of two
+    /// consoles started at once one wins), one with the same fingerprint is shared, and one holding results of
+    /// other settings is refused with an explanation, unless <see cref="Fresh"/> replaces them. Two consoles with
+    /// seeds 1 and 2 in one --out used to both succeed, leaving a results.csv of one seed over runs of both.
+    /// </summary>
+    public void ClaimFolder(IExperiment experiment)
+    {
+        var folder = Folder(experiment);
+        Directory.CreateDirectory(folder);
+        var owner = Path.Combine(folder, OwnerFile);
+        var mine = Fingerprint(experiment);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            if (!File.Exists(owner))
+            {
+                var temp = AtomicFile.TemporaryName(folder, OwnerFile);
+                File.WriteAllText(temp, mine);
+                try { File.Move(temp, owner, overwrite: false); return; }
+                catch (IOException) when (File.Exists(owner)) { } // another console claimed it first: compare below
+                finally { if (File.Exists(temp)) File.Delete(temp); }
+            }
+            string theirs;
+            try { theirs = File.ReadAllText(owner).Trim(); }
+            catch (FileNotFoundException) { continue; }
+            if (theirs == mine) return;
+            if (Fresh)
+            {
+                ClearRuns(experiment);
+                AtomicFile.WriteAllText(owner, mine);
+                return;
+            }
+            throw new InvalidOperationException($"{folder} holds results made with {theirs}; this run has {mine}. " +
+                "Use another --out, or add --fresh to replace them (a console still writing there would then mix the two).");
+        }
+        throw new IOException($"{owner} keeps changing: another console is claiming the folder at the same time.");
+    }
+
+    /// <summary>The file in an experiment's folder that names the fingerprint its results belong to.</summary>
+    public const string OwnerFile = "owner.txt";
 
     /// <summary>Deletes the experiment's stored runs (for <see cref="Fresh"/>).</summary>
     public void ClearRuns(IExperiment experiment)

@@ -14,6 +14,9 @@ public interface IExperimentProgress
 
     /// <summary>A free-form line (estimates, file paths).</summary>
     void Message(string text);
+
+    /// <summary>A run continues from its checkpoint after <paramref name="epochsDone"/> finished epochs (reported after <see cref="RunStarted"/>).</summary>
+    void Resumed(string run, int epochsDone) => Message($"{run}: resuming from its checkpoint after epoch {epochsDone}");
 }
 
 /// <summary>Reports nothing.</summary>

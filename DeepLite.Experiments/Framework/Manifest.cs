@@ -23,7 +23,7 @@ public static class Manifest
             ["preset"] = context.Preset.ToString().ToLowerInvariant(),
             ["seed"] = context.Seed,
             ["settings"] = settings,
-            ["deepLiteVersion"] = typeof(Gemm).Assembly.GetName().Version?.ToString(),
+            ["deepLiteVersion"] = Version,
             ["gitCommit"] = GitCommit(),
             ["threads"] = Parallelism.MaxThreads,
             ["machine"] = new Dictionary<string, object>
@@ -48,6 +48,15 @@ public static class Manifest
         if (extra is not null) foreach (var (k, v) in extra) manifest[k] = v;
         AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json.Options));
     }
+
+    /// <summary>
+    /// The library's informational version, as <c>--version</c> prints it (0.1.0+commit); the assembly version
+    /// (0.1.0.0) left the commit out, so <c>info</c> and <c>--version</c> disagreed.
+    /// </summary>
+    public static string Version =>
+        typeof(Gemm).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+        ?? typeof(Gemm).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     private static string GitCommit()
     {

@@ -19,9 +19,12 @@ public sealed class RunCheckpoint
     private readonly string _key;
     private readonly Stopwatch _sinceSave = Stopwatch.StartNew();
 
-    internal RunCheckpoint(string path, TimeSpan interval, string key)
+    private readonly IExperimentProgress? _progress;
+    private readonly string _run;
+
+    internal RunCheckpoint(string path, TimeSpan interval, string key, IExperimentProgress? progress = null, string run = "")
     {
-        Path = path; _interval = interval; _key = key;
+        Path = path; _interval = interval; _key = key; _progress = progress; _run = run;
     }
 
     /// <summary>Where the checkpoint lives.</summary>
@@ -44,6 +47,7 @@ public sealed class RunCheckpoint
         var info = Checkpoint.Load(file, model, optimizer);
         Points.Clear();
         Points.AddRange(Point.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
+        if (info.Epoch > 0) _progress?.Resumed(_run, info.Epoch);
         return info.Epoch;
     }
 

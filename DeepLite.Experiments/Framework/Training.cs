@@ -28,6 +28,7 @@ public static class Training
             var logits = model.Forward(batch.Images);
             var loss = Loss.SoftmaxCrossEntropy(logits, batch.Labels);
             loss.Backward();
+            EnsureFinite(loss.Item(), epoch + 1, batch.Index + 1);
             optimizer.Step();
             lossSum += loss.Item() * batch.Count;
             correct += CountCorrect(logits, batch.Labels);
@@ -64,6 +65,18 @@ public static class Training
     /// <summary>Mean cross-entropy and accuracy of the model on a whole dataset (no gradients); see <see cref="Evaluation.Evaluate"/>.</summary>
     public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageDataset dataset, int batchSize = 1000, Normalization? normalization = null) =>
         Evaluation.Evaluate(model, dataset, batchSize, normalization);
+
+    /// <summary>
+    /// Stops a run whose loss is NaN or infinite, naming the epoch and step (1-based), before the optimizer
+    /// writes a NaN into every weight: a diverged run must not go on to draw normal-looking charts. A NaN in
+    /// the gradients alone shows in the next step's loss.
+    /// </summary>
+    public static void EnsureFinite(double loss, int epoch, int step, string what = "training loss")
+    {
+        if (double.IsFinite(loss)) return;
+        throw new NonFiniteException($"The {what} is {loss} at epoch {epoch}, step {step}: the run diverged (a learning rate too large, or NaN in the data). " +
+            "Its last checkpoint is kept; AnomalyMode.Enable() around a step names the first op that produces a non-finite value.");
+    }
 
     /// <summary>How many rows of <paramref name="logits"/> have their maximum at the label.</summary>
     public static int CountCorrect(Tensor<float> logits, ReadOnlySpan<int> labels) => Evaluation.CountCorrect(logits, labels);

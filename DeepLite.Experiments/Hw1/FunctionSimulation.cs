@@ -109,11 +109,14 @@ public sealed class FunctionSimulation : IExperiment
                 }
                 using var scope = TensorPool.BeginScope();
                 optimizer.ZeroGrad();
-                Loss.MeanSquaredError(model.Forward(xb), yb).Backward();
+                var batchLoss = Loss.MeanSquaredError(model.Forward(xb), yb);
+                batchLoss.Backward();
+                Training.EnsureFinite(batchLoss.Item(), epoch, start / s.BatchSize + 1);
                 optimizer.Step();
             }
             double loss;
             using (GradMode.Disable()) loss = Loss.MeanSquaredError(model.Forward(inputs), targets).Item();
+            Training.EnsureFinite(loss, epoch, s.Points / s.BatchSize, "loss over all points");
             points.Add(new(run, "epoch", epoch, "train_loss", loss));
             context.Progress.Epoch(run, epoch, s.Epochs, loss, null);
         }

@@ -57,6 +57,7 @@ public sealed class GradientNormTraining : IExperiment
                     optimizer.ZeroGrad();
                     var loss = Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels);
                     loss.Backward();
+                    Training.EnsureFinite(loss.Item(), epoch, batch.Index + 1);
                     iteration++;
                     result.Add(new("mlp", "iteration", iteration, "loss", loss.Item()));
                     result.Add(new("mlp", "iteration", iteration, "gradient_norm", GradientNorm.Of(model.Parameters())));

@@ -76,7 +76,9 @@ public sealed class MinimalRatio : IExperiment
             context.Cancellation.ThrowIfCancellationRequested();
             using var scope = TensorPool.BeginScope();
             fit.ZeroGrad();
-            Loss.MeanSquaredError(model.Forward(x), y).Backward();
+            var fitLoss = Loss.MeanSquaredError(model.Forward(x), y);
+            fitLoss.Backward();
+            Training.EnsureFinite(fitLoss.Item(), 1, step + 1, $"{id} fit loss");
             fit.Step();
         }
         context.Progress.Epoch(id, 1, 2, Mse(model, x, y), null);
@@ -93,6 +95,7 @@ public sealed class MinimalRatio : IExperiment
             var grads = AutoDiff.Grad(Loss.MeanSquaredError(model.Forward(x), y), parameters, createGraph: true);
             var squared = grads.Select(g => (g * g).Sum()).Aggregate((a, b) => a + b);
             norm = Math.Sqrt(squared.Item());
+            Training.EnsureFinite(norm, 2, steps + 1, $"{id} gradient norm");
             if (norm < s.GradientThreshold) break;
             squared.Backward();
             descend.Step();

@@ -27,6 +27,7 @@ public sealed partial class Tensor<T>
         if (!any) return result;
         result.Node = new GradNode<T>(op, inputs, backward);
         result._requiresGrad = true;
+        if (AnomalyMode.IsEnabled) AnomalyMode.CheckForward(result, op, inputs);
         return result;
     }
 }

@@ -44,9 +44,9 @@ internal static class MaxPooling
                     {
                         int c = 2 * ow;
                         T best = r0[c]; int at = 2 * oh * g.W + c;
-                        if (r0[c + 1] > best) { best = r0[c + 1]; at = 2 * oh * g.W + c + 1; }
-                        if (r1[c] > best) { best = r1[c]; at = (2 * oh + 1) * g.W + c; }
-                        if (r1[c + 1] > best) { best = r1[c + 1]; at = (2 * oh + 1) * g.W + c + 1; }
+                        if (Wins(r0[c + 1], best)) { best = r0[c + 1]; at = 2 * oh * g.W + c + 1; }
+                        if (Wins(r1[c], best)) { best = r1[c]; at = (2 * oh + 1) * g.W + c; }
+                        if (Wins(r1[c + 1], best)) { best = r1[c + 1]; at = (2 * oh + 1) * g.W + c + 1; }
                         y[o + ow] = best; argmax[o + ow] = baseIndex + at;
                     }
                 }
@@ -65,7 +65,7 @@ internal static class MaxPooling
                             int iw = ow * g.SW + j - g.PadLeft;
                             if ((uint)iw >= (uint)g.W) continue;
                             T v = src[ih * g.W + iw];
-                            if (at < 0 || v > best) { best = v; at = ih * g.W + iw; }
+                            if (at < 0 || Wins(v, best)) { best = v; at = ih * g.W + iw; }
                         }
                     }
                     int o = (plane * g.OH + oh) * g.OW + ow;
@@ -74,13 +74,19 @@ internal static class MaxPooling
         }
     }
 
+    /// <summary>
+    /// Whether a candidate displaces the window's best so far: a larger value (strictly, so the first maximum
+    /// wins) or a NaN, so that a NaN anywhere in a window makes the output NaN, as in PyTorch's max_pool2d
+    /// (whose rule this is: <c>val &gt; max || isnan(val)</c>).
+    /// </summary>
+    private static bool Wins<T>(T candidate, T best) where T : IFloatingPointIeee754<T> => candidate > best || T.IsNaN(candidate);
+
     private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0;
 
     /// <summary>
     /// Eight 2x2 windows per step (then four, if that many remain): the two input rows' 16 values are split into even and odd columns, the
-    /// four candidates compared in scan order with a strict greater-than (so the first maximum wins, as in
-    /// the scalar loop, and NaN never displaces a number), and the winner's flat index built from which
-    /// candidate won. Returns how many outputs were done; the caller finishes the row.
+    /// four candidates compared in scan order by the scalar loop's rule (<see cref="Wins{T}"/>: strictly greater,
+    /// or NaN), and the winner's flat index built from which candidate won. Returns how many outputs were done; the caller finishes the row.
     /// </summary>
     private static int TwoByTwoRowAvx2(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, int outputs, int width, int rowIndex, Span<float> y, Span<int> argmax)
     {
@@ -106,11 +112,11 @@ internal static class MaxPooling
 
             var best = topLeft;
             var offset = Vector256<int>.Zero;
-            var wins = Avx.CompareGreaterThan(topRight, best);
+            var wins = Avx.Or(Avx.CompareGreaterThan(topRight, best), Avx.CompareUnordered(topRight, topRight));
             best = Avx.BlendVariable(best, topRight, wins); offset = Avx2.BlendVariable(offset, right, wins.AsInt32());
-            wins = Avx.CompareGreaterThan(bottomLeft, best);
+            wins = Avx.Or(Avx.CompareGreaterThan(bottomLeft, best), Avx.CompareUnordered(bottomLeft, bottomLeft));
             best = Avx.BlendVariable(best, bottomLeft, wins); offset = Avx2.BlendVariable(offset, below, wins.AsInt32());
-            wins = Avx.CompareGreaterThan(bottomRight, best);
+            wins = Avx.Or(Avx.CompareGreaterThan(bottomRight, best), Avx.CompareUnordered(bottomRight, bottomRight));
             best = Avx.BlendVariable(best, bottomRight, wins); offset = Avx2.BlendVariable(offset, belowRight, wins.AsInt32());
 
             best.StoreUnsafe(ref yo, (nuint)ow);
@@ -127,11 +133,11 @@ internal static class MaxPooling
             var bottomLeft = Sse.Shuffle(row1.GetLower(), row1.GetUpper(), 0x88); var bottomRight = Sse.Shuffle(row1.GetLower(), row1.GetUpper(), 0xDD);
             var best = topLeft;
             var offset = Vector128<int>.Zero;
-            var wins = Sse.CompareGreaterThan(topRight, best);
+            var wins = Sse.Or(Sse.CompareGreaterThan(topRight, best), Sse.CompareUnordered(topRight, topRight));
             best = Sse41.BlendVariable(best, topRight, wins); offset = Sse41.BlendVariable(offset, right.GetLower(), wins.AsInt32());
-            wins = Sse.CompareGreaterThan(bottomLeft, best);
+            wins = Sse.Or(Sse.CompareGreaterThan(bottomLeft, best), Sse.CompareUnordered(bottomLeft, bottomLeft));
             best = Sse41.BlendVariable(best, bottomLeft, wins); offset = Sse41.BlendVariable(offset, below.GetLower(), wins.AsInt32());
-            wins = Sse.CompareGreaterThan(bottomRight, best);
+            wins = Sse.Or(Sse.CompareGreaterThan(bottomRight, best), Sse.CompareUnordered(bottomRight, bottomRight));
             best = Sse41.BlendVariable(best, bottomRight, wins); offset = Sse41.BlendVariable(offset, belowRight.GetLower(), wins.AsInt32());
             best.StoreUnsafe(ref yo, (nuint)ow);
             (Vector128.Create(rowIndex + c) + lane2.GetLower() + offset).StoreUnsafe(ref io, (nuint)ow);
