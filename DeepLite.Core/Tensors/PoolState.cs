@@ -112,9 +112,10 @@ internal sealed class PoolState
         if (HeldBytes > keep) Evict(HeldBytes - keep);
     }
 
-    /// <summary>Frees every idle array.</summary>
+    /// <summary>Frees every idle array, and the kernels' scratch buffers.</summary>
     public void Trim()
     {
+        _evictedSinceCollect += Kernels.Workspace.Release();
         Evict(long.MaxValue);
         Array.Clear(_recentPeaks);
         ScopePeak = InUseBytes;

@@ -48,7 +48,11 @@ public static class TensorPool
     }
     private static long _maxIdleBytes = long.MaxValue;
 
-    /// <summary>Frees every idle buffer of this thread's pool now (like PyTorch's <c>torch.cuda.empty_cache()</c>); buffers in use stay.</summary>
+    /// <summary>
+    /// Frees every idle buffer of this thread's pool now, and the kernels' scratch buffers of every thread (like
+    /// PyTorch's <c>torch.cuda.empty_cache()</c>); buffers in use stay, and a kernel running on another thread keeps
+    /// the scratch buffer of its call.
+    /// </summary>
     public static void Trim() => PoolState.Current.Trim();
 
     /// <summary>This thread's pool: bytes held, in use by open scopes, the in-use peak since <see cref="ResetPeak"/>, idle buffers.</summary>

@@ -119,8 +119,14 @@ public static class Charts
     /// <summary>Writes <c>name.png</c> and <c>name.svg</c> into <paramref name="folder"/>, each atomically.</summary>
     public static void Save(PlotModel model, string folder, string name, int width = 960, int height = 560)
     {
-        AtomicFile.Write(Path.Combine(folder, name + ".png"), s => new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height }.Export(model, s));
-        AtomicFile.Write(Path.Combine(folder, name + ".svg"), s => new OxyPlot.SkiaSharp.SvgExporter { Width = width, Height = height }.Export(model, s));
+        // SkiaSharp writes through a callback from native code, and an exception there (a full disk) cannot unwind
+        // through the native frames: the process aborted (exit 134). It renders into memory; managed code writes the file.
+        var png = new MemoryStream();
+        new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height }.Export(model, png);
+        var svg = new MemoryStream();
+        new OxyPlot.SkiaSharp.SvgExporter { Width = width, Height = height }.Export(model, svg);
+        AtomicFile.Write(Path.Combine(folder, name + ".png"), s => s.Write(png.GetBuffer(), 0, (int)png.Length));
+        AtomicFile.Write(Path.Combine(folder, name + ".svg"), s => s.Write(svg.GetBuffer(), 0, (int)svg.Length));
     }
 
     /// <summary>The subtitle every chart carries: preset and seed (the quick preset says it is one).</summary>

@@ -164,8 +164,9 @@ public sealed class DocSamples : IDisposable
         var mirror = fixtures.Folder;
         var contents = Tests.Data.Fixtures.WriteIdxSet(Path.Combine(mirror, "mnist"), trainCount: 30, testCount: 10);
         var catalog = new Dictionary<string, DatasetDefinition> { ["mnist"] = Tests.Data.Fixtures.IdxDefinition(contents) with { Name = "mnist" } };
-        var store = new DataStore(new DataStoreOptions { MirrorDirectory = mirror, CacheDirectory = Path.Combine(mirror, "cache"), AllowDownload = false, Catalog = catalog });
+        var options = new DataStoreOptions { MirrorDirectory = mirror, CacheDirectory = Path.Combine(mirror, "cache"), AllowDownload = false, Catalog = catalog };
         // snippet-begin: data
+        var store = new DataStore(options);  // options: folders, downloads on or off; DataStore.Get uses the defaults
         var mnist = store.Load("mnist");     // or DataStore.Get("mnist"): cache, mirror, system, download
         Console.WriteLine(mnist.Source);     // where it was found and which pinned version it matched
         var train = mnist.Train.SamplePerClass(2, seed: 1);            // a seeded, class-balanced subset

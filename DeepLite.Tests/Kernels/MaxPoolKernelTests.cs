@@ -9,7 +9,10 @@ namespace DeepLite.Tests.Kernels;
 /// </summary>
 public class MaxPoolKernelTests
 {
-    /// <summary>Reference: window max and the first index in scan order attaining it (strict greater-than, so NaN never displaces).</summary>
+    /// <summary>
+    /// Reference: PyTorch's rule, in scan order a value displaces the best so far when it is strictly greater or NaN,
+    /// so the first maximum wins and a NaN anywhere in the window is the output (its last NaN gets the gradient).
+    /// </summary>
     private static (float[] Y, float[] Dx) Reference(float[] x, int n, int c, int h, int w, int k, int s, float[] dy)
     {
         int oh = (h - k) / s + 1, ow = (w - k) / s + 1;
@@ -24,7 +27,7 @@ public class MaxPoolKernelTests
                         for (int b = 0; b < k; b++)
                         {
                             int idx = p * h * w + (i * s + a) * w + j * s + b;
-                            if (at < 0 || x[idx] > best) { best = x[idx]; at = idx; }
+                            if (at < 0 || x[idx] > best || float.IsNaN(x[idx])) { best = x[idx]; at = idx; }
                         }
                     int o = (p * oh + i) * ow + j;
                     y[o] = best;

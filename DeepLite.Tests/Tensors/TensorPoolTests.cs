@@ -199,6 +199,20 @@ public class TensorPoolLifetimeTests
     }
 
     [Fact]
+    public void TrimAlsoReleasesTheKernelsScratchBuffers()
+    {
+        // An im2col convolution fills the workspace (columns and product matrix) of the threads that ran it.
+        var x = Tensor<float>.Ones(8, 16, 12, 12);
+        var w = Tensor<float>.Ones(32, 16, 3, 3);
+        _ = Tensor<float>.Conv2D(x, w, algorithm: DeepLite.Kernels.Convolution.ConvAlgorithm.Im2ColGemm);
+        var before = DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.Workspace<float>.Im2ColSlot, 1);
+        Assert.True(before.Length >= 16 * 9 * 8 * 100, $"the im2col buffer holds {before.Length} values");
+        TensorPool.Trim();
+        // This thread's slot was dropped (other test classes running convolutions meanwhile fill only their own threads').
+        Assert.NotSame(before, DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.Workspace<float>.Im2ColSlot, 1));
+    }
+
+    [Fact]
     public void ScopesEndInReverseOrder()
     {
         var outer = TensorPool.BeginScope();

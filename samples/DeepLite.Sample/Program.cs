@@ -7,10 +7,10 @@ using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
 
-var (train, test) = LoadData();
+// snippet-begin: package-sample
+var (train, test) = LoadData(); // DataStore.Get("mnist")'s splits (generated images when no MNIST copy is configured)
 Console.WriteLine($"data: {train.Name} ({train.Count} training, {test.Count} test images)");
 
-// snippet-begin: package-sample
 Sequential<float> Mlp(SeededRandom random) => new(
     new Flatten<float>(),
     new Dense<float>(784, 64, random), new Relu<float>(),

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+using DeepLite.Serialization;
+
+namespace DeepLite.Tests.Robustness;
+
+/// <summary>No crash and no stray file: failed writes, killed writers, shared output folders, bad arguments (issue #16).</summary>
+public class FilesAndFoldersTests
+{
+    private static string NewFolder() => Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"deeplite-io-{Guid.NewGuid():N}")).FullName;
+
+    [Fact]
+    public void AFailedAtomicWriteLeavesTheOldFileAndNoTemporary()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var path = Path.Combine(folder, "results.csv");
+            AtomicFile.WriteAllText(path, "old");
+            var error = Assert.Throws<IOException>(() => AtomicFile.Write(path, s =>
+            {
+                s.Write(new byte[4096]);
+                throw new IOException("No space left on device");
+            }));
+            Assert.Equal("old", File.ReadAllText(path));
+            Assert.Equal([path], Directory.GetFiles(folder));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void StaleTemporaryFilesAreSweptAndLiveOnesKept()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var runs = Directory.CreateDirectory(Path.Combine(folder, "hw1-3-2", "runs")).FullName;
+            var live = AtomicFile.TemporaryName(runs, "a.csv"); // this process: still writing
+            File.WriteAllText(live, "x");
+            var dead = live.Replace($"-{Environment.ProcessId}.", "-2147483646."); // a pid that is not running
+            File.WriteAllText(dead, "x");
+            var elsewhere = Path.Combine(runs, ".b.csv.otherhost-12.0123456789abcdef.tmp"); // another node of a cluster, recent
+            File.WriteAllText(elsewhere, "x");
+            var ancient = Path.Combine(folder, ".chart.png.otherhost-13.0123456789abcdef.tmp");
+            File.WriteAllText(ancient, "x");
+            File.SetLastWriteTimeUtc(ancient, DateTime.UtcNow.AddDays(-2));
+            Assert.Equal(2, AtomicFile.RemoveStaleTemporaryFiles(folder));
+            Assert.True(File.Exists(live));
+            Assert.True(File.Exists(elsewhere));
+            Assert.False(File.Exists(dead));
+            Assert.False(File.Exists(ancient));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void AFolderBelongsToOneSeedPresetAndSettings()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var experiment = new ParametersVsGeneralization();
+            ExperimentContext Context(long seed, bool fresh = false) => new() { OutputRoot = folder, Seed = seed, Fresh = fresh };
+            Context(1).ClaimFolder(experiment);
+            Context(1).ClaimFolder(experiment); // a shard of the same sweep
+            var error = Assert.Throws<InvalidOperationException>(() => Context(2).ClaimFolder(experiment));
+            Assert.Contains("seed 1", error.Message);
+            Assert.Contains("seed 2", error.Message);
+            Assert.Contains("--fresh", error.Message);
+            Assert.Throws<InvalidOperationException>(() => new ExperimentContext { OutputRoot = folder, Seed = 1, Preset = Preset.Full }.ClaimFolder(experiment));
+            Context(2, fresh: true).ClaimFolder(experiment);
+            Context(2).ClaimFolder(experiment);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void ACorruptStoredRunIsRunAgain()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var experiment = new ParametersVsGeneralization();
+            var messages = new List<string>();
+            var context = new ExperimentContext { OutputRoot = folder, Progress = new Recording(messages) };
+            int bodies = 0;
+            IReadOnlyList<Point> Body(long seed) { bodies++; return [new Point("r", "x", 1, "m", 2)]; }
+            context.RunOnce(experiment, "r", 1, Body);
+            var csv = Directory.GetFiles(Path.Combine(folder, experiment.Id, "runs"), "*.csv").Single();
+            File.WriteAllText(csv, "run,x_name,x,metric,value\nr,x,not-a-number,m,2\n");
+            var points = context.RunOnce(experiment, "r", 1, Body);
+            Assert.Equal(2, bodies);
+            Assert.Equal(2, points.Single().Value);
+            Assert.Contains(messages, m => m.Contains("unreadable"));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    private sealed class Recording(List<string> messages) : IExperimentProgress
+    {
+        public void RunStarted(string experiment, string run, int epochs, bool cached) { }
+        public void Epoch(string run, int epoch, int epochs, double loss, double? accuracy) { }
+        public void RunFinished(string run) { }
+        public void Message(string text) => messages.Add(text);
+    }
+
+    /// <summary>Runs the console as a user does; returns its exit code and what it printed.</summary>
+    private static (int Code, string Output) Console(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(120_000), "the console did not finish");
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRefusedBeforeAnyWorkWithExitCode2()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var file = Path.Combine(folder, "a-file");
+            File.WriteAllText(file, "");
+            var (code, output) = Console("run", "hw1-2-2", "--bogus-flag");
+            Assert.Equal(2, code);
+            Assert.Contains("Unknown option '--bogus-flag'", output);
+            (code, output) = Console("run", "hw1-2-2", "--out", file);
+            Assert.Equal(2, code);
+            Assert.Contains("is a file", output);
+            (code, output) = Console("run", "hw1-2-2", "--out", "");
+            Assert.Equal(2, code);
+            Assert.Contains("empty", output);
+            (code, output) = Console("report", "--out", Path.Combine(folder, "typo"));
+            Assert.Equal(2, code);
+            Assert.Contains("no such folder", output);
+            Assert.False(Directory.Exists(Path.Combine(folder, "typo")));
+            (code, output) = Console("report", "--out", folder);
+            Assert.Equal(1, code);
+            Assert.Contains("holds no experiment results", output);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void ASecondConsoleWithOtherSettingsIsRefusedUpFront()
+    {
+        var folder = NewFolder();
+        try
+        {
+            new ExperimentContext { OutputRoot = folder, Seed = 1 }.ClaimFolder(new GradientNormTraining());
+            var clock = Stopwatch.StartNew();
+            var (code, output) = Console("run", "hw1-2-2", "--seed", "2", "--out", folder);
+            Assert.Equal(1, code);
+            Assert.Contains("holds results made with seed 1", output);
+            Assert.False(Directory.Exists(Path.Combine(folder, "hw1-2-2", "runs")), "work started before the refusal");
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>
+    /// A full disk while charts are written: a 64 KB tmpfs (hw1-2-2 writes 136 KB: its 67 KB chart is cut short) as the output folder (root, where mount is allowed, as in
+    /// CI) makes the console run out of space mid-write; it must exit 1 naming the failure, and leave no temporary file.
+    /// </summary>
+    [Fact]
+    public void AFullDiskIsExitCode1WithNoTemporaryFileLeft()
+    {
+        var folder = NewFolder();
+        bool mounted = false;
+        try
+        {
+            if (Environment.UserName == "root" && Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR") is { } mirror && Directory.Exists(mirror))
+            {
+                using var mount = Process.Start("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", folder]);
+                mount.WaitForExit();
+                mounted = mount.ExitCode == 0;
+            }
+            if (!mounted)
+            {
+                // No tmpfs here: the same failure, injected, through the writer every file goes through.
+                Assert.Throws<IOException>(() => AtomicFile.Write(Path.Combine(folder, "x.svg"), s => { s.Write(new byte[100]); throw new IOException("No space left on device"); }));
+                Assert.Empty(Directory.GetFiles(folder));
+                return;
+            }
+            var (code, output) = Console("run", "hw1-2-2", "--out", folder);
+            Assert.Equal(1, code);
+            Assert.Contains("No space left on device", output);
+            Assert.DoesNotContain("Unhandled exception", output);
+            Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            if (mounted) Process.Start("umount", [folder])!.WaitForExit();
+            Directory.Delete(folder, true);
+        }
+    }
+}
