@@ -30,6 +30,17 @@ internal static class ReportCommand
     public static (string Markdown, string Html) Write(string root)
     {
         Directory.CreateDirectory(root);
-        return ReportWriter.Write(root, ExperimentRegistry.All, ReportComments.For);
+        return ReportWriter.Write(root, ExperimentRegistry.All, ReportComments.For, Hw1Claims.All, FullPresetVerdicts());
+    }
+
+    /// <summary>
+    /// The verdicts recorded from the full preset (docs/hw1/claims-full.json, embedded at build time), keyed by
+    /// experiment/claim; empty when the build had none.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ClaimRecord> FullPresetVerdicts()
+    {
+        using var stream = typeof(ReportCommand).Assembly.GetManifestResourceStream("claims-full.json");
+        if (stream is null) return new Dictionary<string, ClaimRecord>();
+        return ClaimRecord.Read(new StreamReader(stream).ReadToEnd()).ToDictionary(r => r.Key);
     }
 }

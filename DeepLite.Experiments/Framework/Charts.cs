@@ -26,7 +26,7 @@ public static class Charts
     /// <summary>A chart with one x axis, one y axis and optionally a second y axis on the right.</summary>
     public static PlotModel Create(string title, string subtitle, AxisSpec x, AxisSpec y, IEnumerable<Series> series, AxisSpec? y2 = null)
     {
-        var model = new PlotModel { Title = title, Subtitle = subtitle, Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11 };
+        var model = NewModel(title, subtitle);
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside, LegendBackground = OxyColor.FromAColor(220, OxyColors.White) });
         model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
         model.Axes.Add(MakeAxis(y, AxisPosition.Left, "y"));
@@ -42,11 +42,15 @@ public static class Charts
                 var scatter = new ScatterSeries { Title = s.Name, MarkerType = MarkerType.Circle, MarkerSize = 3.5, MarkerFill = color, YAxisKey = s.SecondAxis ? "y2" : "y" };
                 scatter.Points.AddRange(points.Select(p => new ScatterPoint(p.X, p.Y)));
                 model.Series.Add(scatter);
-                if (s.Labels is not null)
-                    for (int k = 0; k < Math.Min(points.Count, s.Labels.Count); k++)
+                // One label per series, at its last point, "first -> last": a label on every point (or on the first
+                // and the last, when a run moves little) overprinted the others.
+                int last = s.Labels is null ? -1 : Math.Min(points.Count, s.Labels.Count) - 1;
+                if (last >= 0)
                         model.Annotations.Add(new TextAnnotation
                         {
-                            Text = s.Labels[k], TextPosition = new DataPoint(points[k].X, points[k].Y), FontSize = 8, TextColor = color,
+                            Text = last > 0 && s.Labels![0] != s.Labels[last] ? $"{s.Labels[0]} → {s.Labels[last]}" : s.Labels![last],
+                            TextPosition = new DataPoint(points[last].X, points[last].Y), FontSize = 8, TextColor = color,
+                            ClipByXAxis = false, ClipByYAxis = false, // a run at the edge of the plot keeps its whole label
                             Stroke = OxyColors.Transparent, Background = OxyColors.Transparent, YAxisKey = scatter.YAxisKey,
                             TextVerticalAlignment = VerticalAlignment.Bottom, Offset = new ScreenVector(0, -3),
                         });
@@ -79,7 +83,7 @@ public static class Charts
     /// </summary>
     public static PlotModel CreateStacked(string title, string subtitle, AxisSpec x, IReadOnlyList<(AxisSpec Y, IReadOnlyList<Series> Series)> panels)
     {
-        var model = new PlotModel { Title = title, Subtitle = subtitle, Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11 };
+        var model = NewModel(title, subtitle);
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside });
         model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
         int i = 0, nonFinite = 0;
@@ -104,10 +108,49 @@ public static class Charts
         return model;
     }
 
+    /// <summary>
+    /// The house style's model. Titles are centred in the whole figure, not over the plot area (a right axis and
+    /// an outside legend narrow the plot, and a long subtitle ran off its left edge), and a long subtitle is
+    /// wrapped at its separators.
+    /// </summary>
+    public static PlotModel NewModel(string title, string subtitle) => new()
+    {
+        Title = title, Subtitle = Wrap(subtitle, 120), Background = OxyColors.White, TitleFontSize = 15, SubtitleFontSize = 11,
+        TitleHorizontalAlignment = TitleHorizontalAlignment.CenteredWithinView,
+    };
+
+    /// <summary>Breaks <paramref name="text"/> into lines of at most about <paramref name="width"/> characters, at " · " or "; " where it can, else at spaces.</summary>
+    internal static string Wrap(string text, int width)
+    {
+        if (text.Length <= width) return text;
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (var part in System.Text.RegularExpressions.Regex.Split(text, "(?<= · )|(?<=; )|(?<= )"))
+        {
+            if (line.Length > 0 && line.Length + part.Length > width)
+            {
+                lines.Add(line.ToString().TrimEnd());
+                line.Clear();
+            }
+            line.Append(part);
+        }
+        if (line.Length > 0) lines.Add(line.ToString().TrimEnd());
+        return string.Join("\n", lines);
+    }
+
     private static Axis MakeAxis(AxisSpec spec, AxisPosition position, string key)
     {
         Axis axis = spec.Log ? new LogarithmicAxis() : new LinearAxis();
         axis.Position = position; axis.Title = spec.Title; axis.Key = key;
+        // Ticks at least 80 px apart: log axes over less than a decade labelled every intermediate value on top of each other.
+        axis.IntervalLength = 80;
+        if (spec.Title.StartsWith("epoch", StringComparison.Ordinal))
+        {
+            // Epochs are whole numbers: no 0.5 ticks on short runs.
+            axis.MinimumMajorStep = 1;
+            axis.MinimumMinorStep = 1;
+            axis.StringFormat = "0";
+        }
         axis.MajorGridlineStyle = LineStyle.Solid; axis.MajorGridlineColor = OxyColor.FromAColor(40, OxyColors.Black);
         // Solid, fainter minor lines, not dotted: the SVG exporter draws a dotted line as one rectangle per dot,
         // which made each log-axis chart's SVG (and the report that inlines them) megabytes.

@@ -11,13 +11,21 @@ namespace DeepLite.Experiments.Framework;
 /// </summary>
 public static class ReportWriter
 {
-    /// <summary>Writes both files; returns the paths.</summary>
-    public static (string Markdown, string Html) Write(string root, IReadOnlyList<IExperiment> experiments, Func<IExperiment, IReadOnlyList<Point>, IEnumerable<string>> comment)
+    /// <summary>Writes both files (and claims.json when <paramref name="claims"/> are given); returns the paths.</summary>
+    /// <param name="root">The results folder.</param>
+    /// <param name="experiments">The experiments, in report order.</param>
+    /// <param name="comment">The remarks under each experiment, from its points.</param>
+    /// <param name="claims">The report's claims, judged from each experiment's points into a table at the top.</param>
+    /// <param name="reference">Verdicts recorded from the full preset (experiment/claim id to verdict), shown beside a quick run's.</param>
+    public static (string Markdown, string Html) Write(string root, IReadOnlyList<IExperiment> experiments, Func<IExperiment, IReadOnlyList<Point>, IEnumerable<string>> comment,
+        IReadOnlyList<Claim>? claims = null, IReadOnlyDictionary<string, ClaimRecord>? reference = null)
     {
         var md = new StringBuilder("# DeepLite: HW1 results\n\n");
         var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DeepLite: HW1 results</title>" +
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;line-height:1.45}svg{max-width:100%;height:auto}" +
-            "pre{background:#f4f4f4;padding:.6em;overflow:auto;font-size:85%}.flag{color:#b00}</style></head><body><h1>DeepLite: HW1 results</h1>");
+            "pre{background:#f4f4f4;padding:.6em;overflow:auto;font-size:85%}.flag{color:#b00}table{border-collapse:collapse;font-size:90%}" +
+            "td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}</style></head><body><h1>DeepLite: HW1 results</h1>");
+        if (claims is { Count: > 0 }) WriteClaims(root, experiments, claims, reference, md, html);
         var missing = new List<string>();
         foreach (var experiment in experiments)
         {
@@ -74,4 +82,53 @@ public static class ReportWriter
         AtomicFile.WriteAllText(htmlPath, html.ToString());
         return (mdPath, htmlPath);
     }
+
+    /// <summary>The claims table (report's claim, verdict, numbers) and claims.json, from the experiments that have results.</summary>
+    private static void WriteClaims(string root, IReadOnlyList<IExperiment> experiments, IReadOnlyList<Claim> claims, IReadOnlyDictionary<string, ClaimRecord>? reference,
+        StringBuilder md, StringBuilder html)
+    {
+        var records = new List<ClaimRecord>();
+        foreach (var claim in claims)
+        {
+            var folder = Path.Combine(root, claim.Experiment);
+            var csv = Path.Combine(folder, "results.csv");
+            if (!experiments.Any(e => e.Id == claim.Experiment) || !File.Exists(csv)) continue;
+            var preset = "unknown";
+            var manifest = Path.Combine(folder, "manifest.json");
+            if (File.Exists(manifest))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
+                preset = doc.RootElement.GetProperty("preset").GetString() ?? preset;
+            }
+            var result = claim.Evaluate(Point.FromCsv(File.ReadAllText(csv), csv));
+            records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, preset, result.Verdict, result.Evidence));
+        }
+        AtomicFile.WriteAllText(Path.Combine(root, "claims.json"), JsonSerializer.Serialize(records, Json.Options));
+        static string Word(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", _ => "not conclusive" };
+        bool withReference = reference is { Count: > 0 } && records.Any(r => r.Preset != "full");
+        md.Append("## The report's claims\n\nEach claim judged from this folder's results (thresholds in `Hw1Claims`; docs/hw1.md says what each item measures)")
+          .Append(withReference ? ", beside the verdict recorded from the full preset" : "").Append(".\n\n")
+          .Append(withReference ? "| item | claim | verdict | full preset | numbers |\n| --- | --- | --- | --- | --- |\n" : "| item | claim | verdict | numbers |\n| --- | --- | --- | --- |\n");
+        html.Append("<h2>The report's claims</h2><table><tr><th>item</th><th>claim</th><th>verdict</th>").Append(withReference ? "<th>full preset</th>" : "").Append("<th>numbers</th></tr>");
+        foreach (var r in records)
+        {
+            var verdict = $"{Word(r.Verdict)} ({r.Preset})";
+            var full = reference?.GetValueOrDefault(r.Key) is { } f ? Word(f.Verdict) + (f.Verdict == r.Verdict ? "" : " (differs)") : "not recorded";
+            md.Append($"| {r.Experiment} | {r.Statement} | {verdict} |").Append(withReference ? $" {full} |" : "").Append($" {r.Evidence.Replace("|", "\\|")} |\n");
+            html.Append($"<tr><td>{r.Experiment}</td><td>{WebUtility.HtmlEncode(r.Statement)}</td><td>{WebUtility.HtmlEncode(verdict)}</td>")
+                .Append(withReference ? $"<td>{WebUtility.HtmlEncode(full)}</td>" : "").Append($"<td>{WebUtility.HtmlEncode(r.Evidence)}</td></tr>");
+        }
+        md.Append('\n');
+        html.Append("</table>");
+    }
+}
+
+/// <summary>One claim's verdict on one results folder, as claims.json stores it.</summary>
+public sealed record ClaimRecord(string Experiment, string Id, string Statement, string Preset, Verdict Verdict, string Evidence)
+{
+    /// <summary>"experiment/claim id": the claim's name across presets.</summary>
+    public string Key => $"{Experiment}/{Id}";
+
+    /// <summary>Reads a claims.json.</summary>
+    public static IReadOnlyList<ClaimRecord> Read(string json) => JsonSerializer.Deserialize<List<ClaimRecord>>(json, Json.Options) ?? [];
 }

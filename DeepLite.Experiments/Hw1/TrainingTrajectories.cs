@@ -105,7 +105,7 @@ public sealed class TrainingTrajectories : IExperiment
             points.Add(new($"{name}/run-{run + 1}", "pc", 1, "pc1", p[0]));
             points.Add(new($"{name}/run-{run + 1}", "pc", 2, "pc2", p[1]));
         }
-        Framework.Charts.Save(Framework.Charts.Create($"PCA of the {what}, 8 runs", Framework.Charts.Subtitle(context, $"one PCA on all snapshots; 2 components explain {ratio:P0}; labels: training accuracy"),
+        Framework.Charts.Save(Framework.Charts.Create($"PCA of the {what}, 8 runs", Framework.Charts.Subtitle(context, $"one PCA on all snapshots; 2 components explain {ratio:P0}; labels: training accuracy, first → last snapshot"),
             new AxisSpec("principal component 1"), new AxisSpec("principal component 2"), series), folder, name);
     }
 }
