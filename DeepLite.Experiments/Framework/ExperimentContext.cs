@@ -118,25 +118,21 @@ public sealed class ExperimentContext
         new(RunFile(experiment, runId, CheckpointSuffix), CheckpointInterval, RunKey(experiment, runId), Progress, runId);
 
     /// <summary>What a stored run or checkpoint must have been made with to be reused: the run's seed and a hash of the settings in force.</summary>
-    public string RunKey(IExperiment experiment, string runId)
+    public string RunKey(IExperiment experiment, string runId) => $"seed {RunSeed(runId)}, settings {SettingsHash(experiment)}";
+
+    /// <summary>The first 16 hex digits of the SHA-256 of the settings in force, as JSON.</summary>
+    private string SettingsHash(IExperiment experiment)
     {
         var settings = SettingsOverride ?? experiment.PresetSettings(Preset);
         var json = JsonSerializer.Serialize(settings, settings.GetType(), Json.Options);
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
-        return $"seed {RunSeed(runId)}, settings {hash}";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
     }
 
     /// <summary>
     /// What the experiment's folder holds results of: seed, preset and a hash of the settings. A folder belongs to
     /// one fingerprint (see <see cref="ClaimFolder"/>); shards of one sweep share it.
     /// </summary>
-    public string Fingerprint(IExperiment experiment)
-    {
-        var settings = SettingsOverride ?? experiment.PresetSettings(Preset);
-        var json = JsonSerializer.Serialize(settings, settings.GetType(), Json.Options);
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
-        return $"seed {Seed}, preset {Preset.ToString().ToLowerInvariant()}, settings {hash}";
-    }
+    public string Fingerprint(IExperiment experiment) => $"seed {Seed}, preset {Preset.ToString().ToLowerInvariant()}, settings {SettingsHash(experiment)}";
 
     /// <summary>
     /// Makes the experiment's folder this run's, before any work: an empty folder is claimed (atomically, so of two

@@ -3,7 +3,7 @@ using DeepLite.Tensors;
 
 namespace DeepLite.Experiments.Models;
 
-/// <summary>The models of ../shared/HW1.md, built from a seeded generator (ReLU hidden layers).</summary>
+/// <summary>The models of HW1 (docs/hw1.md), built from a seeded generator (ReLU hidden layers).</summary>
 public static class Hw1Models
 {
     /// <summary>A fully connected net with the given widths, ReLU between layers, none after the last.</summary>

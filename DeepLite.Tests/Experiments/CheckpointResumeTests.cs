@@ -19,7 +19,11 @@ public class CheckpointResumeTests
         }
         public void RunFinished(string run) { }
         public void Message(string text) { }
+        public List<(string Run, int Epoch)> Resumes { get; } = [];
+        public void Resumed(string run, int epochsDone) => Resumes.Add((run, epochsDone));
     }
+
+    private static List<(string Run, int Epoch)> _lastResumes = [];
 
     private static string Interrupted(IExperiment experiment, object settings, string root, out List<(string Run, int Epoch)> resumedEpochs)
     {
@@ -32,6 +36,7 @@ public class CheckpointResumeTests
         var second = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Progress = progress };
         experiment.Run(second);
         resumedEpochs = progress.Epochs;
+        _lastResumes = progress.Resumes;
         Assert.Empty(Directory.GetFiles(Path.Combine(second.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
         return ResultsCsv(experiment, second);
     }
@@ -52,6 +57,8 @@ public class CheckpointResumeTests
         var resumed = Interrupted(new CnnTraining(), settings, a.Folder, out var epochs);
         // The interrupted run saved after epoch 2, so the second start trains its epochs 3 and 4 only.
         Assert.Equal([3, 4], epochs.Where(e => e.Run == epochs[0].Run).Select(e => e.Epoch));
+        // ...and says so (the ETA of the console's progress counts from there).
+        Assert.Contains((epochs[0].Run, 2), _lastResumes);
         Assert.Equal(Uninterrupted(new CnnTraining(), settings, b.Folder), resumed);
     }
 

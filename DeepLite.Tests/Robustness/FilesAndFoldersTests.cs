@@ -105,41 +105,28 @@ public class FilesAndFoldersTests
         public void Message(string text) => messages.Add(text);
     }
 
-    /// <summary>Runs the console as a user does; returns its exit code and what it printed.</summary>
-    private static (int Code, string Output) Console(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "the console did not finish");
-        return (p.ExitCode, stdout.Result + stderr);
-    }
-
     [Fact]
-    public void BadArgumentsAreRefusedBeforeAnyWorkWithExitCode2()
+    public async Task BadArgumentsAreRefusedBeforeAnyWorkWithExitCode2()
     {
         var folder = NewFolder();
         try
         {
             var file = Path.Combine(folder, "a-file");
             File.WriteAllText(file, "");
-            var (code, output) = Console("run", "hw1-2-2", "--bogus-flag");
+            var (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--bogus-flag");
             Assert.Equal(2, code);
             Assert.Contains("Unknown option '--bogus-flag'", output);
-            (code, output) = Console("run", "hw1-2-2", "--out", file);
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--out", file);
             Assert.Equal(2, code);
             Assert.Contains("is a file", output);
-            (code, output) = Console("run", "hw1-2-2", "--out", "");
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--out", "");
             Assert.Equal(2, code);
             Assert.Contains("empty", output);
-            (code, output) = Console("report", "--out", Path.Combine(folder, "typo"));
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("report", "--out", Path.Combine(folder, "typo"));
             Assert.Equal(2, code);
             Assert.Contains("no such folder", output);
             Assert.False(Directory.Exists(Path.Combine(folder, "typo")));
-            (code, output) = Console("report", "--out", folder);
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("report", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("holds no experiment results", output);
         }
@@ -147,14 +134,13 @@ public class FilesAndFoldersTests
     }
 
     [Fact]
-    public void ASecondConsoleWithOtherSettingsIsRefusedUpFront()
+    public async Task ASecondConsoleWithOtherSettingsIsRefusedUpFront()
     {
         var folder = NewFolder();
         try
         {
             new ExperimentContext { OutputRoot = folder, Seed = 1 }.ClaimFolder(new GradientNormTraining());
-            var clock = Stopwatch.StartNew();
-            var (code, output) = Console("run", "hw1-2-2", "--seed", "2", "--out", folder);
+            var (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--seed", "2", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("holds results made with seed 1", output);
             Assert.False(Directory.Exists(Path.Combine(folder, "hw1-2-2", "runs")), "work started before the refusal");
@@ -167,7 +153,7 @@ public class FilesAndFoldersTests
     /// CI) makes the console run out of space mid-write; it must exit 1 naming the failure, and leave no temporary file.
     /// </summary>
     [Fact]
-    public void AFullDiskIsExitCode1WithNoTemporaryFileLeft()
+    public async Task AFullDiskIsExitCode1WithNoTemporaryFileLeft()
     {
         var folder = NewFolder();
         bool mounted = false;
@@ -186,7 +172,7 @@ public class FilesAndFoldersTests
                 Assert.Empty(Directory.GetFiles(folder));
                 return;
             }
-            var (code, output) = Console("run", "hw1-2-2", "--out", folder);
+            var (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("No space left on device", output);
             Assert.DoesNotContain("Unhandled exception", output);

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace DeepLite.Tests.Experiments;
+
+/// <summary>Runs the experiments console as a user does (its DLL beside the tests') and returns its exit code and output.</summary>
+public static class ExperimentsConsole
+{
+    public static async Task<(int Code, string Output)> RunAsync(TimeSpan timeout, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        await p.WaitForExitAsync(cancel.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    public static Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(TimeSpan.FromMinutes(2), args);
+}

@@ -1,0 +1,84 @@
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+
+namespace DeepLite.Tests.Experiments;
+
+/// <summary>The report's claims: their judges, and the quick preset telling the full preset's story (issue #15).</summary>
+public class Hw1ClaimsTests
+{
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "DeepLite.sln"))) return dir.FullName;
+        throw new InvalidOperationException("DeepLite.sln not found above the test binaries");
+    }
+
+    private static Point P(string run, string xName, double x, string metric, double value) => new(run, xName, x, metric, value);
+
+    [Fact]
+    public void TheOneHiddenClaimNeedsTheOneHiddenCnnWorstOnEveryDataset()
+    {
+        var claim = Hw1Claims.For("hw1-1-2").Single();
+        List<Point> Points(double mnistOne, double cifarOne) =>
+        [
+            P("mnist/CNN 1 hidden", "epoch", 20, "train_accuracy", mnistOne), P("mnist/CNN 4 hidden", "epoch", 20, "train_accuracy", 0.9), P("mnist/CNN 8 hidden", "epoch", 20, "train_accuracy", 0.95),
+            P("cifar10/CNN 1 hidden", "epoch", 20, "train_accuracy", cifarOne), P("cifar10/CNN 4 hidden", "epoch", 20, "train_accuracy", 0.6), P("cifar10/CNN 8 hidden", "epoch", 20, "train_accuracy", 0.7),
+        ];
+        Assert.Equal(Verdict.Holds, claim.Evaluate(Points(0.8, 0.5)).Verdict);
+        Assert.Equal(Verdict.NotConclusive, claim.Evaluate(Points(0.8, 0.65)).Verdict);
+        Assert.Equal(Verdict.DoesNotHold, claim.Evaluate(Points(0.99, 0.9)).Verdict);
+        // Missing metrics make a claim not conclusive, never a crash of the report.
+        Assert.Equal(Verdict.NotConclusive, claim.Evaluate([P("mnist/CNN 1 hidden", "epoch", 1, "train_loss", 1)]).Verdict);
+    }
+
+    [Fact]
+    public void ThresholdsSplitHoldsNotConclusiveAndDoesNotHold()
+    {
+        var trend = Hw1Claims.All.Single(c => c.Id == "sensitivity-vs-batch");
+        List<Point> Sensitivity(double small, double large) => [P("s", "batch_size", 32, "sensitivity_jacobian", small), P("s", "batch_size", 512, "sensitivity_jacobian", large)];
+        Assert.Equal(Verdict.Holds, trend.Evaluate(Sensitivity(1, 1.5)).Verdict);
+        Assert.Equal(Verdict.NotConclusive, trend.Evaluate(Sensitivity(1, 1.05)).Verdict);
+        Assert.Equal(Verdict.DoesNotHold, trend.Evaluate(Sensitivity(1, 0.5)).Verdict);
+        var random = Hw1Claims.For("hw1-3-1").Single();
+        List<Point> Labels(double train, double test) => [P("mlp", "epoch", 60, "train_accuracy", train), P("mlp", "epoch", 60, "test_accuracy", test)];
+        Assert.Equal(Verdict.Holds, random.Evaluate(Labels(0.9, 0.1)).Verdict);
+        Assert.Equal(Verdict.DoesNotHold, random.Evaluate(Labels(0.9, 0.5)).Verdict); // the test set learned: not random labels
+        Assert.Equal(Verdict.DoesNotHold, random.Evaluate(Labels(0.12, 0.1)).Verdict);
+    }
+
+    /// <summary>
+    /// Every claim whose verdict was recorded from the full preset (docs/hw1/claims-full.json) has the same verdict in
+    /// the quick preset. CI passes the quick run it just made (DEEPLITE_QUICK_RESULTS); elsewhere the test makes one.
+    /// </summary>
+    [Fact]
+    public async Task TheQuickPresetTellsTheFullPresetsStory()
+    {
+        var recordedPath = Path.Combine(RepositoryRoot(), "docs", "hw1", "claims-full.json");
+        Assert.True(File.Exists(recordedPath), $"{recordedPath}: the verdicts of the full preset are not recorded");
+        var recorded = ClaimRecord.Read(File.ReadAllText(recordedPath));
+        Assert.All(recorded, r => Assert.Equal("full", r.Preset));
+        Assert.All(recorded, r => Assert.Contains(Hw1Claims.All, c => $"{c.Experiment}/{c.Id}" == r.Key));
+
+        var quick = Environment.GetEnvironmentVariable("DEEPLITE_QUICK_RESULTS");
+        string? made = null;
+        if (string.IsNullOrEmpty(quick))
+        {
+            made = quick = Path.Combine(Path.GetTempPath(), $"deeplite-quick-{Guid.NewGuid():N}");
+            var (code, printed) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(15),
+                ["run", .. recorded.Select(r => r.Experiment).Distinct(), "--preset", "quick", "--out", quick]);
+            Assert.True(code == 0, $"the quick preset failed ({code}): {printed[^Math.Min(3000, printed.Length)..]}");
+            DeepLite.Experiments.Cli.ReportCommand.Write(quick);
+        }
+        try
+        {
+            var claimsPath = Path.Combine(quick, "claims.json");
+            if (!File.Exists(claimsPath)) DeepLite.Experiments.Cli.ReportCommand.Write(quick);
+            var verdicts = ClaimRecord.Read(File.ReadAllText(claimsPath)).ToDictionary(r => r.Key);
+            var differ = recorded.Where(r => !verdicts.TryGetValue(r.Key, out var q) || q.Verdict != r.Verdict)
+                .Select(r => $"{r.Key}: full {r.Verdict} ({r.Evidence}); quick {(verdicts.TryGetValue(r.Key, out var q) ? $"{q.Verdict} ({q.Evidence})" : "missing")}").ToList();
+            Assert.True(differ.Count == 0, "the quick preset tells another story:\n" + string.Join("\n", differ));
+            Assert.All(verdicts.Values, v => Assert.Equal("quick", v.Preset));
+        }
+        finally { if (made is not null && Directory.Exists(made)) Directory.Delete(made, true); }
+    }
+}
