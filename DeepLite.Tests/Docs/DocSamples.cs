@@ -1,6 +1,7 @@
 using DeepLite.Analysis;
 using DeepLite.Autograd;
 using DeepLite.Data;
+using DeepLite.Experiments.Framework;
 using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
@@ -154,6 +155,27 @@ public sealed class DocSamples : IDisposable
         Assert.Equal(["momentum_buffer"], sgd.StateNames);
         Assert.Equal(0.95, adadelta.Rho);
         Assert.Equal(AdamEpsilon.Keras, adam.EpsilonPlacement);
+    }
+
+    [Fact]
+    public void Hw1Claims()
+    {
+        // A results folder as `run hw1-3-1` leaves it, in miniature.
+        using var fixtures = new Tests.Data.Fixtures();
+        var results = fixtures.Folder;
+        Directory.CreateDirectory(Path.Combine(results, "hw1-3-1"));
+        File.WriteAllText(Path.Combine(results, "hw1-3-1", "results.csv"),
+            "run,x_name,x,metric,value\nmlp,epoch,300,train_accuracy,0.82\nmlp,epoch,300,test_accuracy,0.098\n");
+        // snippet-begin: hw1-claims
+        var csv = Path.Combine(results, "hw1-3-1", "results.csv");
+        var points = Point.FromCsv(File.ReadAllText(csv), csv);
+        foreach (var claim in DeepLite.Experiments.Hw1.Hw1Claims.For("hw1-3-1"))
+        {
+            var verdict = claim.Evaluate(points);          // holds / does not hold / not conclusive, with the numbers
+            Console.WriteLine($"{claim.Statement} {verdict.Verdict}: {verdict.Evidence}");
+        }
+        // snippet-end
+        Assert.Equal(DeepLite.Experiments.Framework.Verdict.Holds, DeepLite.Experiments.Hw1.Hw1Claims.For("hw1-3-1").Single().Evaluate(points).Verdict);
     }
 
     [Fact]
