@@ -132,6 +132,18 @@ public class TensorPoolLifetimeTests
     }
 
     [Fact]
+    public void BackwardThroughMaxPoolingAfterItsScopeThrows()
+    {
+        var x = Tensor<float>.Uniform(new Shape(1, 2, 4, 4), 0, 1, new SeededRandom(3));
+        x.RequiresGrad = true;
+        Tensor<float> loss;
+        using (TensorPool.BeginScope()) loss = x.MaxPool2D().Sum();
+        // The loss itself is dead too; a retained graph walked later must not read another step's window indices.
+        using (TensorPool.BeginScope()) _ = Tensor<float>.Uniform(new Shape(1, 2, 4, 4), 0, 1, new SeededRandom(4)).MaxPool2D();
+        Assert.Contains("window indices went back to the pool", Assert.Throws<InvalidOperationException>(() => loss.Backward(Tensor<float>.Ones())).Message);
+    }
+
+    [Fact]
     public void AShortLastBatchReusesTheFullBatchsBuffers()
     {
         void Step(int rows)

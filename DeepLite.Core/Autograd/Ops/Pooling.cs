@@ -12,10 +12,18 @@ public sealed partial class Tensor<T>
         if (stride == 0) stride = kernel;
         var g = ConvGeometry.Create("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
-        var argmax = TensorPool.Rent<int>(y.Size).Array; // may be longer than y: every use below is bounded by a tensor's size
+        // The window indices come from the pool too (and may be longer than y: every use below is bounded by a tensor's
+        // size). They are not a tensor, so the backward checks their lease itself: after the scope they may hold
+        // another step's indices.
+        var (argmax, lease, scope) = TensorPool.Rent<int>(y.Size);
         MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
         var x = this;
-        return Record(y, "MaxPool2D", [x], gy => [gy.MaxPool2DBackward(argmax, g)]);
+        return Record(y, "MaxPool2D", [x], gy =>
+        {
+            if (lease.ScopeId != scope)
+                throw new InvalidOperationException($"Backward through MaxPool2D (input {x.Shape}) after TensorPool scope #{scope}, in which it ran, has ended: its window indices went back to the pool. Run backward inside the scope.");
+            return [gy.MaxPool2DBackward(argmax, g)];
+        });
     }
 
     /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
