@@ -63,6 +63,8 @@ public static class Charts
             }
         }
         FlagNonFinite(model, nonFinite);
+        if (model.Annotations.Count > 0)
+            foreach (var axis in model.Axes) { axis.MinimumPadding = 0.08; axis.MaximumPadding = 0.08; } // room for labels of points at the edges
         return model;
     }
 

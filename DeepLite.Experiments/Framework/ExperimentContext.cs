@@ -28,6 +28,9 @@ public sealed class ExperimentContext
     /// <summary>The least time between two checkpoints of a training run (zero: after every epoch).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How many runs this context computed (not read back from earlier results).</summary>
+    public int RunsComputed { get; private set; }
+
     /// <summary>Measures the experiment's peak memory for its manifest (null: not measured).</summary>
     public MemoryMonitor? Memory { get; init; }
     /// <summary>Overrides the preset's settings (tests use tiny ones); null keeps the preset's.</summary>
@@ -90,6 +93,7 @@ public sealed class ExperimentContext
         }
         Progress.RunStarted(experiment.Id, runId, epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
+        RunsComputed++;
         var points = body(RunSeed(runId));
         var ended = DateTimeOffset.UtcNow;
         AtomicFile.WriteAllText(csv, Point.ToCsv(points));

@@ -37,7 +37,10 @@ public static class Manifest
             ["totalRunSeconds"] = runs.Sum(r => r.Seconds),
             ["charts"] = experiment.Charts.SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
         };
-        if (context.Memory?.Peaks() is { } memory)
+        var path = Path.Combine(folder, "manifest.json");
+        if (context.RunsComputed == 0 && PreviousMemory(path) is { } trained)
+            manifest["memory"] = trained; // everything was read back: the memory is that of the process that trained
+        else if (context.Memory?.Peaks() is { } memory)
             manifest["memory"] = new Dictionary<string, object>
             {
                 ["peakResidentBytes"] = memory.ResidentBytes,
@@ -46,7 +49,19 @@ public static class Manifest
                 ["largestStepTensorBytes"] = memory.LargestStepBytes,
             };
         if (extra is not null) foreach (var (k, v) in extra) manifest[k] = v;
-        AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json.Options));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(manifest, Json.Options));
+    }
+
+    /// <summary>The memory block of an earlier manifest at <paramref name="path"/>, if it has one.</summary>
+    private static JsonElement? PreviousMemory(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("memory", out var memory) ? memory.Clone() : null;
+        }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>
