@@ -39,8 +39,9 @@ public sealed class MinimalRatio : IExperiment
     public TimeSpan Estimate(Preset preset)
     {
         var s = (Settings)PresetSettings(preset);
-        // About 0.1 ms per fitting step and 0.4 ms per gradient-norm step (double backward) here.
-        return TimeSpan.FromSeconds(s.Runs * (s.FitSteps * 1e-4 + s.GradientSteps * 4e-4 + 0.2));
+        // Measured 2026-11-29: the full preset (100 runs of 3,000 fitting steps) in 5 s, the quick one in 2-3 s: about
+        // 15 µs a fitting step; the gradient-norm descent rarely runs (half the fits already meet the threshold).
+        return TimeSpan.FromSeconds(s.Runs * (s.FitSteps * 15e-6 + s.GradientSteps * 2e-6 + 0.005));
     }
 
     /// <inheritdoc/>

@@ -28,7 +28,8 @@ public sealed class ParametersVsGeneralization : IExperiment
     {
         var s = (Settings)PresetSettings(preset);
         double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
-        return TimeSpan.FromSeconds(s.Hidden.Length * s.Epochs * images * 25e-6);
+        // Measured 2026-11-29: the full preset (10 MLPs x 10 epochs of 60,000 images) in 42 s, about 7 µs an image.
+        return TimeSpan.FromSeconds(s.Hidden.Length * s.Epochs * images * 7e-6);
     }
 
     /// <inheritdoc/>
