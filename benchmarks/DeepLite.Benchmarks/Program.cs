@@ -8,9 +8,13 @@ if (args.Length > 0 && args[0] == "--gemm-table")
     GemmTable.Print();
     return 0;
 }
-// `--loop mlp|cnn [--processes N]`: whole training loops in fresh processes, DeepLite against TorchSharp (TrainingLoops.cs).
+// `--loop mlp|cnn [--processes N] [--tiered]`: whole training loops in fresh processes, DeepLite against TorchSharp
+// (TrainingLoops.cs); --tiered keeps the runtime's tiered JIT in the children.
 if (args.Length > 1 && args[0] == "--loop")
-    return TrainingLoops.Drive(args[1], args.Length > 3 && args[2] == "--processes" ? int.Parse(args[3]) : 10);
+{
+    int at = Array.IndexOf(args, "--processes");
+    return TrainingLoops.Drive(args[1], at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : 10, tiered: args.Contains("--tiered"));
+}
 if (args.Length > 2 && args[0] == "--loop-child")
     return TrainingLoops.Child(args[1], args[2]);
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);

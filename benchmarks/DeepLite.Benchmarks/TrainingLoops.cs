@@ -25,14 +25,19 @@ internal static class TrainingLoops
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
-    /// <summary>The driver: spawns the children and prints the table.</summary>
-    public static int Drive(string loop, int processes)
+    /// <summary>
+    /// The driver: spawns the children and prints the table. <paramref name="tiered"/> false (the default) runs both
+    /// libraries' children without tiered JIT, what the console and the sample set for training; true with the
+    /// runtime's default.
+    /// </summary>
+    public static int Drive(string loop, int processes, bool tiered)
     {
         var times = new Dictionary<string, List<double[]>> { ["DeepLite"] = [], ["TorchSharp"] = [] };
         for (int p = 0; p < processes; p++)
             foreach (var library in new[] { "DeepLite", "TorchSharp" })
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+                psi.Environment["DOTNET_TieredCompilation"] = tiered ? "1" : "0";
                 psi.ArgumentList.Add(typeof(TrainingLoops).Assembly.Location);
                 foreach (var a in new[] { "--loop-child", loop, library }) psi.ArgumentList.Add(a);
                 using var child = Process.Start(psi)!;
@@ -46,7 +51,7 @@ internal static class TrainingLoops
                 Console.WriteLine($"{library} process {p + 1}: {epochs.Sum():F2} s ({string.Join(" ", epochs.Select(e => e.ToString("F2", C)))})");
             }
         Console.WriteLine();
-        Console.WriteLine($"| {loop} loop, {processes} fresh processes each | whole run median (min-max) | spread max/min | median epoch | first epoch (median) | first / median epoch |");
+        Console.WriteLine($"| {loop} loop, {processes} fresh processes each, tiered JIT {(tiered ? "on" : "off")} | whole run median (min-max) | spread max/min | median epoch | first epoch (median) | first / median epoch |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (library, runs) in times)
         {
