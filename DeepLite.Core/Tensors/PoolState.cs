@@ -37,6 +37,11 @@ internal sealed class PoolState
     /// <summary>The highest <see cref="InUseBytes"/> since the last <see cref="TensorPool.ResetPeak"/> (the current scope's peak is folded in when it ends).</summary>
     private long _peakInUseBytes;
 
+    /// <summary>Outermost scopes ended on this thread.</summary>
+    public long ScopesEnded;
+    /// <summary>The id of the thread's last scope: ids only need to differ among the scopes that rent one thread's arrays.</summary>
+    public long LastScopeId;
+
     /// <summary>The highest <see cref="InUseBytes"/> since the last <see cref="ResetPeak"/>.</summary>
     public long PeakInUseBytes => Math.Max(_peakInUseBytes, ScopePeak);
 
@@ -46,10 +51,6 @@ internal sealed class PoolState
         _peakInUseBytes = InUseBytes;
         ScopePeak = InUseBytes;
     }
-    /// <summary>Outermost scopes ended on this thread.</summary>
-    public long ScopesEnded;
-    /// <summary>The id of the thread's last scope: ids only need to differ among the scopes that rent one thread's arrays.</summary>
-    public long LastScopeId;
 
     /// <summary>The largest in-use peak of the last <see cref="Window"/> outermost scopes (the current one included).</summary>
     public long RecentPeak
@@ -108,7 +109,7 @@ internal sealed class PoolState
         _peakInUseBytes = Math.Max(_peakInUseBytes, ScopePeak);
         ScopesEnded++;
         ScopePeak = InUseBytes;
-        long keep = Math.Min(RecentPeak + InUseBytes, TensorPool.MaxIdleBytes + InUseBytes);
+        long keep = InUseBytes + Math.Min(RecentPeak, TensorPool.MaxIdleBytes); // no overflow at the default long.MaxValue
         if (HeldBytes > keep) Evict(HeldBytes - keep);
     }
 

@@ -13,8 +13,9 @@ namespace DeepLite.Tensors;
 /// step's numbers. Parameters, their gradients, optimizer state and data loader buffers never come from the pool.
 /// </para>
 /// <para>
-/// Memory follows what the steps use: a request takes the smallest free buffer that holds it (up to four
-/// times its size, so a short last batch reuses a full batch's buffers); between steps a thread keeps at most
+/// Memory follows what the steps use: a request takes the smallest free buffer that holds it if it needs at least
+/// two thirds of it (a short last batch near full size reuses the full batch's buffers; a much shorter one gets
+/// its own, freed again once unused); between steps a thread keeps at most
 /// what its last 16 steps needed at their peak, freeing the least recently used buffers first, so a batch
 /// shape or a model that is gone stops costing memory. <see cref="Trim"/> frees every idle buffer now;
 /// <see cref="MaxIdleBytes"/> caps what is kept between steps. Scopes are per thread and may nest (an inner
