@@ -141,8 +141,8 @@ internal sealed class PoolState
         if (_evictedSinceCollect >= CollectAfterBytes)
         {
             // Dropped arrays of hundreds of megabytes are garbage only once the GC has run, and their pages stay
-            // resident until it decommits them: without an aggressive collection the next shape's arrays came
-            // on top of them (1.8 GB above what the pool held, on the CIFAR-10 "CNN 1 hidden" evaluation).
+            // resident until it decommits them: without an aggressive collection the next shape's arrays come on
+            // top of them, and resident memory runs far above what the pool holds (benchmarks/README.md).
             _evictedSinceCollect = 0;
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
@@ -157,10 +157,10 @@ internal sealed class PoolState
 
     /// <summary>Free arrays of one element type by length, with the lengths sorted for best fit.</summary>
     /// <remarks>
-    /// A steady step asks for the lengths it returned, so an exact length is a dictionary hit and a pop; only
-    /// other lengths search the sorted lengths. (A sorted array of the arrays themselves, shifted on every take
-    /// and return, cost a small net's step 20 ns per tensor.) A length whose arrays are all taken keeps its
-    /// empty list, so steady steps move nothing; eviction drops emptied lengths.
+    /// A steady step asks for the lengths it returned, so an exact length is a lookup and a pop (by index below
+    /// <see cref="Direct"/>, by hash above); only other lengths search the sorted lengths, so the small nets' steps,
+    /// a few dozen tensors each, pay for best fit only when a shape changes. A length whose arrays are all taken
+    /// keeps its empty list, so steady steps move nothing; eviction drops emptied lengths.
     /// </remarks>
     internal sealed class FreeList<T> : IFreeList where T : unmanaged
     {
@@ -186,9 +186,9 @@ internal sealed class PoolState
         }
 
         /// <summary>
-        /// A free array serves requests down to two thirds of its length. Looser fits let a step keep arrays far
-        /// larger than it asks for: after an evaluation at batch 500, a training step at 256 took the evaluation's
-        /// arrays (1.95x) while allocating its own as well, and held 4.3 GB for a 2.9 GB need.
+        /// A free array serves requests down to two thirds of its length. A looser fit lets a step keep arrays far
+        /// larger than it asks for: after an evaluation at twice the batch size, training steps took the
+        /// evaluation's arrays and allocated their own as well, holding half as much again as they needed.
         /// </summary>
         private static bool Fits(int found, int length) => found - length <= length / 2;
 
