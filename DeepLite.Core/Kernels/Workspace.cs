@@ -36,9 +36,8 @@ internal static class Workspace
 
     /// <summary>
     /// Drops every thread's scratch buffers; the next call that needs one makes it again. Safe while kernels run:
-    /// a kernel holds its buffer in a local for the whole call, so it only loses the reuse. After a sweep of CNNs
-    /// these were about a gigabyte (im2col and Winograd buffers on each worker thread), otherwise kept by the
-    /// next, small experiment.
+    /// a kernel holds its buffer in a local for the whole call, so it only loses the reuse. A sweep of CNNs leaves
+    /// large im2col and Winograd buffers on every thread, which the next, small experiment would otherwise keep.
     /// </summary>
     public static long Release()
     {
