@@ -81,9 +81,7 @@ public sealed class ImageDataset
                     scale /= normalization.Std[c];
                     shift = -normalization.Mean[c] / normalization.Std[c];
                 }
-                var s = src.Slice(c * plane, plane);
-                var d = dst.Slice(c * plane, plane);
-                for (int i = 0; i < plane; i++) d[i] = s[i] * scale + shift;
+                Kernels.Elementwise.ScaleBytes(src.Slice(c * plane, plane), scale, shift, dst.Slice(c * plane, plane));
             }
         }
     }

@@ -119,4 +119,22 @@ public class ElementwiseKernelTests
         using (TensorPool.BeginScope()) Tensor<float>.Full(9, 1 << 22);
         using (TensorPool.BeginScope()) Assert.True(new Tensor<float>(new Shape(1 << 22)).ToArray().All(v => v == 0f));
     }
+
+    [Fact]
+    public void ScaleBytesHasTheScalarFormsBitsAtEveryLength()
+    {
+        var r = new SeededRandom(11);
+        foreach (var (scale, shift) in new[] { (1f / 255f, 0f), (1f / 255f / 0.3081f, -0.1307f / 0.3081f), (0.7f, -3.25f) })
+            for (int n = 0; n <= 100; n++)
+            {
+                var x = Enumerable.Range(0, n).Select(_ => (byte)r.NextInt(256)).ToArray();
+                x.AsSpan(0, Math.Min(2, n)).Fill(255); // the extremes of the byte range
+                var y = new float[n + 3];
+                y.AsSpan().Fill(-1f);
+                Elementwise.ScaleBytes(x, scale, shift, y);
+                for (int i = 0; i < n; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(x[i] * scale + shift) == BitConverter.SingleToInt32Bits(y[i]), $"n={n} i={i}: {y[i]} vs {x[i] * scale + shift}");
+                Assert.All(y[n..], v => Assert.Equal(-1f, v)); // nothing past the end
+            }
+    }
 }
