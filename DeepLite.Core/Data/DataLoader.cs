@@ -99,7 +99,7 @@ public sealed class DataLoader
             int start = b * BatchSize, count = Math.Min(BatchSize, _dataset.Count - start);
             var indices = _order.AsSpan(start, count);
             _batch.Set(count, b);
-            _dataset.WriteImages(indices, _batch.Images.Span, Normalization);
+            _dataset.WriteImages(_order, start, count, _batch.Images.Buffer, _batch.Images.Offset, Normalization);
             for (int i = 0; i < count; i++) _batch.LabelBuffer[i] = _dataset.Labels[indices[i]];
             yield return _batch;
         }

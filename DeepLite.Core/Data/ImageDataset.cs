@@ -65,24 +65,49 @@ public sealed class ImageDataset
     /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats.</summary>
     public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination, Normalization? normalization = null)
     {
-        int size = ImageSize, plane = Height * Width;
-        if (destination.Length < indices.Length * size)
-            throw new ArgumentException($"{Name}: a buffer of {destination.Length} floats cannot hold {indices.Length} images of {size} values.");
-        for (int n = 0; n < indices.Length; n++)
+        if (destination.Length < indices.Length * ImageSize)
+            throw new ArgumentException($"{Name}: a buffer of {destination.Length} floats cannot hold {indices.Length} images of {ImageSize} values.");
+        for (int n = 0; n < indices.Length; n++) WriteImage(indices[n], destination.Slice(n * ImageSize, ImageSize), normalization);
+    }
+
+    /// <summary>
+    /// <see cref="WriteImages(ReadOnlySpan{int}, Span{float}, Normalization?)"/> for images order[start..start+count)
+    /// into destination[offset..], split over the worker threads when there are enough pixels: a data loader's batch
+    /// is on the training step's path, and the images are independent, so the result does not depend on the split.
+    /// </summary>
+    internal void WriteImages(int[] order, int start, int count, float[] destination, int offset, Normalization? normalization)
+    {
+        if ((long)count * ImageSize < ParallelPixels) { WriteImages(order.AsSpan(start, count), destination.AsSpan(offset), normalization); return; }
+        Kernels.WorkerPool.For(count, new ImageRange(this, order, start, destination, offset, normalization));
+    }
+
+    /// <summary>Below this many pixels a batch is converted on the calling thread (waking a worker would cost more).</summary>
+    private const int ParallelPixels = 1 << 15;
+
+    private readonly struct ImageRange(ImageDataset dataset, int[] order, int start, float[] destination, int offset, Normalization? normalization) : Kernels.WorkerPool.IRange
+    {
+        public void Run(int first, int end)
         {
-            var src = Pixels.AsSpan(indices[n] * size, size);
-            var dst = destination.Slice(n * size, size);
-            for (int c = 0; c < Channels; c++)
+            for (int n = first; n < end; n++)
+                dataset.WriteImage(order[start + n], destination.AsSpan(offset + n * dataset.ImageSize, dataset.ImageSize), normalization);
+        }
+    }
+
+    /// <summary>Image <paramref name="index"/> as floats into <paramref name="destination"/> (its first <see cref="ImageSize"/> elements).</summary>
+    private void WriteImage(int index, Span<float> destination, Normalization? normalization)
+    {
+        int size = ImageSize, plane = Height * Width;
+        var src = Pixels.AsSpan(index * size, size);
+        for (int c = 0; c < Channels; c++)
+        {
+            float scale = 1f / 255f, shift = 0f;
+            if (normalization is not null)
             {
-                float scale = 1f / 255f, shift = 0f;
-                if (normalization is not null)
-                {
-                    // (x/255 - mean) / std folded into one multiply-add.
-                    scale /= normalization.Std[c];
-                    shift = -normalization.Mean[c] / normalization.Std[c];
-                }
-                Kernels.Elementwise.ScaleBytes(src.Slice(c * plane, plane), scale, shift, dst.Slice(c * plane, plane));
+                // (x/255 - mean) / std folded into one multiply-add.
+                scale /= normalization.Std[c];
+                shift = -normalization.Mean[c] / normalization.Std[c];
             }
+            Kernels.Elementwise.ScaleBytes(src.Slice(c * plane, plane), scale, shift, destination.Slice(c * plane, plane));
         }
     }
 
