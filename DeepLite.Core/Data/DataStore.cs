@@ -11,8 +11,8 @@ public sealed record DataStoreOptions
     /// <summary>A read-only folder with the official file names under one folder per dataset (DEEPLITE_DATA_MIRROR).</summary>
     public string? MirrorDirectory { get; init; } = Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR") is { Length: > 0 } m ? m : null;
 
-    /// <summary>Whether the store may download what it cannot find locally.</summary>
-    public bool AllowDownload { get; init; } = true;
+    /// <summary>Whether the store may download what it cannot find locally: yes unless DEEPLITE_OFFLINE is 1 (then a missing dataset fails at once, naming where it looked).</summary>
+    public bool AllowDownload { get; init; } = Environment.GetEnvironmentVariable("DEEPLITE_OFFLINE") is not "1";
 
     /// <summary>Tries per address before falling back to the next one.</summary>
     public int AttemptsPerUrl { get; init; } = 3;

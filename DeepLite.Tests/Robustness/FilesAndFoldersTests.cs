@@ -149,6 +149,37 @@ public class FilesAndFoldersTests
     }
 
     /// <summary>
+    /// Offline without data: the experiments that need none still run, the one that needs MNIST fails with a message
+    /// naming where the store looked, the summary lists both, and the exit code is 1.
+    /// </summary>
+    [Fact]
+    public async Task OfflineWithoutDataTheOtherExperimentsStillRun()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.Environment["DEEPLITE_OFFLINE"] = "1";
+            psi.Environment["DEEPLITE_DATA"] = Directory.CreateDirectory(Path.Combine(folder, "empty-cache")).FullName;
+            psi.Environment["DEEPLITE_DATA_MIRROR"] = "";
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
+            foreach (var a in new[] { "run", "hw1-3-2", "hw1-2-3", "--out", Path.Combine(folder, "results") }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEndAsync();
+            var errors = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+            var all = await output + errors;
+            Assert.Equal(1, p.ExitCode);
+            Assert.Contains("hw1-3-2: failed:", all);
+            Assert.Contains("empty-cache", all);                       // where it looked
+            Assert.Matches(@"hw1-2-3\s+done", all);                  // the one that needs no data ran after the failure
+            Assert.Matches(@"hw1-3-2\s+FAILED", all);
+            Assert.True(File.Exists(Path.Combine(folder, "results", "hw1-2-3", "results.csv")));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>
     /// A full disk while charts are written: a 64 KB tmpfs (hw1-2-2 writes 136 KB: its 67 KB chart is cut short) as the output folder (root, where mount is allowed, as in
     /// CI) makes the console run out of space mid-write; it must exit 1 naming the failure, and leave no temporary file.
     /// </summary>
