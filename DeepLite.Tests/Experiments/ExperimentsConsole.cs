@@ -5,9 +5,13 @@ namespace DeepLite.Tests.Experiments;
 /// <summary>Runs the experiments console as a user does (its DLL beside the tests') and returns its exit code and output.</summary>
 public static class ExperimentsConsole
 {
-    public static async Task<(int Code, string Output)> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<(int Code, string Output)> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(TimeSpan, string[])"/>, with <paramref name="environment"/> set for the console.</summary>
+    public static async Task<(int Code, string Output)> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

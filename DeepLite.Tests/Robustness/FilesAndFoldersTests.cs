@@ -158,18 +158,14 @@ public class FilesAndFoldersTests
         var folder = NewFolder();
         try
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["DEEPLITE_OFFLINE"] = "1";
-            psi.Environment["DEEPLITE_DATA"] = Directory.CreateDirectory(Path.Combine(folder, "empty-cache")).FullName;
-            psi.Environment["DEEPLITE_DATA_MIRROR"] = "";
-            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepLite.Experiments.dll"));
-            foreach (var a in new[] { "run", "hw1-3-2", "hw1-2-3", "--out", Path.Combine(folder, "results") }) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var output = p.StandardOutput.ReadToEndAsync();
-            var errors = await p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
-            var all = await output + errors;
-            Assert.Equal(1, p.ExitCode);
+            var environment = new Dictionary<string, string>
+            {
+                ["DEEPLITE_OFFLINE"] = "1",
+                ["DEEPLITE_DATA"] = Directory.CreateDirectory(Path.Combine(folder, "empty-cache")).FullName,
+                ["DEEPLITE_DATA_MIRROR"] = "",
+            };
+            var (code, all) = await Experiments.ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(3), environment, "run", "hw1-3-2", "hw1-2-3", "--out", Path.Combine(folder, "results"));
+            Assert.Equal(1, code);
             Assert.Contains("hw1-3-2: failed:", all);
             Assert.Contains("empty-cache", all);                       // where it looked
             Assert.Matches(@"hw1-2-3\s+done", all);                  // the one that needs no data ran after the failure
