@@ -54,12 +54,12 @@ public static class AtomicFile
             // [ "", name..., "host-pid", guid, "tmp" ]
             var owner = parts.Length >= 4 ? parts[^3] : "";
             int dash = owner.LastIndexOf('-');
-            bool mine = dash > 0 && owner[..dash] == Host && int.TryParse(owner[(dash + 1)..], out int pid);
+            int pid = 0;
+            bool mine = dash > 0 && owner[..dash] == Host && int.TryParse(owner[(dash + 1)..], out pid);
             bool stale;
             try
             {
-                stale = File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddDays(-1)
-                    || (mine && !IsRunning(int.Parse(owner[(dash + 1)..])));
+                stale = File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddDays(-1) || (mine && !IsRunning(pid));
             }
             catch (IOException) { continue; }
             if (!stale) continue;
