@@ -5,6 +5,8 @@ using DeepLite.Experiments.Cli;
 var root = new RootCommand("DeepLite experiments: reproduce the HW1 charts, fetch and inspect datasets.");
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(AssembleCommand.Create());
+root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DataCommands.Create());

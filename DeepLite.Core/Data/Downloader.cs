@@ -7,6 +7,9 @@ namespace DeepLite.Data;
 /// </summary>
 internal sealed class Downloader(HttpClient http, int attemptsPerUrl, TimeSpan retryDelay, IProgress<DataProgress>? progress)
 {
+    /// <summary>How long a partial download goes unwritten before it counts as abandoned (longer than the HTTP timeout).</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(15);
+
     /// <summary>
     /// Tries each URL in turn (<c>attemptsPerUrl</c> times each); <paramref name="accept"/> checks a finished
     /// temporary file and returns null when it is good or the reason it is not. Returns the URL that
@@ -17,8 +20,11 @@ internal sealed class Downloader(HttpClient http, int attemptsPerUrl, TimeSpan r
         var failures = new List<string>();
         var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         Directory.CreateDirectory(folder);
+        // A partial download left by a killed process is deleted; a recent one may be another process's live download
+        // of the same file into a shared cache (the shards of a job array start together), and is left alone.
         foreach (var stale in Directory.GetFiles(folder, Path.GetFileName(destination) + ".*.download"))
-            File.Delete(stale);
+            if (File.GetLastWriteTimeUtc(stale) < DateTime.UtcNow - AbandonedAfter)
+                try { File.Delete(stale); } catch (IOException) { }
         foreach (var url in urls)
         {
             for (int attempt = 1; attempt <= attemptsPerUrl; attempt++)

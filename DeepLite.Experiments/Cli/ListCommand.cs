@@ -18,13 +18,13 @@ internal static class ListCommand
                 // Piped or written to a file: one tab-separated line per experiment, nothing wrapped or split.
                 Console.WriteLine("id\ttitle\tcharts\tquick\tfull");
                 foreach (var e in ExperimentRegistry.All)
-                    Console.WriteLine($"{e.Id}\t{e.Title}\t{string.Join(",", e.Charts)}\t{Format(e.Estimate(Preset.Quick))}\t{Format(e.Estimate(Preset.Full))}");
+                    Console.WriteLine($"{e.Id}\t{e.Title}\t{string.Join(",", e.Charts)}\t{Format(ExperimentRunner.Estimate(e, Preset.Quick))}\t{Format(ExperimentRunner.Estimate(e, Preset.Full))}");
                 return 0;
             }
             var table = new Table().AddColumns("id", "title", "charts", "quick", "full");
             foreach (var e in ExperimentRegistry.All)
                 table.AddRow(e.Id, Markup.Escape(e.Title), Markup.Escape(string.Join(", ", e.Charts)),
-                    Format(e.Estimate(Preset.Quick)), Format(e.Estimate(Preset.Full)));
+                    Format(ExperimentRunner.Estimate(e, Preset.Quick)), Format(ExperimentRunner.Estimate(e, Preset.Full)));
             AnsiConsole.Write(table);
             return 0;
         });

@@ -70,37 +70,60 @@ public sealed class ExperimentContext
     public IReadOnlyList<Point> RunOnce(IExperiment experiment, string runId, int epochs, Func<long, IReadOnlyList<Point>> body)
     {
         Cancellation.ThrowIfCancellationRequested();
-        var csv = RunFile(experiment, runId, ".csv");
-        var meta = RunFile(experiment, runId, ".json");
-        var key = RunKey(experiment, runId);
-        if (!Fresh && File.Exists(csv) && File.Exists(meta))
+        if (!Fresh && Stored(experiment, runId, report: true) is { } cached)
         {
-            // A stored run counts only if it was made with the same seed and settings (another preset, or
-            // settings changed in the code, write to the same folder).
-            if (StoredKey(meta) == key)
-            {
-                IReadOnlyList<Point>? cached = null;
-                try { cached = Point.FromCsv(File.ReadAllText(csv), csv); }
-                catch (InvalidDataException e) { Progress.Message($"{runId}: its stored results are unreadable ({e.Message}); running it again"); }
-                if (cached is not null)
-                {
-                    Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
-                    Progress.RunFinished(runId);
-                    return cached;
-                }
-            }
-            else Progress.Message($"{runId}: stored with another seed or other settings; running it again");
+            Progress.RunStarted(experiment.Id, runId, epochs, cached: true);
+            Progress.RunFinished(runId);
+            return cached;
         }
         Progress.RunStarted(experiment.Id, runId, epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
         RunsComputed++;
         var points = body(RunSeed(runId));
         var ended = DateTimeOffset.UtcNow;
-        AtomicFile.WriteAllText(csv, Point.ToCsv(points));
-        AtomicFile.WriteAllText(meta, JsonSerializer.Serialize(new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds, key), Json.Options));
+        // The CSV first, the record last: a run counts as finished only when both exist.
+        AtomicFile.WriteAllText(RunFile(experiment, runId, ".csv"), Point.ToCsv(points));
+        AtomicFile.WriteAllText(RunFile(experiment, runId, ".json"), JsonSerializer.Serialize(
+            new RunRecord(runId, RunSeed(runId), started, ended, (ended - started).TotalSeconds, RunKey(experiment, runId), Environment.MachineName), Json.Options));
         File.Delete(RunFile(experiment, runId, CheckpointSuffix));
         Progress.RunFinished(runId);
         return points;
+    }
+
+    /// <summary>
+    /// The stored points of run <paramref name="runId"/>, or null when it has none made with this seed and these
+    /// settings (another preset, or settings changed in the code, write to the same folder) or they are unreadable.
+    /// With <paramref name="report"/>, says why stored results are not used.
+    /// </summary>
+    public IReadOnlyList<Point>? Stored(IExperiment experiment, string runId, bool report = false)
+    {
+        var csv = RunFile(experiment, runId, ".csv");
+        var meta = RunFile(experiment, runId, ".json");
+        if (!File.Exists(csv) || !File.Exists(meta)) return null;
+        if (StoredKey(meta) != RunKey(experiment, runId))
+        {
+            if (report) Progress.Message($"{runId}: stored with another seed or other settings; running it again");
+            return null;
+        }
+        try { return Point.FromCsv(File.ReadAllText(csv), csv); }
+        catch (InvalidDataException e)
+        {
+            if (report) Progress.Message($"{runId}: its stored results are unreadable ({e.Message}); running it again");
+            return null;
+        }
+    }
+
+    /// <summary>The record (timing, host) of run <paramref name="runId"/> when it is stored with this seed and these settings, else null.</summary>
+    public RunRecord? StoredRecord(IExperiment experiment, string runId)
+    {
+        var meta = RunFile(experiment, runId, ".json");
+        if (!File.Exists(meta)) return null;
+        try
+        {
+            var record = JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(meta), Json.Options);
+            return record?.Key == RunKey(experiment, runId) ? record : null;
+        }
+        catch (JsonException) { return null; }
     }
 
     private const string CheckpointSuffix = ".checkpoint.safetensors";
@@ -187,8 +210,8 @@ public sealed class ExperimentContext
     }
 }
 
-/// <summary>When one run happened, how long it took, and the key (seed and settings hash) it was made with.</summary>
-public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds, string? Key);
+/// <summary>When one run happened, how long it took, the key (seed and settings hash) it was made with and the machine it ran on.</summary>
+public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds, string? Key, string? Host = null);
 
 /// <summary>Shared JSON settings.</summary>
 public static class Json

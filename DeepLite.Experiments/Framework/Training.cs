@@ -24,17 +24,33 @@ public static class Training
             cancellation.ThrowIfCancellationRequested();
             // The step's intermediate tensors return to the pool when the step ends.
             using var scope = TensorPool.BeginScope();
-            optimizer.ZeroGrad();
-            var logits = model.Forward(batch.Images);
-            var loss = Loss.SoftmaxCrossEntropy(logits, batch.Labels);
-            loss.Backward();
-            EnsureFinite(loss.Item(), epoch + 1, batch.Index + 1);
-            optimizer.Step();
-            lossSum += loss.Item() * batch.Count;
+            Tensor<float> logits = null!;
+            double loss = Step(optimizer, () => Loss.SoftmaxCrossEntropy(logits = model.Forward(batch.Images), batch.Labels), epoch + 1, batch.Index + 1);
+            // The product in float, as the stored results (and the golden hashes) were made with.
+            lossSum += (float)loss * batch.Count;
             correct += CountCorrect(logits, batch.Labels);
             seen += batch.Count;
         }
         return (lossSum / Math.Max(1, seen), correct / (double)Math.Max(1, seen));
+    }
+
+    /// <summary>
+    /// One optimization step, the one every training loop of the experiments takes: zero the gradients, compute the
+    /// loss, backpropagate, stop on a non-finite loss (<see cref="EnsureFinite"/>, naming <paramref name="epoch"/> and
+    /// <paramref name="step"/>), let <paramref name="beforeUpdate"/> see the loss and read the gradients, update. Returns the loss. Runs
+    /// in the caller's <see cref="TensorPool"/> scope, so the caller can still read what <paramref name="loss"/> made.
+    /// </summary>
+    public static double Step<T>(Optimizer<T> optimizer, Func<Tensor<T>> loss, int epoch, int step, Action<double>? beforeUpdate = null, string what = "training loss")
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        optimizer.ZeroGrad();
+        var value = loss();
+        value.Backward();
+        double item = double.CreateChecked(value.Item());
+        EnsureFinite(item, epoch, step, what);
+        beforeUpdate?.Invoke(item);
+        optimizer.Step();
+        return item;
     }
 
     /// <summary>

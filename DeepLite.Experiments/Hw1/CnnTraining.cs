@@ -28,41 +28,43 @@ public sealed class CnnTraining : IExperiment
         : new Settings(["mnist", "cifar10"], Epochs: 4, BatchSize: 256, TrainPerClass: 150, TestCount: 500, 0.1, 0.95, 1e-8);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
-        var s = (Settings)PresetSettings(preset);
-        // Measured (2026-11-29, one epoch of each model at the full preset's settings, with the test evaluation,
-        // on 2 cores): the three CNNs together took 151 s for MNIST's 60,000 images and 180 s for CIFAR-10's 50,000,
-        // about 2.5 and 3.6 ms per training image and epoch.
-        double mnist = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, cifar = s.TrainPerClass == 0 ? 50_000 : s.TrainPerClass * 10;
-        double perEpoch = (s.Datasets.Contains("mnist") ? mnist * 2.5e-3 : 0) + (s.Datasets.Contains("cifar10") ? cifar * 3.6e-3 : 0);
-        return TimeSpan.FromSeconds(perEpoch * s.Epochs);
+        var s = context.SettingsFor<Settings>(this);
+        var units = new List<RunUnit>();
+        foreach (var dataset in s.Datasets)
+        {
+            var data = new Lazy<(ImageDataset Train, ImageDataset Test)>(() =>
+            {
+                var (train, test, splits) = context.Subsets(dataset, s.TrainPerClass, s.TestCount);
+                context.Progress.Message($"{dataset}: {train.Count} training and {test.Count} test images from {splits.Source}");
+                return (train, test);
+            });
+            // Measured (2026-11-29, one epoch of each model at the full preset's settings, with the test evaluation, on
+            // 2 cores): the three CNNs together took 151 s for MNIST's 60,000 images and 180 s for CIFAR-10's 50,000,
+            // about 2.5 and 3.6 ms per training image and epoch (split evenly over the three models).
+            double images = s.TrainPerClass == 0 ? (dataset == "mnist" ? 60_000 : 50_000) : s.TrainPerClass * 10;
+            double cost = images * (dataset == "mnist" ? 2.5e-3 : 3.6e-3) / 3 * s.Epochs;
+            foreach (var (name, layers) in Hw1Models.Cnns)
+            {
+                var run = $"{dataset}/{name}";
+                units.Add(new RunUnit(run, s.Epochs, cost, seed =>
+                {
+                    var (train, test) = data.Value;
+                    return Train(context, context.Checkpoint(this, run), dataset, name, layers, train, test, s, seed);
+                }));
+            }
+        }
+        return units;
     }
 
     /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var all = new List<Point>();
-        var counts = new Dictionary<string, object>();
-        foreach (var dataset in s.Datasets)
-        {
-            var (train, test, splits) = context.Subsets(dataset, s.TrainPerClass, s.TestCount);
-            context.Progress.Message($"{dataset}: {train.Count} training and {test.Count} test images from {splits.Source}");
-            var points = new List<Point>();
-            foreach (var (name, layers) in Hw1Models.Cnns)
-            {
-                long count = Hw1Models.Cnn(layers, train.Channels, train.Height, train.ClassNames.Count, new SeededRandom(0)).ParameterCount;
-                counts[$"{dataset}/{name}"] = count;
-                context.Progress.Message($"{dataset} {name}: {count:N0} parameters");
-                points.AddRange(context.RunOnce(this, $"{dataset}/{name}", s.Epochs, seed => Train(context, context.Checkpoint(this, $"{dataset}/{name}"), dataset, name, layers, train, test, s, seed)));
-            }
-            all.AddRange(points);
-            Draw(context, folder, dataset, points);
-        }
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(all));
-        Manifest.Write(this, context, s, new Dictionary<string, object> { ["parameterCounts"] = counts });
+        var charts = s.Datasets.SelectMany(dataset => Draw(context, dataset, units.All)).ToList();
+        var counts = units.All.Where(p => p.Metric == "parameter_count").ToDictionary(p => p.Run, p => (object)(long)p.Value);
+        return new ExperimentResults(units.All, charts, new Dictionary<string, object> { ["parameterCounts"] = counts });
     }
 
     private static List<Point> Train(ExperimentContext context, RunCheckpoint checkpoint, string dataset, string name, string[] layers,
@@ -70,6 +72,7 @@ public sealed class CnnTraining : IExperiment
     {
         var random = new SeededRandom(seed);
         var model = Hw1Models.Cnn(layers, train.Channels, train.Height, train.ClassNames.Count, random);
+        context.Progress.Message($"{dataset} {name}: {model.ParameterCount:N0} parameters");
         var optimizer = new Adadelta<float>(model.Parameters(), s.LearningRate, s.Rho, s.Epsilon);
         var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
         var run = $"{dataset}/{name}";
@@ -90,16 +93,16 @@ public sealed class CnnTraining : IExperiment
         return points;
     }
 
-    private void Draw(ExperimentContext context, string folder, string dataset, List<Point> points)
+    private static IEnumerable<Chart> Draw(ExperimentContext context, string dataset, IReadOnlyList<Point> points)
     {
         var label = dataset == "mnist" ? "MNIST" : "CIFAR-10";
         Series Curve(string model, string metric) =>
             new(model, points.Where(p => p.Run == $"{dataset}/{model}" && p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
         var models = Hw1Models.Cnns.Select(c => c.Name).ToList();
         var detail = "Adadelta(lr 0.1, ρ 0.95, ε 1e-8), batch 256; averaged over each epoch's batches";
-        Framework.Charts.Save(Framework.Charts.Create($"{label}: training loss", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("epoch"), new AxisSpec("training loss (cross-entropy)", Log: true), models.Select(m => Curve(m, "train_loss"))), folder, $"{dataset}-loss");
-        Framework.Charts.Save(Framework.Charts.Create($"{label}: training accuracy", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("epoch"), new AxisSpec("training accuracy (fraction)"), models.Select(m => Curve(m, "train_accuracy"))), folder, $"{dataset}-accuracy");
+        yield return new($"{dataset}-loss", Framework.Charts.Create($"{label}: training loss", Framework.Charts.Subtitle(context, detail),
+            new AxisSpec("epoch"), new AxisSpec("training loss (cross-entropy)", Log: true), models.Select(m => Curve(m, "train_loss"))));
+        yield return new($"{dataset}-accuracy", Framework.Charts.Create($"{label}: training accuracy", Framework.Charts.Subtitle(context, detail),
+            new AxisSpec("epoch"), new AxisSpec("training accuracy (fraction)"), models.Select(m => Curve(m, "train_accuracy"))));
     }
 }

@@ -26,22 +26,17 @@ public sealed class FlatnessInterpolation : IExperiment
         : new Settings(128, 1024, Epochs: 20, TrainPerClass: 1000, TestCount: 2000, Alphas: 31, 0.1, 0.95, 1e-8); // 300 per class: the batch-1024 model made 60 steps and the claim's verdict differed from the full run's
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
-    {
-        var s = (Settings)PresetSettings(preset);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, test = s.TestCount == 0 ? 10_000 : s.TestCount;
-        // Measured 2026-11-29: the full preset in 15 s (two trainings of 20 epochs, 61 evaluations of 70,000 images).
-        return TimeSpan.FromSeconds(2 * s.Epochs * images * 4e-6 + s.Alphas * (images + test) * 0.8e-6);
-    }
-
-    /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-        var points = context.RunOnce(this, "interpolation", 2 * s.Epochs, seed =>
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, testImages = s.TestCount == 0 ? 10_000 : s.TestCount;
+        // Measured 2026-11-29: the full preset in 15 s (two trainings of 20 epochs, 61 evaluations of 70,000 images).
+        double cost = 2 * s.Epochs * images * 4e-6 + s.Alphas * (images + testImages) * 0.8e-6;
+        // One unit: the interpolation needs both trained models, and storing them to interpolate elsewhere would cost
+        // more than this experiment's whole run (seconds at the full preset).
+        return [new RunUnit("interpolation", 2 * s.Epochs, cost, seed =>
         {
+            var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
             int[] widths = [784, 256, 128, 10];
             Optimizer<float> Adadelta(IReadOnlyList<DeepLite.Tensors.Tensor<float>> p) => new Adadelta<float>(p, s.LearningRate, s.Rho, s.Epsilon);
             var small = Training.TrainMlp(context, $"batch {s.SmallBatch}", widths, train, s.SmallBatch, s.Epochs, Adadelta, seed);
@@ -59,14 +54,19 @@ public sealed class FlatnessInterpolation : IExperiment
                 result.Add(new("interpolation", "alpha", alpha, "test_accuracy", testEval.Accuracy));
             }
             return result;
-        });
+        })];
+    }
+
+    /// <inheritdoc/>
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var points = units.All;
         Series Metric(string metric, string name, bool second) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList(), SecondAxis: second);
-        Framework.Charts.Save(Framework.Charts.Create($"Interpolating batch {s.SmallBatch} (α = 0) and batch {s.LargeBatch} (α = 1) minima",
+        return new ExperimentResults(points, [new("interpolation", Framework.Charts.Create($"Interpolating batch {s.SmallBatch} (α = 0) and batch {s.LargeBatch} (α = 1) minima",
             Framework.Charts.Subtitle(context, $"MLP 784-256-128-10, Adadelta(0.1, 0.95, 1e-8), {s.Epochs} epochs; solid: loss (log, left), dashed: accuracy (right)"),
             new AxisSpec("α"), new AxisSpec("cross-entropy", Log: true),
             [Metric("train_loss", "train loss", false), Metric("test_loss", "test loss", false), Metric("train_accuracy", "train accuracy", true), Metric("test_accuracy", "test accuracy", true)],
-            y2: new AxisSpec("accuracy (fraction)")), folder, "interpolation");
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+            y2: new AxisSpec("accuracy (fraction)")))]);
     }
 }

@@ -1,3 +1,4 @@
+using DeepLite.Data;
 using DeepLite.Analysis;
 using DeepLite.Experiments.Framework;
 using DeepLite.Losses;
@@ -30,29 +31,24 @@ public sealed class FlatnessSensitivity : IExperiment
         : new Settings([32, 64, 128, 256, 512], Epochs: 5, TrainPerClass: 1000, TestCount: 2000, SensitivitySamples: 300, 1e-3, [1e-4, 1e-3], 20, 5, 1000); // 300 per class was too noisy to show the full run's trends
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
-    {
-        var s = (Settings)PresetSettings(preset);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
-        // Measured 2026-11-29: the full preset (5 batch sizes x 10 epochs of 60,000 images, 3 epsilons) in 10 s.
-        return TimeSpan.FromSeconds(s.BatchSizes.Length * (s.Epochs * images * 2.5e-6 + s.Epsilons.Length * (s.SharpnessSamples + s.SharpnessAscentSteps) * s.SharpnessImages * 1e-6 + 0.3));
-    }
-
-    /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-        var probe = splits.Test.Take(Math.Min(s.SensitivitySamples, splits.Test.Count)).ToTensor();
-        var sharpSet = train.Take(Math.Min(s.SharpnessImages, train.Count));
-        var sharpImages = sharpSet.ToTensor();
-        var points = new List<Point>();
-        foreach (var batch in s.BatchSizes)
+        var data = new Lazy<(ImageDataset Train, ImageDataset Test, Tensor<float> Probe, ImageDataset SharpSet, Tensor<float> SharpImages)>(() =>
+        {
+            var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
+            var sharpSet = train.Take(Math.Min(s.SharpnessImages, train.Count));
+            return (train, test, splits.Test.Take(Math.Min(s.SensitivitySamples, splits.Test.Count)).ToTensor(), sharpSet, sharpSet.ToTensor());
+        });
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        // Measured 2026-11-29: the full preset (5 batch sizes x 10 epochs of 60,000 images, 3 epsilons) in 10 s.
+        double cost = s.Epochs * images * 2.5e-6 + s.Epsilons.Length * (s.SharpnessSamples + s.SharpnessAscentSteps) * s.SharpnessImages * 1e-6 + 0.3;
+        return [.. s.BatchSizes.Select(batch =>
         {
             var id = $"batch-{batch}";
-            points.AddRange(context.RunOnce(this, id, s.Epochs, seed =>
+            return new RunUnit(id, s.Epochs, cost, seed =>
             {
+                var (train, test, probe, sharpSet, sharpImages) = data.Value;
                 var model = Training.TrainMlp(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
                 var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
                 var (testLoss, testAccuracy) = Training.Evaluate(model, test);
@@ -74,23 +70,31 @@ public sealed class FlatnessSensitivity : IExperiment
                     result.Add(new(id, "batch_size", batch, $"sharpness_keskar_eps_{epsilon:G}", sharp.Normalized));
                 }
                 return result;
-            }));
-        }
+            });
+        })];
+    }
+
+    /// <inheritdoc/>
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var points = units.All;
         Series Metric(string metric, string name, bool second = false) =>
             new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), SecondAxis: second);
         var detail = $"MLP 784-128-10, Adam(1e-3), {s.Epochs} epochs each: larger batches made fewer updates; dashed: sensitivity (right)";
-        Framework.Charts.Save(Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("batch size", Log: true), new AxisSpec("cross-entropy"),
-            [Metric("train_loss", "train loss"), Metric("test_loss", "test loss"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
-            y2: new AxisSpec("sensitivity")), folder, "loss-and-sensitivity");
-        Framework.Charts.Save(Framework.Charts.Create("Accuracy and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("batch size", Log: true), new AxisSpec("accuracy (fraction)"),
-            [Metric("train_accuracy", "train accuracy"), Metric("test_accuracy", "test accuracy"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
-            y2: new AxisSpec("sensitivity")), folder, "accuracy-and-sensitivity");
-        Framework.Charts.Save(Framework.Charts.Create("Sharpness vs batch size (Keskar et al.)", Framework.Charts.Subtitle(context, "max loss in the ε-box minus the loss, random samples and projected ascent"),
-            new AxisSpec("batch size", Log: true), new AxisSpec("sharpness (loss increase)", Log: true),
-            s.Epsilons.Select(e => Metric($"sharpness_eps_{e:G}", $"ε = {e:G}"))), folder, "sharpness");
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+        return new ExperimentResults(points,
+        [
+            new("loss-and-sensitivity", Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("batch size", Log: true), new AxisSpec("cross-entropy"),
+                [Metric("train_loss", "train loss"), Metric("test_loss", "test loss"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
+                y2: new AxisSpec("sensitivity"))),
+            new("accuracy-and-sensitivity", Framework.Charts.Create("Accuracy and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("batch size", Log: true), new AxisSpec("accuracy (fraction)"),
+                [Metric("train_accuracy", "train accuracy"), Metric("test_accuracy", "test accuracy"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
+                y2: new AxisSpec("sensitivity"))),
+            new("sharpness", Framework.Charts.Create("Sharpness vs batch size (Keskar et al.)", Framework.Charts.Subtitle(context, "max loss in the ε-box minus the loss, random samples and projected ascent"),
+                new AxisSpec("batch size", Log: true), new AxisSpec("sharpness (loss increase)", Log: true),
+                s.Epsilons.Select(e => Metric($"sharpness_eps_{e:G}", $"ε = {e:G}")))),
+        ]);
     }
 }

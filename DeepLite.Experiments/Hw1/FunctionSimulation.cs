@@ -41,40 +41,34 @@ public sealed class FunctionSimulation : IExperiment
         : new Settings(Points: 512, Epochs: 1000, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)]);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
-        var s = (Settings)PresetSettings(preset);
+        var s = context.SettingsFor<Settings>(this);
         // Measured 2026-11-29 on 2 cores: the full preset's 12M steps at batch 1 in 130 s (beside another training
         // process), the quick preset's 384K steps at batch 16 in 8 s: about 11 and 21 µs a step with the epoch's loss.
-        double steps = (double)s.Points / s.BatchSize * s.Epochs * Hw1Models.FunctionNets.Count * s.Functions.Length;
-        return TimeSpan.FromSeconds(steps * (s.BatchSize == 1 ? 11e-6 : 21e-6));
+        double cost = (double)s.Points / s.BatchSize * s.Epochs * (s.BatchSize == 1 ? 11e-6 : 21e-6);
+        return [.. from target in Targets.Where(t => s.Functions.Contains(t.Id))
+                   from net in Hw1Models.FunctionNets
+                   select new RunUnit(RunId(target, net.Name), s.Epochs, cost, seed => Fit(context, target, net.Name, net.Widths, s, seed))];
     }
 
     /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
         var all = new List<Point>();
-        var counts = new Dictionary<string, object>();
-        foreach (var (name, widths) in Hw1Models.FunctionNets)
-        {
-            long count = Hw1Models.Mlp<float>(new SeededRandom(0), widths).ParameterCount;
-            counts[name] = count;
-            context.Progress.Message($"{name}: {count} parameters");
-        }
+        var charts = new List<Chart>();
         foreach (var target in Targets.Where(t => s.Functions.Contains(t.Id)))
         {
-            var runs = new List<Point>();
-            foreach (var (name, widths) in Hw1Models.FunctionNets)
-                runs.AddRange(context.RunOnce(this, $"{target.Id}/{name.Split(' ')[0]}", s.Epochs, seed => Fit(context, target, name, widths, s, seed)));
-            runs.AddRange(GroundTruth(target, s));
+            var runs = Hw1Models.FunctionNets.SelectMany(net => units[RunId(target, net.Name)]).Concat(GroundTruth(target, s)).ToList();
             all.AddRange(runs);
-            Draw(context, folder, target, runs);
+            charts.AddRange(Draw(context, target, runs));
         }
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(all));
-        Manifest.Write(this, context, s, new Dictionary<string, object> { ["parameterCounts"] = counts });
+        var counts = Hw1Models.FunctionNets.ToDictionary(n => n.Name, n => (object)Hw1Models.Mlp<float>(new SeededRandom(0), n.Widths).ParameterCount);
+        return new ExperimentResults(all, charts, new Dictionary<string, object> { ["parameterCounts"] = counts });
     }
+
+    private static string RunId(Target target, string net) => $"{target.Id}/{net.Split(' ')[0]}";
 
     private static double[] Grid(double low, double high, int n) => Enumerable.Range(0, n).Select(i => low + (high - low) * i / Math.Max(1, n - 1)).ToArray();
 
@@ -94,7 +88,8 @@ public sealed class FunctionSimulation : IExperiment
         var xb = Tensor<float>.Zeros(s.BatchSize, 1);
         var yb = Tensor<float>.Zeros(s.BatchSize, 1);
         var order = new int[s.Points];
-        var run = $"{target.Id}/{name.Split(' ')[0]}";
+        var run = RunId(target, name);
+        context.Progress.Message($"{run}: {model.ParameterCount} parameters");
         var points = new List<Point> { new(run, "params", 0, "parameter_count", model.ParameterCount) };
         for (int epoch = 1; epoch <= s.Epochs; epoch++)
         {
@@ -109,11 +104,7 @@ public sealed class FunctionSimulation : IExperiment
                     yb.Span[i] = targets.Span[order[start + i]];
                 }
                 using var scope = TensorPool.BeginScope();
-                optimizer.ZeroGrad();
-                var batchLoss = Loss.MeanSquaredError(model.Forward(xb), yb);
-                batchLoss.Backward();
-                Training.EnsureFinite(batchLoss.Item(), epoch, start / s.BatchSize + 1);
-                optimizer.Step();
+                Training.Step(optimizer, () => Loss.MeanSquaredError(model.Forward(xb), yb), epoch, start / s.BatchSize + 1);
             }
             double loss;
             using (GradMode.Disable()) loss = Loss.MeanSquaredError(model.Forward(inputs), targets).Item();
@@ -130,15 +121,15 @@ public sealed class FunctionSimulation : IExperiment
         return points;
     }
 
-    private void Draw(ExperimentContext context, string folder, Target target, List<Point> points)
+    private static IEnumerable<Chart> Draw(ExperimentContext context, Target target, List<Point> points)
     {
-        var models = Hw1Models.FunctionNets.Select(m => (m.Name, Run: $"{target.Id}/{m.Name.Split(' ')[0]}")).ToList();
+        var models = Hw1Models.FunctionNets.Select(m => (m.Name, Run: RunId(target, m.Name))).ToList();
         var loss = models.Select(m => new Series(m.Name, points.Where(p => p.Run == m.Run && p.Metric == "train_loss").Select(p => (p.X, p.Value)).ToList()));
-        Framework.Charts.Save(Framework.Charts.Create($"Training loss: {target.Formula}", Framework.Charts.Subtitle(context, "MSE, Adam"),
-            new AxisSpec("epoch"), new AxisSpec("training loss (MSE)", Log: true), loss), folder, $"loss-{target.Id}");
+        yield return new($"loss-{target.Id}", Framework.Charts.Create($"Training loss: {target.Formula}", Framework.Charts.Subtitle(context, "MSE, Adam"),
+            new AxisSpec("epoch"), new AxisSpec("training loss (MSE)", Log: true), loss));
         var fits = models.Select(m => new Series(m.Name, points.Where(p => p.Run == m.Run && p.Metric == "prediction").Select(p => (p.X, p.Value)).ToList()))
             .Prepend(new Series("ground truth", points.Where(p => p.Run == $"{target.Id}/truth").Select(p => (p.X, p.Value)).ToList()));
-        Framework.Charts.Save(Framework.Charts.Create($"Fitted curves: {target.Formula}", Framework.Charts.Subtitle(context, "after the last epoch"),
-            new AxisSpec("x"), new AxisSpec("f(x)"), fits), folder, $"fit-{target.Id}");
+        yield return new($"fit-{target.Id}", Framework.Charts.Create($"Fitted curves: {target.Formula}", Framework.Charts.Subtitle(context, "after the last epoch"),
+            new AxisSpec("x"), new AxisSpec("f(x)"), fits));
     }
 }

@@ -27,20 +27,13 @@ public sealed class GradientNormTraining : IExperiment
         : new Settings(Epochs: 10, BatchSize: 128, TrainPerClass: 200, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
-    {
-        var s = (Settings)PresetSettings(preset);
-        return TimeSpan.FromSeconds(s.Epochs * (s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10) * 7e-6 + 2);
-    }
-
-    /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
-        var points = context.RunOnce(this, "mlp-784-128-32-10", s.Epochs, seed =>
+        var cost = s.Epochs * (s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10) * 7e-6 + 2;
+        return [new RunUnit("mlp-784-128-32-10", s.Epochs, cost, seed =>
         {
+            var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
             var random = new SeededRandom(seed);
             var model = Hw1Models.ImageMlp(random, 784, 128, 32, 10);
             var optimizer = new Sgd<float>(model.Parameters(), s.LearningRate, momentum: s.Momentum);
@@ -54,27 +47,31 @@ public sealed class GradientNormTraining : IExperiment
                 {
                     context.Cancellation.ThrowIfCancellationRequested();
                     using var scope = TensorPool.BeginScope();
-                    optimizer.ZeroGrad();
-                    var loss = Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels);
-                    loss.Backward();
-                    Training.EnsureFinite(loss.Item(), epoch, batch.Index + 1);
                     iteration++;
-                    result.Add(new("mlp", "iteration", iteration, "loss", loss.Item()));
-                    result.Add(new("mlp", "iteration", iteration, "gradient_norm", GradientNorm.Of(model.Parameters())));
-                    lossSum += loss.Item();
-                    optimizer.Step();
+                    double loss = Training.Step(optimizer, () => Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels), epoch, batch.Index + 1,
+                        beforeUpdate: value =>
+                        {
+                            result.Add(new("mlp", "iteration", iteration, "loss", value));
+                            result.Add(new("mlp", "iteration", iteration, "gradient_norm", GradientNorm.Of(model.Parameters())));
+                        });
+                    lossSum += loss;
                 }
                 context.Progress.Epoch("mlp-784-128-32-10", epoch, s.Epochs, lossSum / loader.BatchesPerEpoch, null);
             }
             return result;
-        });
+        })];
+    }
+
+    /// <inheritdoc/>
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
-        Framework.Charts.Save(Framework.Charts.CreateStacked("MNIST MLP 784-128-32-10: gradient norm and loss per iteration",
+        return new ExperimentResults(points, [new("gradient-norm-and-loss", Framework.Charts.CreateStacked("MNIST MLP 784-128-32-10: gradient norm and loss per iteration",
             Framework.Charts.Subtitle(context, $"SGD(lr {s.LearningRate}, momentum {s.Momentum}), batch {s.BatchSize}"),
             new AxisSpec("iteration"),
             [(new AxisSpec("gradient norm", Log: true), [Metric("gradient_norm", "gradient norm")]),
-             (new AxisSpec("training loss (cross-entropy)", Log: true), [Metric("loss", "loss")])]), folder, "gradient-norm-and-loss");
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+             (new AxisSpec("training loss (cross-entropy)", Log: true), [Metric("loss", "loss")])]))]);
     }
 }

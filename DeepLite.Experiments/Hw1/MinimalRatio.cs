@@ -36,29 +36,22 @@ public sealed class MinimalRatio : IExperiment
         : new Settings(Runs: 100, [1, 10, 10, 1], Points: 100, FitSteps: 1000, GradientSteps: 1000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
-        var s = (Settings)PresetSettings(preset);
+        var s = context.SettingsFor<Settings>(this);
         // Measured 2026-11-29: the full preset (100 runs of 3,000 fitting steps) in 5 s, the quick one in 2-3 s: about
         // 15 µs a fitting step; the gradient-norm descent rarely runs (half the fits already meet the threshold).
-        return TimeSpan.FromSeconds(s.Runs * (s.FitSteps * 15e-6 + s.GradientSteps * 2e-6 + 0.005));
+        double cost = s.FitSteps * 15e-6 + s.GradientSteps * 2e-6 + 0.005;
+        return [.. Enumerable.Range(0, s.Runs).Select(run => new RunUnit($"run-{run + 1:D3}", 2, cost, seed => Train(context, run, s, seed)))];
     }
 
     /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var points = new List<Point>();
-        for (int run = 0; run < s.Runs; run++)
-        {
-            int index = run;
-            points.AddRange(context.RunOnce(this, $"run-{run + 1:D3}", 2, seed => Train(context, index, s, seed)));
-        }
-        Draw(context, folder, s, points);
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
+        var points = units.All;
         int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
-        Manifest.Write(this, context, s, new Dictionary<string, object> { ["runsBelowThreshold"] = converged, ["runs"] = s.Runs });
+        return new ExperimentResults(points, Draw(context, s, points), new Dictionary<string, object> { ["runsBelowThreshold"] = converged, ["runs"] = s.Runs });
     }
 
     private static List<Point> Train(ExperimentContext context, int index, Settings s, long seed)
@@ -76,15 +69,12 @@ public sealed class MinimalRatio : IExperiment
         {
             context.Cancellation.ThrowIfCancellationRequested();
             using var scope = TensorPool.BeginScope();
-            fit.ZeroGrad();
-            var fitLoss = Loss.MeanSquaredError(model.Forward(x), y);
-            fitLoss.Backward();
-            Training.EnsureFinite(fitLoss.Item(), 1, step + 1, $"{id} fit loss");
-            fit.Step();
+            Training.Step(fit, () => Loss.MeanSquaredError(model.Forward(x), y), 1, step + 1, what: $"{id} fit loss");
         }
         context.Progress.Epoch(id, 1, 2, Mse(model, x, y), null);
 
-        // Minimize ||∇L||²: its gradient, 2·H·∇L, comes from differentiating the recorded gradient.
+        // Minimize ||∇L||²: its gradient, 2·H·∇L, comes from differentiating the recorded gradient. Not Training.Step:
+        // the norm is checked against the threshold between the forward pass and the backward one.
         var descend = new Adam<double>(parameters, 1e-3);
         double norm = double.PositiveInfinity;
         int steps = 0;
@@ -136,17 +126,17 @@ public sealed class MinimalRatio : IExperiment
         return Loss.MeanSquaredError(model.Forward(x), y).Item();
     }
 
-    private void Draw(ExperimentContext context, string folder, Settings s, List<Point> points)
+    private static List<Chart> Draw(ExperimentContext context, Settings s, IReadOnlyList<Point> points)
     {
         List<(double, double)> Pairs(string metric) => points.Where(p => p.Metric == metric)
             .Join(points.Where(p => p.Metric == "loss"), a => a.Run, b => b.Run, (a, b) => (a.Value, b.Value)).ToList();
         int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
-        Framework.Charts.Save(Framework.Charts.Create("Minimal ratio vs loss where the gradient is (almost) zero",
+        var ratios = Framework.Charts.Create("Minimal ratio vs loss where the gradient is (almost) zero",
             Framework.Charts.Subtitle(context, $"{s.Runs} runs, {converged} reached ||∇L|| < {s.GradientThreshold:G}; x: the course's minimal ratio = share of all Hessian eigenvalues > {s.EigenvalueTolerance:G} (most are near zero), with the share among those not near zero and the report's sampled estimate"),
             new AxisSpec("ratio (see legend)"), new AxisSpec("training loss (MSE)", Log: true),
             [new Framework.Series("minimal ratio: positive / all eigenvalues (course)", Pairs("minimal_ratio"), Scatter: true),
              new Framework.Series("positive / eigenvalues not near zero", Pairs("nonzero_positive_ratio"), Scatter: true),
-             new Framework.Series($"sampled: share of {s.Samples} neighbours higher (report)", Pairs("sampled_ratio"), Scatter: true)]), folder, "minimal-ratio-vs-loss");
+             new Framework.Series($"sampled: share of {s.Samples} neighbours higher (report)", Pairs("sampled_ratio"), Scatter: true)]);
 
         var eigen = points.Where(p => p.Metric == "eigenvalue").Select(p => p.Value).ToList();
         var model = Framework.Charts.NewModel($"Hessian eigenvalues of the first {s.SpectrumRuns} runs", Framework.Charts.Subtitle(context, "at the end of the gradient-norm descent; |λ| shown on a signed log scale"));
@@ -167,6 +157,6 @@ public sealed class MinimalRatio : IExperiment
             }
             model.Series.Add(histogram);
         }
-        Framework.Charts.Save(model, folder, "eigenvalues");
+        return [new("minimal-ratio-vs-loss", ratios), new("eigenvalues", model)];
     }
 }

@@ -1,3 +1,4 @@
+using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Optimizers;
 
@@ -24,26 +25,19 @@ public sealed class ParametersVsGeneralization : IExperiment
         : new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 200, TestCount: 2000, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
-    {
-        var s = (Settings)PresetSettings(preset);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
-        // Measured 2026-11-29: the full preset (10 MLPs x 10 epochs of 60,000 images) in 42 s, about 7 µs an image.
-        return TimeSpan.FromSeconds(s.Hidden.Length * s.Epochs * images * 7e-6);
-    }
-
-    /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-        var points = new List<Point>();
-        foreach (var hidden in s.Hidden)
+        var data = new Lazy<(ImageDataset Train, ImageDataset Test)>(() => { var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount); return (train, test); });
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        // Measured 2026-11-29: the full preset (10 MLPs x 10 epochs of 60,000 images) in 42 s, about 7 µs an image.
+        double cost = s.Epochs * images * 7e-6;
+        return [.. s.Hidden.Select(hidden =>
         {
             var id = $"784-{hidden[0]}-{hidden[1]}-10";
-            points.AddRange(context.RunOnce(this, id, s.Epochs, seed =>
+            return new RunUnit(id, s.Epochs, cost, seed =>
             {
+                var (train, test) = data.Value;
                 var model = Training.TrainMlp(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
                     p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, checkpoint: context.Checkpoint(this, id));
                 double count = model.ParameterCount;
@@ -51,15 +45,23 @@ public sealed class ParametersVsGeneralization : IExperiment
                 var (testLoss, testAccuracy) = Training.Evaluate(model, test);
                 return [new(id, "parameters", count, "train_loss", trainLoss), new(id, "parameters", count, "test_loss", testLoss),
                         new(id, "parameters", count, "train_accuracy", trainAccuracy), new(id, "parameters", count, "test_accuracy", testAccuracy)];
-            }));
-        }
+            });
+        })];
+    }
+
+    /// <inheritdoc/>
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), Scatter: true);
-        var detail = $"10 MLPs 784-a-b-10, {s.Epochs} epochs of SGD(0.01, 0.9) on {train.Count} images";
-        Framework.Charts.Save(Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("parameters", Log: true), new AxisSpec("cross-entropy"), [Metric("train_loss", "train"), Metric("test_loss", "test")]), folder, "loss-vs-parameters");
-        Framework.Charts.Save(Framework.Charts.Create("Accuracy vs number of parameters", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("parameters", Log: true), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train"), Metric("test_accuracy", "test")]), folder, "accuracy-vs-parameters");
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+        var detail = $"{s.Hidden.Length} MLPs 784-a-b-10, {s.Epochs} epochs of SGD(0.01, 0.9) on {(s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10)} images";
+        return new ExperimentResults(points,
+        [
+            new("loss-vs-parameters", Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("parameters", Log: true), new AxisSpec("cross-entropy"), [Metric("train_loss", "train"), Metric("test_loss", "test")])),
+            new("accuracy-vs-parameters", Framework.Charts.Create("Accuracy vs number of parameters", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("parameters", Log: true), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train"), Metric("test_accuracy", "test")])),
+        ]);
     }
 }

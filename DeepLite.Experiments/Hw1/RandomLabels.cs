@@ -1,3 +1,4 @@
+using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Optimizers;
 
@@ -25,23 +26,15 @@ public sealed class RandomLabels : IExperiment
         : new Settings(Epochs: 60, BatchSize: 128, TrainPerClass: 100, TestCount: 1000, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
-    {
-        var s = (Settings)PresetSettings(preset);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, test = s.TestCount == 0 ? 10_000 : s.TestCount;
-        // About 12 µs per training image and 3 µs per evaluated image here for this MLP.
-        return TimeSpan.FromSeconds(s.Epochs * (images * 15e-6 + test * 3e-6));
-    }
-
-    /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (subset, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-        var train = subset.WithPermutedLabels(context.Seed);
-        var points = context.RunOnce(this, "mlp-784-256-128-10", s.Epochs, seed =>
+        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, testImages = s.TestCount == 0 ? 10_000 : s.TestCount;
+        // About 12 µs per training image and 3 µs per evaluated image here for this MLP.
+        double cost = s.Epochs * (images * 15e-6 + testImages * 3e-6);
+        return [new RunUnit("mlp-784-256-128-10", s.Epochs, cost, seed =>
         {
+            var (train, test) = Data(context, s);
             var checkpoint = context.Checkpoint(this, "mlp-784-256-128-10");
             var result = checkpoint.Points;
             Training.TrainMlp(context, "mlp-784-256-128-10", [784, 256, 128, 10], train, s.BatchSize, s.Epochs,
@@ -55,14 +48,31 @@ public sealed class RandomLabels : IExperiment
                     result.Add(new("mlp", "epoch", epoch, "test_accuracy", testAccuracy));
                 }, checkpoint);
             return result;
-        });
+        })];
+    }
+
+    /// <summary>How many of MNIST's <paramref name="whole"/> images a setting of <paramref name="requested"/> (0: all) uses.</summary>
+    private static int Count(int requested, int whole) => requested == 0 ? whole : Math.Min(requested, whole);
+
+    private static (ImageDataset Train, ImageDataset Test) Data(ExperimentContext context, Settings s)
+    {
+        var (subset, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
+        return (subset.WithPermutedLabels(context.Seed), test);
+    }
+
+    /// <inheritdoc/>
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    {
+        var s = context.SettingsFor<Settings>(this);
+        var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
-        var detail = $"{train.Count} training images with permuted labels, {test.Count} test images with true labels; SGD(0.01, 0.9)";
-        Framework.Charts.Save(Framework.Charts.Create("Random labels: loss", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("epoch"), new AxisSpec("cross-entropy", Log: true), [Metric("train_loss", "train (random labels)"), Metric("test_loss", "test (true labels)")]), folder, "loss");
-        Framework.Charts.Save(Framework.Charts.Create("Random labels: accuracy", Framework.Charts.Subtitle(context, detail),
-            new AxisSpec("epoch"), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train (random labels)"), Metric("test_accuracy", "test (true labels)")]), folder, "accuracy");
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+        var detail = $"{Count(s.TrainPerClass * 10, 60_000)} training images with permuted labels, {Count(s.TestCount, 10_000)} test images with true labels; SGD(0.01, 0.9)";
+        return new ExperimentResults(points,
+        [
+            new("loss", Framework.Charts.Create("Random labels: loss", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("epoch"), new AxisSpec("cross-entropy", Log: true), [Metric("train_loss", "train (random labels)"), Metric("test_loss", "test (true labels)")])),
+            new("accuracy", Framework.Charts.Create("Random labels: accuracy", Framework.Charts.Subtitle(context, detail),
+                new AxisSpec("epoch"), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train (random labels)"), Metric("test_accuracy", "test (true labels)")])),
+        ]);
     }
 }

@@ -30,32 +30,31 @@ public sealed class TrainingTrajectories : IExperiment
         : new Settings(Runs: 8, Epochs: 12, SnapshotEvery: 2, BatchSize: 128, TrainPerClass: 300, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public TimeSpan Estimate(Preset preset)
+    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
     {
-        var s = (Settings)PresetSettings(preset);
+        var s = context.SettingsFor<Settings>(this);
+        var train = new Lazy<ImageDataset>(() => context.Subsets("mnist", s.TrainPerClass, 0).Train);
         double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
         // Measured 2026-11-29: the full preset (8 runs x 24 epochs) in 426 s beside another training process on the
         // 2 cores, the quick preset in 3 s; about 15 µs per image and epoch alone, snapshots included.
-        return TimeSpan.FromSeconds(s.Runs * s.Epochs * images * 15e-6 + 2);
+        double cost = s.Epochs * images * 15e-6 + 0.25;
+        return [.. Enumerable.Range(1, s.Runs).Select(run => new RunUnit($"run-{run}", s.Epochs, cost,
+            seed => Train(context, $"run-{run}", train.Value, s, seed, SnapshotFile(context, run))))];
     }
 
+    private string SnapshotFile(ExperimentContext context, int run) => Path.Combine(context.Folder(this), "runs", $"run-{run}.snapshots.bin");
+
     /// <inheritdoc/>
-    public void Run(ExperimentContext context)
+    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
     {
         var s = context.SettingsFor<Settings>(this);
-        var folder = context.Folder(this);
-        var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
-        var points = new List<Point>();
+        var points = units.All.ToList();
         var firstLayer = new List<(int Run, double[] W)>();
         var whole = new List<(int Run, double[] W)>();
         for (int run = 0; run < s.Runs; run++)
         {
-            var id = $"run-{run + 1}";
-            var snapshotFile = Path.Combine(folder, "runs", id + ".snapshots.bin");
-            var runPoints = context.RunOnce(this, id, s.Epochs, seed => Train(context, id, train, s, seed, snapshotFile));
-            points.AddRange(runPoints);
             int firstSize = 784 * 128 + 128;
-            foreach (var snap in Snapshots.Read(snapshotFile))
+            foreach (var snap in Snapshots.Read(SnapshotFile(context, run + 1)))
             {
                 var w = Array.ConvertAll(snap, v => (double)v);
                 whole.Add((run, w));
@@ -63,10 +62,13 @@ public sealed class TrainingTrajectories : IExperiment
             }
         }
         var accuracy = points.Where(p => p.Metric == "snapshot_accuracy").ToList();
-        Draw(context, folder, "pca-first-layer", "first layer (784x128 weights and biases)", firstLayer, accuracy, points);
-        Draw(context, folder, "pca-whole-model", "whole model (104,938 parameters)", whole, accuracy, points);
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Point.ToCsv(points));
-        Manifest.Write(this, context, s);
+        // Draw adds each snapshot's projection to the points, first layer then whole model, as results.csv has them.
+        var charts = new List<Chart>
+        {
+            Draw(context, "pca-first-layer", "first layer (784x128 weights and biases)", firstLayer, accuracy, points),
+            Draw(context, "pca-whole-model", "whole model (104,938 parameters)", whole, accuracy, points),
+        };
+        return new ExperimentResults(points, charts);
     }
 
     private static List<Point> Train(ExperimentContext context, string id, ImageDataset train, Settings s, long seed, string snapshotFile)
@@ -91,7 +93,7 @@ public sealed class TrainingTrajectories : IExperiment
         return points;
     }
 
-    private void Draw(ExperimentContext context, string folder, string name, string what, List<(int Run, double[] W)> rows, List<Point> accuracy, List<Point> points)
+    private static Chart Draw(ExperimentContext context, string name, string what, List<(int Run, double[] W)> rows, List<Point> accuracy, List<Point> points)
     {
         var pca = Pca.Fit(rows.Select(r => r.W).ToList(), 2);
         var projected = rows.Select(r => (r.Run, P: pca.Transform(r.W))).ToList();
@@ -106,7 +108,7 @@ public sealed class TrainingTrajectories : IExperiment
             points.Add(new($"{name}/run-{run + 1}", "pc", 1, "pc1", p[0]));
             points.Add(new($"{name}/run-{run + 1}", "pc", 2, "pc2", p[1]));
         }
-        Framework.Charts.Save(Framework.Charts.Create($"PCA of the {what}, 8 runs", Framework.Charts.Subtitle(context, $"one PCA on all snapshots; 2 components explain {ratio:P0}; labels: training accuracy, first → last snapshot"),
-            new AxisSpec("principal component 1"), new AxisSpec("principal component 2"), series), folder, name);
+        return new(name, Framework.Charts.Create($"PCA of the {what}, 8 runs", Framework.Charts.Subtitle(context, $"one PCA on all snapshots; 2 components explain {ratio:P0}; labels: training accuracy, first → last snapshot"),
+            new AxisSpec("principal component 1"), new AxisSpec("principal component 2"), series));
     }
 }

@@ -46,6 +46,29 @@ public class DataStoreTests
     }
 
     [Fact]
+    public async Task ConcurrentFirstFetchesIntoOneCacheAllSucceedAndLeaveOthersDownloadsAlone()
+    {
+        using var fx = new Fixtures();
+        var (contents, gz) = Source(fx);
+        using var server = new LocalHttpServer((path, _) => new(200, gz[Path.GetFileName(path)]));
+        var def = Fixtures.IdxDefinition(contents, server.BaseUrl + "good/");
+        // Another process's live download of the same file (recent), and one a killed process left (old).
+        var folder = Path.Combine(fx.Folder, "cache", def.Name);
+        Directory.CreateDirectory(folder);
+        var live = Path.Combine(folder, def.Files[0] + ".0123.download");
+        var abandoned = Path.Combine(folder, def.Files[0] + ".4567.download");
+        File.WriteAllText(live, "partial");
+        File.WriteAllText(abandoned, "partial");
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-1));
+
+        // Shards of a job array start together with an empty shared cache: every one of them gets the data.
+        var loads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new DataStore(Options(fx, def)).Load("tiny"))));
+        Assert.All(loads, l => Assert.Equal(30, l.Train.Count));
+        Assert.True(File.Exists(live), "a live download of another process was deleted");
+        Assert.False(File.Exists(abandoned), "an abandoned download was kept");
+    }
+
+    [Fact]
     public void AChecksumMismatchFallsBackToTheNextAddress()
     {
         using var fx = new Fixtures();

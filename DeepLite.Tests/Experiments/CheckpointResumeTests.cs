@@ -29,12 +29,12 @@ public class CheckpointResumeTests
     {
         var cancel = new CancellationTokenSource();
         var first = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel) };
-        Assert.ThrowsAny<OperationCanceledException>(() => experiment.Run(first));
+        Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(experiment, first));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(first.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
 
         var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
         var second = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Progress = progress };
-        experiment.Run(second);
+        ExperimentRunner.Run(experiment, second);
         resumedEpochs = progress.Epochs;
         _lastResumes = progress.Resumes;
         Assert.Empty(Directory.GetFiles(Path.Combine(second.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
@@ -44,7 +44,7 @@ public class CheckpointResumeTests
     private static string Uninterrupted(IExperiment experiment, object settings, string root)
     {
         var context = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic };
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         return ResultsCsv(experiment, context);
     }
 
@@ -88,9 +88,9 @@ public class CheckpointResumeTests
         // A checkpoint left by a run with other settings is ignored, not resumed.
         var cancel = new CancellationTokenSource();
         var context = new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = two with { Epochs = 4 }, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel), Fresh = true };
-        Assert.ThrowsAny<OperationCanceledException>(() => new RandomLabels().Run(context));
+        Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(new RandomLabels(), context));
         var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
-        new RandomLabels().Run(new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = three with { LearningRate = 0.02 }, Data = Synthetic, Progress = progress, Fresh = true });
+        ExperimentRunner.Run(new RandomLabels(), new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = three with { LearningRate = 0.02 }, Data = Synthetic, Progress = progress, Fresh = true });
         Assert.Equal([1, 2, 3], progress.Epochs.Select(e => e.Epoch));
     }
 }

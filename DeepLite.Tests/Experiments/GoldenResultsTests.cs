@@ -18,7 +18,7 @@ public class GoldenResultsTests
     {
         using var folder = new Data.Fixtures();
         var context = new ExperimentContext { OutputRoot = folder.Folder, Seed = 7, SettingsOverride = settings, Data = Synthetic };
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder.Folder, experiment.Id, "results.csv"))));
     }
 

@@ -22,7 +22,7 @@ public class Hw1ExperimentTests
         using var fx = new Data.Fixtures();
         var experiment = new FunctionSimulation();
         var context = Context(fx.Folder, TinyFunctions);
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         var folder = context.Folder(experiment);
         foreach (var id in TinyFunctions.Functions)
         {
@@ -43,7 +43,7 @@ public class Hw1ExperimentTests
         using var fx = new Data.Fixtures();
         var experiment = new CnnTraining();
         var context = Context(fx.Folder, TinyCnns);
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         var points = Results(experiment, context);
         Assert.Equal(2 * 3 * 2, points.Count(p => p.Metric == "test_accuracy"));
@@ -57,16 +57,16 @@ public class Hw1ExperimentTests
         using var fx = new Data.Fixtures();
         var experiment = new FunctionSimulation();
         var straight = Context(Path.Combine(fx.Folder, "straight"), TinyFunctions);
-        experiment.Run(straight);
+        ExperimentRunner.Run(experiment, straight);
 
         var resumedRoot = Path.Combine(fx.Folder, "resumed");
         using (var cancel = new CancellationTokenSource())
         {
             var first = new CancelAfterRuns(2, cancel);
-            Assert.ThrowsAny<OperationCanceledException>(() => experiment.Run(Context(resumedRoot, TinyFunctions, cancel.Token, first)));
+            Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(experiment, Context(resumedRoot, TinyFunctions, cancel.Token, first)));
         }
         var second = new CancelAfterRuns(int.MaxValue, new CancellationTokenSource());
-        experiment.Run(Context(resumedRoot, TinyFunctions, progress: second));
+        ExperimentRunner.Run(experiment, Context(resumedRoot, TinyFunctions, progress: second));
         Assert.Equal(2, second.Started.Count(s => s.Cached));
         Assert.Equal(4, second.Started.Count(s => !s.Cached));
 
@@ -83,11 +83,11 @@ public class Hw1ExperimentTests
         using var fx = new Data.Fixtures();
         var experiment = new FunctionSimulation();
         var settings = TinyFunctions with { Functions = ["sinc-5"] };
-        experiment.Run(Context(fx.Folder, settings));
+        ExperimentRunner.Run(experiment, Context(fx.Folder, settings));
         var progress = new CancelAfterRuns(int.MaxValue, new CancellationTokenSource());
         var fresh = new ExperimentContext { OutputRoot = fx.Folder, Seed = 5, SettingsOverride = settings, Fresh = true, Progress = progress };
         fresh.ClearRuns(experiment);
-        experiment.Run(fresh);
+        ExperimentRunner.Run(experiment, fresh);
         Assert.All(progress.Started, s => Assert.False(s.Cached));
     }
 }

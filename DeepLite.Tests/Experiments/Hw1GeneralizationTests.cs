@@ -12,7 +12,7 @@ public class Hw1GeneralizationTests
     private static List<Point> Run(IExperiment experiment, object settings, string root)
     {
         var context = Context(root, settings);
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         return Results(experiment, context);
     }

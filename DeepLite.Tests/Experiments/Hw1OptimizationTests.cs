@@ -15,7 +15,7 @@ public class Hw1OptimizationTests
         using var fx = new Data.Fixtures();
         var experiment = new TrainingTrajectories();
         var context = Context(fx.Folder, new TrainingTrajectories.Settings(Runs: 3, Epochs: 4, SnapshotEvery: 2, BatchSize: 10, TrainPerClass: 0, 0.01, 0.9));
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         var points = Results(experiment, context);
         // 3 runs x 2 snapshots, each projected once for the first layer and once for the whole model.
@@ -23,7 +23,7 @@ public class Hw1OptimizationTests
         Assert.Equal(6, points.Count(p => p.Metric == "snapshot_accuracy"));
         // Resume: snapshots are read back, the charts are redrawn identically.
         var before = ResultsCsv(experiment, context);
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         Assert.Equal(before, ResultsCsv(experiment, context));
     }
 
@@ -33,7 +33,7 @@ public class Hw1OptimizationTests
         using var fx = new Data.Fixtures();
         var experiment = new GradientNormTraining();
         var context = Context(fx.Folder, new GradientNormTraining.Settings(Epochs: 2, BatchSize: 10, TrainPerClass: 0, 0.01, 0.9));
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         var points = Results(experiment, context);
         Assert.Equal(6, points.Count(p => p.Metric == "gradient_norm"));
@@ -47,7 +47,7 @@ public class Hw1OptimizationTests
         var experiment = new MinimalRatio();
         var context = Context(fx.Folder, new MinimalRatio.Settings(Runs: 3, [1, 4, 1], Points: 20, FitSteps: 50, GradientSteps: 50, GradientThreshold: 1e-3,
             EigenvalueTolerance: 1e-6, Samples: 20, SampleRadius: 1e-2, SpectrumRuns: 2));
-        experiment.Run(context);
+        ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         var points = Results(experiment, context);
         Assert.Equal(3, points.Count(p => p.Metric == "minimal_ratio"));

@@ -14,7 +14,7 @@ public class ReportTests
             OutputRoot = fx.Folder, Seed = 1, Data = ExperimentTestKit.Synthetic,
             SettingsOverride = new FunctionSimulation.Settings(Points: 16, Epochs: 2, BatchSize: 8, LearningRate: 1e-2, CurvePoints: 10, ["sinc-5"]),
         };
-        new FunctionSimulation().Run(context);
+        ExperimentRunner.Run(new FunctionSimulation(), context);
         var (md, html) = ReportWriter.Write(fx.Folder, ExperimentRegistry.All, ReportComments.For);
         var markdown = File.ReadAllText(md);
         var page = File.ReadAllText(html);

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>The arguments <c>run</c> and <c>assemble</c> share: which experiments, preset, results folder and seed.</summary>
+internal sealed class ExperimentOptions
+{
+    public Argument<string[]> Ids { get; } = new("ids") { Description = "Experiment ids (see 'list'), or 'all'.", Arity = ArgumentArity.OneOrMore };
+    public Option<Preset> Preset { get; } = new("--preset") { Description = "quick (minutes) or full (the report's settings).", DefaultValueFactory = _ => Framework.Preset.Quick };
+    public Option<string> Output { get; } = new("--out") { Description = "Results folder.", DefaultValueFactory = _ => "results" };
+    public Option<long> Seed { get; } = new("--seed") { Description = "Master seed: fixes init, shuffling, label permutation and sampling.", DefaultValueFactory = _ => 1 };
+
+    public ExperimentOptions(bool outputMustExist)
+    {
+        Ids.Validators.Add(result =>
+        {
+            foreach (var id in result.GetValueOrDefault<string[]>() ?? [])
+                if (id.StartsWith('-'))
+                    result.AddError($"Unknown option '{id}'. Run with --help for the options.");
+                else if (id != "all" && ExperimentRegistry.Find(id) is null)
+                    result.AddError($"Unknown experiment '{id}'. Known: all, {string.Join(", ", ExperimentRegistry.All.Select(e => e.Id))}.");
+        });
+        Output.Validators.Add(r => { if (OutputFolder.Problem(r.GetValueOrDefault<string>(), outputMustExist) is { } problem) r.AddError(problem); });
+    }
+
+    /// <summary>Adds the arguments to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Ids);
+        command.Options.Add(Preset);
+        command.Options.Add(Output);
+        command.Options.Add(Seed);
+    }
+
+    /// <summary>Whether 'all' was asked for.</summary>
+    public bool All(ParseResult result) => result.GetValue(Ids)!.Contains("all");
+
+    /// <summary>The experiments asked for, in homework order for 'all', else in the order given.</summary>
+    public IReadOnlyList<IExperiment> Selected(ParseResult result) =>
+        All(result) ? ExperimentRegistry.All : result.GetValue(Ids)!.Distinct().Select(id => ExperimentRegistry.Find(id)!).ToList();
+
+    /// <summary>A context for the parsed preset, folder and seed.</summary>
+    public ExperimentContext Context(ParseResult result, bool fresh = false, CancellationToken cancellation = default, IExperimentProgress? progress = null, MemoryMonitor? memory = null, TimeSpan? checkpointEvery = null) => new()
+    {
+        CheckpointInterval = checkpointEvery ?? TimeSpan.FromSeconds(60),
+        OutputRoot = result.GetValue(Output)!, Preset = result.GetValue(Preset), Seed = result.GetValue(Seed), Fresh = fresh,
+        Cancellation = cancellation, Progress = progress ?? new SilentProgress(), Memory = memory,
+    };
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using DeepLite.Experiments.Framework;
+
+namespace DeepLite.Experiments.Cli;
+
+/// <summary>
+/// The <c>plan</c> verb: how <c>run --shard K/N</c> splits the units of the experiments over N shards, with each
+/// shard's estimated time and, when the results folder holds stored runs, their measured time summed the same way.
+/// For choosing N and a per-task time limit before submitting.
+/// </summary>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        var options = new ExperimentOptions(outputMustExist: false);
+        var shards = new Option<int>("--shards") { Description = "Number of shards (array tasks).", DefaultValueFactory = _ => 8 };
+        shards.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--shards must be at least 1."); });
+        var command = new Command("plan", "Show how 'run --shard K/N' splits the units over N shards: units, estimated and (from --out's stored runs) measured time per shard.") { shards };
+        options.AddTo(command);
+        command.SetAction(result =>
+        {
+            int n = result.GetValue(shards);
+            var context = options.Context(result);
+            var units = options.Selected(result)
+                .SelectMany(e => e.Units(context).Select(u => (Key: $"{e.Id}/{u.Id}", Cost: u.CostSeconds, Measured: Measured(context, e, u.Id)))).ToList();
+            var assignment = Shard.Assign(units.Select(u => (u.Key, u.Cost)).ToList(), n);
+            bool anyMeasured = units.Any(u => u.Measured is not null);
+            Console.WriteLine($"{units.Count} units over {n} shards ({result.GetValue(options.Preset).ToString().ToLowerInvariant()} preset): " +
+                $"estimated {Seconds(units.Sum(u => u.Cost))} in all{(anyMeasured ? $", measured {Seconds(units.Sum(u => u.Measured ?? 0))} for the {units.Count(u => u.Measured is not null)} stored in {context.OutputRoot}" : "")}");
+            Console.WriteLine($"shard\tunits\testimated{(anyMeasured ? "\tmeasured\tstored" : "")}");
+            for (int k = 0; k < n; k++)
+            {
+                var mine = units.Where((_, i) => assignment[i] == k).ToList();
+                Console.WriteLine($"{k + 1}/{n}\t{mine.Count}\t{Seconds(mine.Sum(u => u.Cost))}" +
+                    (anyMeasured ? $"\t{Seconds(mine.Sum(u => u.Measured ?? 0))}\t{mine.Count(u => u.Measured is not null)}" : ""));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Seconds(double s) => $"{s:F0} s";
+
+    /// <summary>The wall time a stored run of this seed and these settings took, if there is one.</summary>
+    private static double? Measured(ExperimentContext context, IExperiment experiment, string unit)
+    {
+        var record = context.StoredRecord(experiment, unit);
+        return record?.Seconds;
+    }
+}
