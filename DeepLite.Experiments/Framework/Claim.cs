@@ -9,6 +9,11 @@ public enum Verdict
     DoesNotHold,
     /// <summary>Between the two thresholds: too close to call at these settings.</summary>
     NotConclusive,
+    /// <summary>
+    /// The runs stopped while what the claim compares was still changing fast (a ranking of models still climbing):
+    /// no verdict at these settings. The quick preset says this rather than a verdict the full preset contradicts.
+    /// </summary>
+    TooShort,
 }
 
 /// <summary>A claim's verdict on one set of results, with the numbers it rests on.</summary>

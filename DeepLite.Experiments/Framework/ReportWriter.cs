@@ -104,7 +104,7 @@ public static class ReportWriter
             records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, preset, result.Verdict, result.Evidence));
         }
         AtomicFile.WriteAllText(Path.Combine(root, "claims.json"), JsonSerializer.Serialize(records, Json.Options));
-        static string Word(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", _ => "not conclusive" };
+        static string Word(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", Verdict.TooShort => "too short to judge", _ => "not conclusive" };
         bool withReference = reference is { Count: > 0 } && records.Any(r => r.Preset != "full");
         md.Append("## The report's claims\n\nEach claim judged from this folder's results (thresholds in `Hw1Claims`; docs/hw1.md says what each item measures)")
           .Append(withReference ? ", beside the verdict recorded from the full preset" : "").Append(".\n\n")

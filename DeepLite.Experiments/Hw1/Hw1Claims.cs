@@ -58,20 +58,44 @@ public static class Hw1Claims
         return new(Claim.Threshold(-ratio, -0.5, -1), $"deeper / shallow final loss, geometric mean over {functions.Count} functions {F(ratio, "G3")}; deeper lower on {deeperWins} of {functions.Count} ({string.Join("; ", notes)})");
     }
 
+    /// <summary>
+    /// Judged per dataset on the final training accuracies. A dataset where a model still gained more than
+    /// <see cref="StillClimbing"/> in its last epoch is not ranked: early in training the 1-hidden CNN leads (it learns
+    /// fastest), and the full preset's curves cross only later (MNIST after 2 epochs, CIFAR-10 after 11), so a ranking
+    /// taken on the climb would contradict the one at the end.
+    /// </summary>
     private static ClaimResult OneHiddenWorst(IReadOnlyList<Point> p)
     {
         var datasets = p.Where(x => x.Metric == "train_accuracy").Select(x => x.Run.Split('/')[0]).Distinct().ToList();
         if (datasets.Count == 0) throw new InvalidOperationException("no training accuracies");
-        int worst = 0;
+        int worst = 0, climbing = 0;
         var notes = new List<string>();
+        string[] models = ["CNN 1 hidden", "CNN 4 hidden", "CNN 8 hidden"];
         foreach (var d in datasets)
         {
             double one = Final(p, $"{d}/CNN 1 hidden", "train_accuracy"), four = Final(p, $"{d}/CNN 4 hidden", "train_accuracy"), eight = Final(p, $"{d}/CNN 8 hidden", "train_accuracy");
-            if (one < Math.Min(four, eight)) worst++;
-            notes.Add($"{d}: 1 hidden {F(one, "P1")}, 4 hidden {F(four, "P1")}, 8 hidden {F(eight, "P1")}");
+            double gain = models.Max(m => LastGain(p, $"{d}/{m}", "train_accuracy"));
+            bool settled = gain <= StillClimbing;
+            if (!settled) climbing++;
+            else if (one < Math.Min(four, eight)) worst++;
+            notes.Add($"{d}: 1 hidden {F(one, "P1")}, 4 hidden {F(four, "P1")}, 8 hidden {F(eight, "P1")}" +
+                (settled ? "" : $", still climbing ({F(gain * 100, "F1")} points in the last epoch)"));
         }
+        if (climbing > 0)
+            return new(Verdict.TooShort, $"the accuracies are still climbing on {climbing} of {datasets.Count} datasets ({string.Join("; ", notes)})");
         var verdict = worst == datasets.Count ? Verdict.Holds : worst == 0 ? Verdict.DoesNotHold : Verdict.NotConclusive;
         return new(verdict, $"worst on {worst} of {datasets.Count} datasets ({string.Join("; ", notes)})");
+    }
+
+    /// <summary>The largest last-epoch gain in accuracy (a fraction) at which a run counts as settled.</summary>
+    internal const double StillClimbing = 0.02;
+
+    /// <summary>How much <paramref name="metric"/> changed over the run's last epoch (it needs two epochs).</summary>
+    private static double LastGain(IReadOnlyList<Point> p, string run, string metric)
+    {
+        var last = p.Where(x => x.Run == run && x.Metric == metric).OrderByDescending(x => x.X).Take(2).ToList();
+        if (last.Count < 2) throw new InvalidOperationException($"{run} has fewer than two epochs of {metric}");
+        return last[0].Value - last[1].Value;
     }
 
     private static ClaimResult SeparateTrajectories(IReadOnlyList<Point> p)
