@@ -1,27 +1,42 @@
 using System.Numerics;
-using DeepLite.Tensors;
 
 namespace DeepLite.Kernels;
 
 /// <summary>
-/// Broadcast kernels over contiguous tensors. The result is walked row by row (the last
-/// dimension); each operand's stride in that dimension is 1 or 0 (stretched), so every row is
-/// one call of a vectorized span kernel.
+/// Broadcast kernels over contiguous row-major data, each operand given as its elements and its dimensions (NumPy's
+/// rules: right-aligned, a dimension of 1 stretched). The result is walked row by row (the last dimension); each
+/// operand's stride in that dimension is 1 or 0 (stretched), so every row is one call of a vectorized span kernel.
 /// </summary>
 internal static class Broadcasting
 {
-    /// <summary>Strides of a tensor of <paramref name="shape"/> read as <paramref name="target"/>: right-aligned, 0 where stretched.</summary>
-    public static int[] StridesIn(Shape shape, Shape target)
+    /// <summary>Strides of data of <paramref name="shape"/> read as <paramref name="target"/>: right-aligned, 0 where stretched.</summary>
+    public static int[] StridesIn(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
     {
-        var own = shape.Strides();
-        var s = new int[target.Rank];
-        int lead = target.Rank - shape.Rank;
-        for (int i = 0; i < target.Rank; i++)
+        var own = Strides(shape);
+        var s = new int[target.Length];
+        int lead = target.Length - shape.Length;
+        for (int i = 0; i < target.Length; i++)
         {
             int j = i - lead;
-            s[i] = j >= 0 && shape.Dims[j] != 1 ? own[j] : 0;
+            s[i] = j >= 0 && shape[j] != 1 ? own[j] : 0;
         }
         return s;
+    }
+
+    /// <summary>Row-major strides of <paramref name="dims"/>.</summary>
+    private static int[] Strides(ReadOnlySpan<int> dims)
+    {
+        var s = new int[dims.Length];
+        int stride = 1;
+        for (int i = dims.Length - 1; i >= 0; i--) { s[i] = stride; stride *= dims[i]; }
+        return s;
+    }
+
+    private static int Size(ReadOnlySpan<int> dims)
+    {
+        int size = 1;
+        foreach (int d in dims) size *= d;
+        return size;
     }
 
     /// <summary>
@@ -67,115 +82,115 @@ internal static class Broadcasting
         }
     }
 
-    /// <summary>z = op(a, b) with NumPy broadcasting; z has the broadcast shape.</summary>
-    public static void Binary<T, TOp>(Tensor<T> a, Tensor<T> b, Tensor<T> z)
+    /// <summary>z = op(a, b) with NumPy broadcasting; <paramref name="zDims"/> is the broadcast shape.</summary>
+    public static void Binary<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<int> aDims, ReadOnlySpan<T> b, ReadOnlySpan<int> bDims, Span<T> z, ReadOnlySpan<int> zDims)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
-        if (a.Shape == z.Shape && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span, b.Span, z.Span); return; }
-        if (b.Size == 1 && a.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span, b.Span[0], z.Span); return; }
-        if (a.Size == 1 && b.Shape == z.Shape) { Elementwise.Map<T, TOp>(a.Span[0], b.Span, z.Span); return; }
-        if (z.Size == 0) return;
-        if (a.Shape == z.Shape && IsTrailingBlock(b.Shape, z.Shape))
+        bool aWhole = aDims.SequenceEqual(zDims), bWhole = bDims.SequenceEqual(zDims);
+        int aSize = Size(aDims), bSize = Size(bDims), zSize = Size(zDims);
+        if (aWhole && bWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[..zSize], z[..zSize]); return; }
+        if (bSize == 1 && aWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[0], z[..zSize]); return; }
+        if (aSize == 1 && bWhole) { Elementwise.Map<T, TOp>(a[0], b[..zSize], z[..zSize]); return; }
+        if (zSize == 0) return;
+        if (aWhole && IsTrailingBlock(bDims, zDims))
         {
             // A bias against a batch: b repeats whole, once per row of a (no stride bookkeeping).
-            int block = b.Size;
-            for (int r = 0; r < z.Size; r += block) Elementwise.Map<T, TOp>(a.Span.Slice(r, block), b.Span, z.Span.Slice(r, block));
+            int block = bSize;
+            for (int r = 0; r < zSize; r += block) Elementwise.Map<T, TOp>(a.Slice(r, block), b[..block], z.Slice(r, block));
             return;
         }
-        if (b.Shape == z.Shape && IsTrailingBlock(a.Shape, z.Shape))
+        if (bWhole && IsTrailingBlock(aDims, zDims))
         {
-            int block = a.Size;
-            for (int r = 0; r < z.Size; r += block) Elementwise.Map<T, TOp>(a.Span, b.Span.Slice(r, block), z.Span.Slice(r, block));
+            int block = aSize;
+            for (int r = 0; r < zSize; r += block) Elementwise.Map<T, TOp>(a[..block], b.Slice(r, block), z.Slice(r, block));
             return;
         }
 
-        var (dims, sa, sb) = Collapse(z.Shape.Dims, StridesIn(a.Shape, z.Shape), StridesIn(b.Shape, z.Shape));
+        var (dims, sa, sb) = Collapse(zDims, StridesIn(aDims, zDims), StridesIn(bDims, zDims));
         int inner = dims.Length == 0 ? 1 : dims[^1];
         int ia = dims.Length == 0 ? 0 : sa[^1], ib = dims.Length == 0 ? 0 : sb[^1];
-        int rows = z.Size / inner;
+        int rows = zSize / inner;
         var walk = new RowWalker(dims, sa, sb);
-        var aSpan = a.Span; var bSpan = b.Span; var zSpan = z.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {
-            var zRow = zSpan.Slice(r * inner, inner);
-            if (ia == 1 && ib == 1) Elementwise.Map<T, TOp>(aSpan.Slice(walk.OffsetA, inner), bSpan.Slice(walk.OffsetB, inner), zRow);
-            else if (ia == 1) Elementwise.Map<T, TOp>(aSpan.Slice(walk.OffsetA, inner), bSpan[walk.OffsetB], zRow);
-            else if (ib == 1) Elementwise.Map<T, TOp>(aSpan[walk.OffsetA], bSpan.Slice(walk.OffsetB, inner), zRow);
-            else zRow.Fill(TOp.Invoke(aSpan[walk.OffsetA], bSpan[walk.OffsetB]));
+            var zRow = z.Slice(r * inner, inner);
+            if (ia == 1 && ib == 1) Elementwise.Map<T, TOp>(a.Slice(walk.OffsetA, inner), b.Slice(walk.OffsetB, inner), zRow);
+            else if (ia == 1) Elementwise.Map<T, TOp>(a.Slice(walk.OffsetA, inner), b[walk.OffsetB], zRow);
+            else if (ib == 1) Elementwise.Map<T, TOp>(a[walk.OffsetA], b.Slice(walk.OffsetB, inner), zRow);
+            else zRow.Fill(TOp.Invoke(a[walk.OffsetA], b[walk.OffsetB]));
         }
     }
 
-    /// <summary>Sums <paramref name="x"/> over the dimensions in which <paramref name="target"/> is stretched (the adjoint of broadcasting).</summary>
-    public static Tensor<T> SumTo<T>(Tensor<T> x, Shape target) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Sums <paramref name="x"/> over the dimensions in which <paramref name="targetDims"/> is stretched (the adjoint of
+    /// broadcasting) into <paramref name="result"/>, which must hold zeros.
+    /// </summary>
+    public static void SumTo<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> xDims, Span<T> result, ReadOnlySpan<int> targetDims) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var result = new Tensor<T>(target);
-        if (x.Size == 0) return result;
-        if (IsTrailingBlock(target, x.Shape))
+        int xSize = Size(xDims);
+        if (xSize == 0) return;
+        if (IsTrailingBlock(targetDims, xDims))
         {
             // The bias gradient: the rows of x added in order (the same sums as the general walk below).
-            int block = result.Size;
-            for (int r = 0; r < x.Size; r += block) Elementwise.Map<T, AddOperator<T>>(result.Span, x.Span.Slice(r, block), result.Span);
-            return result;
+            int block = Size(targetDims);
+            var sum = result[..block];
+            for (int r = 0; r < xSize; r += block) Elementwise.Map<T, AddOperator<T>>(sum, x.Slice(r, block), sum);
+            return;
         }
-        var (dims, st, _) = Collapse(x.Shape.Dims, StridesIn(target, x.Shape), x.Shape.Strides());
+        var (dims, st, _) = Collapse(xDims, StridesIn(targetDims, xDims), Strides(xDims));
         int inner = dims.Length == 0 ? 1 : dims[^1];
         int it = dims.Length == 0 ? 0 : st[^1];
-        int rows = x.Size / inner;
+        int rows = xSize / inner;
         var walk = new RowWalker(dims, st, new int[dims.Length]);
-        var xs = x.Span; var ts = result.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {
-            var row = xs.Slice(r * inner, inner);
+            var row = x.Slice(r * inner, inner);
             if (it == 1)
             {
-                var dst = ts.Slice(walk.OffsetA, inner);
+                var dst = result.Slice(walk.OffsetA, inner);
                 Elementwise.Map<T, AddOperator<T>>(dst, row, dst);
             }
-            else ts[walk.OffsetA] += Elementwise.Sum<T>(row);
+            else result[walk.OffsetA] += Elementwise.Sum<T>(row);
         }
-        return result;
     }
 
-    /// <summary>Repeats <paramref name="x"/> along its size-1 (or missing leading) dimensions to fill <paramref name="target"/>.</summary>
-    public static Tensor<T> BroadcastTo<T>(Tensor<T> x, Shape target) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Repeats <paramref name="x"/> along its size-1 (or missing leading) dimensions to fill <paramref name="result"/> of <paramref name="targetDims"/>.</summary>
+    public static void BroadcastTo<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> xDims, Span<T> result, ReadOnlySpan<int> targetDims) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var result = Tensor<T>.Uninitialized(target);
-        if (result.Size == 0) return result;
-        var (dims, sx, _) = Collapse(target.Dims, StridesIn(x.Shape, target), target.Strides());
+        int size = Size(targetDims);
+        if (size == 0) return;
+        var (dims, sx, _) = Collapse(targetDims, StridesIn(xDims, targetDims), Strides(targetDims));
         int inner = dims.Length == 0 ? 1 : dims[^1];
         int ix = dims.Length == 0 ? 0 : sx[^1];
-        int rows = result.Size / inner;
+        int rows = size / inner;
         var walk = new RowWalker(dims, sx, new int[dims.Length]);
-        var xs = x.Span; var rs = result.Span;
         for (int r = 0; r < rows; r++, walk.Next())
         {
-            var dst = rs.Slice(r * inner, inner);
-            if (ix == 1) xs.Slice(walk.OffsetA, inner).CopyTo(dst);
-            else dst.Fill(xs[walk.OffsetA]);
+            var dst = result.Slice(r * inner, inner);
+            if (ix == 1) x.Slice(walk.OffsetA, inner).CopyTo(dst);
+            else dst.Fill(x[walk.OffsetA]);
         }
-        return result;
     }
 
     /// <summary>
     /// True when <paramref name="shape"/>, less its leading 1s, is the trailing part of <paramref name="target"/>
     /// (a [F] or [1, F] bias in an [N, F] batch): broadcasting repeats it whole, row after row.
     /// </summary>
-    private static bool IsTrailingBlock(Shape shape, Shape target)
+    private static bool IsTrailingBlock(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
     {
-        var dims = shape.Dims;
         int lead = 0;
-        while (lead < dims.Length && dims[lead] == 1) lead++;
-        dims = dims[lead..];
-        return dims.Length > 0 && dims.Length <= target.Rank && dims.SequenceEqual(target.Dims[^dims.Length..]);
+        while (lead < shape.Length && shape[lead] == 1) lead++;
+        var dims = shape[lead..];
+        return dims.Length > 0 && dims.Length <= target.Length && dims.SequenceEqual(target[^dims.Length..]);
     }
 
-    /// <summary>True when a tensor of <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it.</summary>
-    public static bool BroadcastsTo(Shape shape, Shape target)
+    /// <summary>True when data of <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it.</summary>
+    public static bool BroadcastsTo(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
     {
-        if (shape.Rank > target.Rank) return false;
-        int lead = target.Rank - shape.Rank;
-        for (int i = 0; i < shape.Rank; i++)
-            if (shape.Dims[i] != 1 && shape.Dims[i] != target.Dims[i + lead]) return false;
+        if (shape.Length > target.Length) return false;
+        int lead = target.Length - shape.Length;
+        for (int i = 0; i < shape.Length; i++)
+            if (shape[i] != 1 && shape[i] != target[i + lead]) return false;
         return true;
     }
 }

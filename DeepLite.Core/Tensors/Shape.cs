@@ -113,8 +113,8 @@ public readonly struct Shape : IEquatable<Shape>
     public static Shape Broadcast(Shape a, Shape b, string op)
     {
         // The common cases (equal shapes, a bias or a scalar against a batch) need no new shape.
-        if (a == b || Broadcasting.BroadcastsTo(b, a)) return a;
-        if (Broadcasting.BroadcastsTo(a, b)) return b;
+        if (a == b || Broadcasting.BroadcastsTo(b.Dims, a.Dims)) return a;
+        if (Broadcasting.BroadcastsTo(a.Dims, b.Dims)) return b;
         int rank = Math.Max(a.Rank, b.Rank);
         var dims = new int[rank];
         for (int i = 0; i < rank; i++)

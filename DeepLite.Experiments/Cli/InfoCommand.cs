@@ -15,7 +15,7 @@ internal static class InfoCommand
         {
             Console.WriteLine($"DeepLite {Manifest.Version}");
             Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
-            Console.WriteLine($"GEMM micro-kernel: {Gemm.InstructionSet}");
+            Console.WriteLine($"GEMM micro-kernel: {GemmKernel.InstructionSet}");
             return 0;
         });
         return command;

@@ -31,7 +31,7 @@ public static class Manifest
                 ["cores"] = Environment.ProcessorCount,
                 ["os"] = RuntimeInformation.OSDescription,
                 ["dotnet"] = Environment.Version.ToString(),
-                ["gemmKernel"] = Gemm.InstructionSet,
+                ["gemmKernel"] = GemmKernel.InstructionSet,
             },
             ["runs"] = runs,
             ["totalRunSeconds"] = runs.Sum(r => r.Seconds),
@@ -69,9 +69,9 @@ public static class Manifest
     /// (0.1.0.0) left the commit out, so <c>info</c> and <c>--version</c> disagreed.
     /// </summary>
     public static string Version =>
-        typeof(Gemm).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        typeof(GemmKernel).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
-        ?? typeof(Gemm).Assembly.GetName().Version?.ToString() ?? "unknown";
+        ?? typeof(GemmKernel).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     private static string GitCommit()
     {

@@ -128,15 +128,16 @@ public class ConvolutionGradientProperties
                 var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
                 var b = Tensor<double>.Uniform(new Shape(f), -1, 1, r);
                 var expected = NaiveConvolution(x, w, b, 1, Padding.Same).ToArray();
-                var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
-                foreach (var avx512 in new[] { true, false })
+                var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
+                foreach (var avx512 in ConvPlan.InstructionSets)
                 {
+                    var plan = ConvPlan.For(g, ConvAlgorithm.Direct, avx512);
                     var y = new double[expected.Length];
-                    DirectConvolution.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, avx512);
+                    plan.RunForward(x.ToArray(), 0, w.ToArray(), b.ToArray(), y);
                     Compare($"double width {width}, {c}->{f}, AVX-512 {avx512}", y, expected, 1e-12);
                     var yf = new float[expected.Length];
-                    DirectConvolution.Forward(x.ToArray().Select(v => (float)v).ToArray(), 0, w.ToArray().Select(v => (float)v).ToArray(),
-                        b.ToArray().Select(v => (float)v).ToArray(), g, yf, avx512);
+                    plan.RunForward(x.ToArray().Select(v => (float)v).ToArray(), 0, w.ToArray().Select(v => (float)v).ToArray(),
+                        b.ToArray().Select(v => (float)v).ToArray(), yf);
                     Compare($"float width {width}, {c}->{f}, AVX-512 {avx512}", yf.Select(v => (double)v).ToArray(), expected, 1e-5);
                 }
             }

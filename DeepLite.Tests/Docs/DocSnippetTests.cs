@@ -10,14 +10,7 @@ namespace DeepLite.Tests.Docs;
 /// </summary>
 public partial class DocSnippetTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepLite.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("DeepLite.sln not found above the test binaries.");
-    }
+    private static readonly string Root = Repository.Root;
 
     public static IEnumerable<object[]> Pages() =>
         new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)).Order())

@@ -29,7 +29,7 @@ public class GoldenResultsTests
     [Fact]
     public void TheCnnRunsKeepTheirBytes()
     {
-        var expected = DeepLite.Kernels.Gemm.Gemm.InstructionSet switch
+        var expected = DeepLite.Kernels.Gemm.GemmKernel.InstructionSet switch
         {
             "AVX-512" => "d70f8e385125d8c1e96c942fc4a6d1b41d1202e3b53a7c526a4b22c8d08c88d7",
             "AVX2+FMA" => "985b8f3f6c7aec3dbe878e43b75dd21dfb6351d3035d79d238016ab9a8a9c24f",

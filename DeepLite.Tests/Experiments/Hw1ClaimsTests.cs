@@ -6,13 +6,6 @@ namespace DeepLite.Tests.Experiments;
 /// <summary>The report's claims: their judges, and the quick preset telling the full preset's story (issue #15).</summary>
 public class Hw1ClaimsTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "DeepLite.sln"))) return dir.FullName;
-        throw new InvalidOperationException("DeepLite.sln not found above the test binaries");
-    }
-
     private static Point P(string run, string xName, double x, string metric, double value) => new(run, xName, x, metric, value);
 
     [Fact]
@@ -62,7 +55,7 @@ public class Hw1ClaimsTests
     [Fact]
     public async Task TheQuickPresetTellsTheFullPresetsStory()
     {
-        var recordedPath = Path.Combine(RepositoryRoot(), "docs", "hw1", "claims-full.json");
+        var recordedPath = Path.Combine(Repository.Root, "docs", "hw1", "claims-full.json");
         Assert.True(File.Exists(recordedPath), $"{recordedPath}: the verdicts of the full preset are not recorded");
         var recorded = ClaimRecord.Read(File.ReadAllText(recordedPath));
         Assert.All(recorded, r => Assert.Equal("full", r.Preset));

@@ -74,9 +74,11 @@ public class ConvWeightGradientTests
         AssertClose(expected, actual, filters, 1e-4);
 
         // The AVX2 row kernel, which machines without AVX-512 run.
-        var g = ConvGeometry.Create("test", x.Shape, filters, channels, k, k, 1, 1, padding);
+        var g = ConvShapes.Geometry("test", x.Shape, filters, channels, k, k, 1, 1, padding);
         var gw = new float[filters * channels * k * k]; var gb = new float[filters];
-        DirectWeightGradient.Compute(x.ToArray(), 0, seed.ToArray(), 0, g, gw, gb, allowAvx512: false);
+        var plan = ConvPlan.For(g, avx512: false);
+        Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
+        plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
         AssertClose(expected, [.. gw, .. gb], filters, 1e-4);
 
         int previous = DeepLite.Kernels.Parallelism.MaxThreads;
@@ -115,16 +117,18 @@ public class ConvWeightGradientTests
         int n = 5, h = 9, width = 11;
         var random = new SeededRandom(channels * 1000 + k * 100 + filters);
         var x = Tensor<double>.Uniform(new Shape(n, channels, h, width), -1, 1, random);
-        var g = ConvGeometry.Create("test", x.Shape, filters, channels, k, k, 1, 1, Padding.Same);
-        var seed = Tensor<double>.Uniform(g.OutputShape, -1, 1, random);
+        var g = ConvShapes.Geometry("test", x.Shape, filters, channels, k, k, 1, 1, Padding.Same);
+        var seed = Tensor<double>.Uniform(g.OutputShape(), -1, 1, random);
         var expected = Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, g.PadTop, g.PadLeft, g.OH, g.OW);
         var biasExpected = Enumerable.Range(0, filters).Select(f =>
             Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * g.P).Take(g.P).Sum())).ToArray();
-        foreach (var avx512 in new[] { true, false })
+        foreach (var avx512 in ConvPlan.InstructionSets)
         {
             var gw = new double[filters * channels * k * k];
             var gb = bias ? new double[filters] : null;
-            DirectWeightGradient.Compute(x.ToArray(), 0, seed.ToArray(), 0, g, gw, gb, avx512);
+            var plan = ConvPlan.For(g, avx512: avx512);
+            Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
+            plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
             if (bias) AssertClose([.. expected, .. biasExpected], [.. gw, .. gb!], filters, 1e-12);
             else AssertClose(expected, gw, 0, 1e-12);
         }

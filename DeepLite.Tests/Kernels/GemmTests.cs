@@ -24,11 +24,11 @@ public class GemmTests
     {
         switch (kernel)
         {
-            case Kernel.Avx512: Gemm.MultiplyWith<T, Avx512MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
-            case Kernel.Avx2: Gemm.MultiplyWith<T, Avx2MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
-            case Kernel.Scalar: Gemm.MultiplyWith<T, ScalarMicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Avx512: GemmKernel.MultiplyWith<T, Avx512MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Avx2: GemmKernel.MultiplyWith<T, Avx2MicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            case Kernel.Scalar: GemmKernel.MultiplyWith<T, ScalarMicroKernel<T>>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
             case Kernel.Small: SmallGemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc); break;
-            default: Gemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
+            default: GemmKernel.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, threads); break;
         }
     }
 
@@ -141,12 +141,12 @@ public class GemmTests
                 var direct = new float[m * n]; var packed = new float[m * n];
                 try
                 {
-                    Gemm.DirectA = true;
-                    Gemm.Multiply<float>(ta, false, m, n, k, a, lda, b, n, direct, n, maxThreads: 1);
-                    Gemm.DirectA = false;
-                    Gemm.Multiply<float>(ta, false, m, n, k, a, lda, b, n, packed, n, maxThreads: 1);
+                    GemmKernel.DirectA = true;
+                    GemmKernel.Multiply<float>(ta, false, m, n, k, a, lda, b, n, direct, n, maxThreads: 1);
+                    GemmKernel.DirectA = false;
+                    GemmKernel.Multiply<float>(ta, false, m, n, k, a, lda, b, n, packed, n, maxThreads: 1);
                 }
-                finally { Gemm.DirectA = true; }
+                finally { GemmKernel.DirectA = true; }
                 Assert.Equal(packed, direct);
                 CheckCase<float>(Kernel.Avx512, ta, false, m, n, k, true, 2, 1e-6);
             }
@@ -161,8 +161,8 @@ public class GemmTests
             var a = Enumerable.Range(0, m * k).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
             var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
             var c1 = new float[m * n]; var c2 = new float[m * n];
-            Gemm.Multiply<float>(false, true, m, n, k, a, k, b, k, c1, n, maxThreads: 1);
-            Gemm.Multiply<float>(false, true, m, n, k, a, k, b, k, c2, n, maxThreads: 2);
+            GemmKernel.Multiply<float>(false, true, m, n, k, a, k, b, k, c1, n, maxThreads: 1);
+            GemmKernel.Multiply<float>(false, true, m, n, k, a, k, b, k, c2, n, maxThreads: 2);
             Assert.Equal(c1, c2);
         }
     }
@@ -175,7 +175,7 @@ public class GemmTests
         for (int i = 0; i < 3; i++) for (int p = 0; p < 2; p++) a[i * 5 + p] = i + p + 1;
         for (int p = 0; p < 2; p++) for (int j = 0; j < 4; j++) b[p * 6 + j] = p - j;
         Array.Fill(c, 99f);
-        Gemm.Multiply<float>(false, false, 3, 4, 2, a, 5, b, 6, c, 7);
+        GemmKernel.Multiply<float>(false, false, 3, 4, 2, a, 5, b, 6, c, 7);
         for (int i = 0; i < 3; i++)
         {
             for (int j = 0; j < 4; j++) Assert.Equal((i + 1) * (0 - j) + (i + 2) * (1 - j), c[i * 7 + j]);
@@ -186,7 +186,7 @@ public class GemmTests
     [Fact]
     public void RejectsBuffersTooSmallForTheirShape()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4));
+        var ex = Assert.Throws<ArgumentException>(() => GemmKernel.Multiply<float>(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4));
         Assert.Contains("A is 4 x 4", ex.Message);
     }
 }

@@ -67,8 +67,8 @@ public class WinogradTests
         var r = new SeededRandom(seed);
         var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
         var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
-        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
-        if (throughAutograd) Assert.Equal(ConvAlgorithm.Winograd4x4, ConvolutionKernels.Choose(g, ConvAlgorithm.Auto));
+        var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
+        if (throughAutograd) Assert.Equal(ConvAlgorithm.Winograd4x4, ConvPlan.For(g).Forward);
         return (n, x, w, g, Tensor<double>.Uniform(new Shape(n, f, g.OH, g.OW), -1, 1, r));
     }
 
@@ -182,8 +182,8 @@ public class WinogradTests
     {
         var r = new SeededRandom(c * 100 + f);
         var x = Tensor<double>.Uniform(new Shape(9, c, 5, 6), -1, 1, r);
-        var g = ConvGeometry.Create("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
-        var gy = Tensor<double>.Uniform(g.OutputShape, -1, 1, r);
+        var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
+        var gy = Tensor<double>.Uniform(g.OutputShape(), -1, 1, r);
         var expected = PlainWeightGradient(x, gy, g);
         var actual = new double[expected.Length];
         Winograd4x4.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, actual);

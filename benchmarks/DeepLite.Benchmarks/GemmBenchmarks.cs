@@ -36,5 +36,5 @@ public class GemmBenchmarks
     }
 
     [Benchmark]
-    public void DeepLite() => Gemm.Multiply<float>(false, false, _m, _n, _k, _a, _k, _b, _n, _c, _n);
+    public void DeepLite() => GemmKernel.Multiply<float>(false, false, _m, _n, _k, _a, _k, _b, _n, _c, _n);
 }

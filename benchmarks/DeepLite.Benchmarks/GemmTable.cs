@@ -9,7 +9,7 @@ internal static class GemmTable
 {
     public static void Print()
     {
-        Console.WriteLine($"sgemm, micro-kernel {Gemm.InstructionSet}, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"sgemm, micro-kernel {GemmKernel.InstructionSet}, {Environment.ProcessorCount} cores");
         Console.WriteLine("shape (MxKxN)        1 thread GFLOPS   2 threads GFLOPS");
         var shapes = new (int M, int K, int N)[] { (128, 128, 128), (256, 256, 256), (512, 512, 512), (768, 768, 768), (1024, 1024, 1024), (256, 784, 128) };
         var rng = new SeededRandom(1);
@@ -27,12 +27,12 @@ internal static class GemmTable
     {
         double flops = 2.0 * m * n * k;
         int reps = Math.Max(3, (int)(2e9 / flops));
-        for (int i = 0; i < 2; i++) Gemm.Multiply<float>(false, false, m, n, k, a, k, b, n, c, n, maxThreads: threads);
+        for (int i = 0; i < 2; i++) GemmKernel.Multiply<float>(false, false, m, n, k, a, k, b, n, c, n, maxThreads: threads);
         double best = double.MaxValue;
         for (int round = 0; round < 5; round++)
         {
             var sw = Stopwatch.StartNew();
-            for (int i = 0; i < reps; i++) Gemm.Multiply<float>(false, false, m, n, k, a, k, b, n, c, n, maxThreads: threads);
+            for (int i = 0; i < reps; i++) GemmKernel.Multiply<float>(false, false, m, n, k, a, k, b, n, c, n, maxThreads: threads);
             best = Math.Min(best, sw.Elapsed.TotalSeconds / reps);
         }
         return flops / best / 1e9;

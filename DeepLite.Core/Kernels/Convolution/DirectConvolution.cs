@@ -9,20 +9,20 @@ namespace DeepLite.Kernels.Convolution;
 /// each sample is zero-padded once, then for a block of filters and a few vectors of output positions
 /// the accumulators stay in registers over the whole C x KH x KW loop. No im2col matrix is built. With
 /// AVX2, four filters by two vectors of a row (this file); with AVX-512, eight filters by three vectors
-/// (DirectConvolution.Avx512.cs: 3->64@32x32 at batch 256 9.5 -> 3.6 ms, ~250 GFLOPS on two cores).
+/// (DirectConvolution.Avx512.cs).
 /// </summary>
 internal static partial class DirectConvolution
 {
     public static bool Supports(ConvGeometry g) => g.SH == 1 && g.SW == 1 && Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
 
     /// <summary>
-    /// y = conv(x, w) + b for the whole batch, on both cores; with AVX-512 (unless <paramref name="allowAvx512"/>
-    /// is false, which tests use to reach the AVX2 kernel) eight filters by three output vectors a step.
+    /// y = conv(x, w) + b for the whole batch, on both cores: with <paramref name="avx512"/>, eight filters by three
+    /// output vectors a step (DirectConvolution.Avx512.cs), else four filters by two AVX2 vectors (<see cref="ConvPlan"/> chooses).
     /// </summary>
-    public static unsafe void Forward<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool allowAvx512 = true)
+    public static unsafe void Forward<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool avx512)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (allowAvx512 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        if (avx512)
         {
             Forward512(x, xOffset, weight, bias, g, y);
             return;

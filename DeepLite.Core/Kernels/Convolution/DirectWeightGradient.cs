@@ -17,24 +17,15 @@ internal static class DirectWeightGradient
 {
     private const int SamplesPerChunk = 4;
 
-    /// <summary>Thin layers only: for wide ones the GEMM is efficient and this loop would not be.</summary>
-    public static bool Supports(ConvGeometry g) => DirectConvolution.Supports(g) && g.Ckk <= 64;
-
     /// <summary>
     /// dW into <paramref name="gw"/>, and with <paramref name="gb"/> the bias gradient too (dY summed over
     /// samples and positions), from the same pass over dY: it is the layer's largest tensor (67 MB for
-    /// 3->64 at 32x32, batch 256), and summing it separately read it a second time.
-    /// With AVX-512 (unless <paramref name="allowAvx512"/> is false, which tests use to reach this AVX2
-    /// kernel) the outer-product kernel computes it instead.
+    /// 3->64 at 32x32, batch 256), and summing it separately read it a second time. The AVX2 form; with AVX-512
+    /// <see cref="ConvPlan"/> takes the outer-product kernel (<see cref="OuterProductWeightGradient"/>) instead.
     /// </summary>
-    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null, bool allowAvx512 = true)
+    public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (allowAvx512 && OuterProductWeightGradient.IsSupported)
-        {
-            OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
-            return;
-        }
         int v = Vector256<T>.Count;
         int rowLength = (g.OW + v - 1) / v * v;                      // dY rows padded to whole vectors
         int ph = g.OH + g.KH - 1, pw = rowLength + g.KW + 2 + v;    // X_pad wide enough for every shifted load (groups of 3 shifts)

@@ -132,7 +132,7 @@ internal static unsafe class OuterProductWeightGradient
             for (; f + 8 <= filters; f += 8)
             {
                 for (int p = 0; p < full; p += 8)
-                    GemmPacking.Transpose8x8((float*)dy + (long)f * plane + p, plane, (float*)block + (long)p * fp + f, fp);
+                    Simd.Transpose8x8((float*)dy + (long)f * plane + p, plane, (float*)block + (long)p * fp + f, fp);
                 for (int p = full; p < pixels; p++)
                     for (int q = f; q < f + 8; q++) block[(long)p * fp + q] = dy[(long)q * plane + p];
             }

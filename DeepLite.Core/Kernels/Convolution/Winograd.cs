@@ -1,3 +1,4 @@
+using DeepLite.Kernels.Gemm;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -99,7 +100,7 @@ internal static class Winograd
     internal static void MultiplyPositions<T>(int positions, int f, int c, int tiles, T[] u, T[] v, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int xi = 0; xi < positions; xi++)
-            Gemm.Gemm.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
+            GemmKernel.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
                 m.AsSpan(xi * mBlock, f * tiles), tiles);
     }
 

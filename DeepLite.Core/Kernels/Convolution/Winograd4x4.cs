@@ -172,8 +172,8 @@ internal static unsafe partial class Winograd4x4
         for (int xi = 0; xi < 36; xi++)
         {
             var zx = z.AsSpan(xi * zBlock, g.F * tiles); var vx = v.AsSpan(xi * vBlock, g.C * tiles); var px = p.AsSpan(xi * g.F * g.C, g.F * g.C);
-            if (transposed) Gemm.Gemm.Multiply<T>(false, true, g.C, g.F, tiles, vx, tiles, zx, tiles, px, g.F, accumulate);
-            else Gemm.Gemm.Multiply<T>(false, true, g.F, g.C, tiles, zx, tiles, vx, tiles, px, g.C, accumulate);
+            if (transposed) GemmKernel.Multiply<T>(false, true, g.C, g.F, tiles, vx, tiles, zx, tiles, px, g.F, accumulate);
+            else GemmKernel.Multiply<T>(false, true, g.F, g.C, tiles, zx, tiles, vx, tiles, px, g.C, accumulate);
         }
     }
 
@@ -301,7 +301,7 @@ internal static unsafe partial class Winograd4x4
             T* src = x + s0 * sampleStride + planeOffset + row * w;
             T* to = dst + ((long)pr * pw + padLeft) * lanes;
             for (int col = first; col < vectorEnd; col += 8)
-                GemmPacking.Transpose8x8((float*)(src + col), (int)sampleStride, (float*)(to + col * lanes), 8);
+                Simd.Transpose8x8((float*)(src + col), (int)sampleStride, (float*)(to + col * lanes), 8);
             if (quarterEnd > vectorEnd) Transpose8x4((float*)(src + vectorEnd), sampleStride, (float*)(to + vectorEnd * lanes));
             for (int lane = 0; lane < lanes; lane++)
                 for (int col = quarterEnd; col < last; col++) to[col * lanes + lane] = src[lane * sampleStride + col];

@@ -20,7 +20,7 @@ internal static class SmallGemm
     public static bool Prefer(bool transA, bool transB, int m, int n, int k) =>
         (long)m * n * k <= MultiplyAdds || (m <= 2 && !(transA && transB));
 
-    /// <summary>C = op(A) op(B) (+ C when accumulating), with the same operand conventions as <see cref="Gemm.Multiply{T}"/>.</summary>
+    /// <summary>C = op(A) op(B) (+ C when accumulating), with the same operand conventions as <see cref="GemmKernel.Multiply{T}"/>.</summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -14,7 +14,7 @@ namespace DeepLite.Kernels.Gemm;
 /// Determinism: every element of C is accumulated by exactly one thread, over the same k blocks in
 /// the same order, with the same kernel, so the bits do not depend on the thread count.
 /// </remarks>
-public static unsafe class Gemm
+public static unsafe class GemmKernel
 {
     // Block sizes: a kc x nc block of B (256 x 512 floats = 512 KB) stays in the 1 MB L2 of
     // Skylake-SP; an MR x kc panel of A (12 KB) stays in L1 while it sweeps that block.

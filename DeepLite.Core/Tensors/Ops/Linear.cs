@@ -26,7 +26,7 @@ public sealed partial class Tensor<T>
 
         int rows = input.Shape.Dims[0];
         var y = Uninitialized(Shape.Own([rows, outFeatures]));
-        Gemm.Multiply<T>(false, true, rows, outFeatures, inFeatures, input.Span, inFeatures, weight.Span, inFeatures, y.Span, outFeatures);
+        GemmKernel.Multiply<T>(false, true, rows, outFeatures, inFeatures, input.Span, inFeatures, weight.Span, inFeatures, y.Span, outFeatures);
         if (bias is not null)
             for (int r = 0; r < rows; r++)
             {

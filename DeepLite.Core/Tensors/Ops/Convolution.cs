@@ -36,58 +36,82 @@ public sealed partial class Tensor<T>
         if (weight.Rank != 4) throw new ArgumentException($"Conv2D: weight must be [F, C, KH, KW], got shape {weight.Shape}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ArgumentException($"Conv2D: bias of shape {bias.Shape} does not match {weight.Shape[0]} filters.");
-        var g = ConvGeometry.Create("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3], stride.H, stride.W, padding);
-        var y = ConvolutionKernels.Forward(input, weight, bias, g, algorithm);
+        var g = ConvShapes.Geometry("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3], stride.H, stride.W, padding);
+        // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
+        var plan = ConvPlan.For(g, algorithm);
+        var y = ConvForward(plan, input, weight, bias);
         Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-        if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, g));
+        if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan));
         Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
-        return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, g));
+        return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan));
     }
 
     /// <summary>The gradients of Conv2D's inputs for dL/dy = <paramref name="gy"/> (null for an input that needs none).</summary>
-    private static Tensor<T>?[] Conv2DBackward(Tensor<T> gy, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvGeometry g)
+    private static Tensor<T>?[] Conv2DBackward(Tensor<T> gy, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan)
     {
-        var gx = input.RequiresGrad ? Conv2DInputGradient(gy, weight, g) : null;
-        if (bias is null) return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null];
-        if (weight.RequiresGrad && bias.RequiresGrad && !GradMode.IsEnabled && ConvolutionKernels.FusesBiasGradient(g))
+        var gx = input.RequiresGrad ? Conv2DInputGradient(gy, weight, plan) : null;
+        if (bias is null) return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, plan) : null];
+        if (weight.RequiresGrad && bias.RequiresGrad && !GradMode.IsEnabled && plan.FusesBiasGradient)
         {
             // Outside a double backward there is nothing to record: one pass over dY gives both.
-            var (gw, gb) = ConvolutionKernels.WeightAndBiasGradient(input, gy, g);
+            var gw = Uninitialized(plan.Geometry.KernelShape());
+            var gb = Uninitialized(new Shape(plan.Geometry.F)); // every element written
+            if (plan.Geometry.N * plan.Geometry.P == 0) { gw.Span.Clear(); gb.Span.Clear(); }
+            else plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer, gb.Buffer);
             return [gx, gw, gb];
         }
-        return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, g) : null, bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null];
+        return [gx, weight.RequiresGrad ? Conv2DWeightGradient(input, gy, plan) : null, bias.RequiresGrad ? gy.Sum([0, 2, 3]) : null];
     }
 
-    private static Tensor<T> Conv2DInputGradient(Tensor<T> gy, Tensor<T> weight, ConvGeometry g)
+    private static Tensor<T> Conv2DInputGradient(Tensor<T> gy, Tensor<T> weight, ConvPlan plan)
     {
-        var gx = ConvolutionKernels.InputGradient(gy, weight, g);
+        var gx = Uninitialized(plan.Geometry.InputShape()); // every element written
+        if (gx.Size > 0)
+        {
+            if (gy.Size == 0) gx.Span.Clear();
+            else plan.RunInputGradient(gy.Buffer, gy.Offset, Contiguous(weight), gx.Buffer);
+        }
         // <bx(gy, w), ggx> = <f(ggx, w), gy>: so d/dgy = f(ggx, w) and d/dw = bw(ggx, gy).
         return Record(gx, "Conv2DInputGradient", [gy, weight], ggx =>
         [
-            gy.RequiresGrad ? Forward(ggx, weight, g) : null,
-            weight.RequiresGrad ? Conv2DWeightGradient(ggx, gy, g) : null,
+            gy.RequiresGrad ? Forward(ggx, weight, plan) : null,
+            weight.RequiresGrad ? Conv2DWeightGradient(ggx, gy, plan) : null,
         ]);
     }
 
-    private static Tensor<T> Conv2DWeightGradient(Tensor<T> input, Tensor<T> gy, ConvGeometry g)
+    private static Tensor<T> Conv2DWeightGradient(Tensor<T> input, Tensor<T> gy, ConvPlan plan)
     {
-        var gw = ConvolutionKernels.WeightGradient(input, gy, g);
+        var g = plan.Geometry;
+        var gw = Uninitialized(g.KernelShape()); // every element written
+        if (g.N * g.P == 0) gw.Span.Clear();
+        else plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer);
         // <bw(x, gy), ggw> = <f(x, ggw), gy>: so d/dx = bx(gy, ggw) and d/dgy = f(x, ggw).
         return Record(gw, "Conv2DWeightGradient", [input, gy], ggw =>
         [
-            input.RequiresGrad ? Conv2DInputGradient(gy, ggw, g) : null,
-            gy.RequiresGrad ? Forward(input, ggw, g) : null,
+            input.RequiresGrad ? Conv2DInputGradient(gy, ggw, plan) : null,
+            gy.RequiresGrad ? Forward(input, ggw, plan) : null,
         ]);
     }
 
     /// <summary>The recorded forward product without bias, for use inside backward passes.</summary>
-    private static Tensor<T> Forward(Tensor<T> x, Tensor<T> w, ConvGeometry g)
+    private static Tensor<T> Forward(Tensor<T> x, Tensor<T> w, ConvPlan plan)
     {
-        var y = ConvolutionKernels.Forward(x, w, null, g, ConvAlgorithm.Auto);
+        var y = ConvForward(plan, x, w, null);
         return Record(y, "Conv2D", [x, w], gy =>
         [
-            x.RequiresGrad ? Conv2DInputGradient(gy, w, g) : null,
-            w.RequiresGrad ? Conv2DWeightGradient(x, gy, g) : null,
+            x.RequiresGrad ? Conv2DInputGradient(gy, w, plan) : null,
+            w.RequiresGrad ? Conv2DWeightGradient(x, gy, plan) : null,
         ]);
     }
+
+    /// <summary>y = conv(x, w) + b by the plan's forward algorithm (not recorded).</summary>
+    private static Tensor<T> ConvForward(ConvPlan plan, Tensor<T> x, Tensor<T> w, Tensor<T>? b)
+    {
+        var y = Uninitialized(plan.Geometry.OutputShape()); // every element written
+        if (y.Size > 0) plan.RunForward(x.Buffer, x.Offset, Contiguous(w), b is null ? null : Contiguous(b), y.Buffer);
+        return y;
+    }
+
+    /// <summary>The tensor's elements as an array starting at index 0, as the kernels take weights (a copy only for views).</summary>
+    private static T[] Contiguous(Tensor<T> t) => t.Offset == 0 && t.Buffer.Length == t.Size ? t.Buffer : t.ToArray();
 }

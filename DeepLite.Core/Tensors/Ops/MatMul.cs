@@ -36,7 +36,7 @@ public sealed partial class Tensor<T>
         var y = Uninitialized(Shape.Own([.. a.Shape.Dims[..^2], m, n]));
         int lda = a.Shape.Dims[^1], ldb = b.Shape.Dims[^1];
         for (int i = 0; i < batch; i++)
-            Gemm.Multiply<T>(transposeA, transposeB, m, n, k,
+            GemmKernel.Multiply<T>(transposeA, transposeB, m, n, k,
                 a.Span.Slice(i * m * k, m * k), lda, b.Span.Slice(i * k * n, k * n), ldb, y.Span.Slice(i * m * n, m * n), n);
 
         return Recording(a, b) ? Backward(y, a, b, transposeA, transposeB) : y;

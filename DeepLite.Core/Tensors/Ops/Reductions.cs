@@ -42,9 +42,10 @@ public sealed partial class Tensor<T>
     public Tensor<T> SumTo(Shape target)
     {
         if (target == Shape) return this;
-        if (!Broadcasting.BroadcastsTo(target, Shape))
+        if (!Broadcasting.BroadcastsTo(target.Dims, Shape.Dims))
             throw new ArgumentException($"SumTo: shape {Shape} cannot be summed to {target}.");
-        var y = Broadcasting.SumTo(this, target);
+        var y = new Tensor<T>(target);
+        Broadcasting.SumTo(Span, Shape.Dims, y.Span, target.Dims);
         return Recording(this) ? Backward(y, this) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "SumTo", [x], g => [g.BroadcastTo(x.Shape)]);
     }
@@ -53,9 +54,10 @@ public sealed partial class Tensor<T>
     public Tensor<T> BroadcastTo(Shape target)
     {
         if (target == Shape) return this;
-        if (!Broadcasting.BroadcastsTo(Shape, target))
+        if (!Broadcasting.BroadcastsTo(Shape.Dims, target.Dims))
             throw new ArgumentException($"BroadcastTo: shape {Shape} cannot be broadcast to {target}.");
-        var y = Broadcasting.BroadcastTo(this, target);
+        var y = Uninitialized(target); // every element written
+        Broadcasting.BroadcastTo(Span, Shape.Dims, y.Span, target.Dims);
         return Recording(this) ? Backward(y, this) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "BroadcastTo", [x], g => [g.SumTo(x.Shape)]);
     }

@@ -97,7 +97,7 @@ public sealed partial class Tensor<T>
     {
         var result = Uninitialized(Shape.Broadcast(a.Shape, b.Shape, op));
         if (a.Shape == b.Shape) Chunked(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
-        else Broadcasting.Binary<T, TOp>(a, b, result);
+        else Broadcasting.Binary<T, TOp>(a.Span, a.Shape.Dims, b.Span, b.Shape.Dims, result.Span, result.Shape.Dims);
         return result;
     }
 

@@ -10,7 +10,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> MaxPool2D(int kernel = 2, int stride = 0, Padding padding = default)
     {
         if (stride == 0) stride = kernel;
-        var g = ConvGeometry.Create("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
+        var g = ConvShapes.Geometry("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
         // The window indices come from the pool too (and may be longer than y: every use below is bounded by a tensor's
         // size). They are not a tensor, so the backward checks their lease itself: after the scope they may hold
@@ -29,7 +29,7 @@ public sealed partial class Tensor<T>
     /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
     private Tensor<T> MaxPool2DBackward(int[] argmax, ConvGeometry g)
     {
-        var y = Uninitialized(g.InputShape); // the kernel writes every element
+        var y = Uninitialized(g.InputShape()); // the kernel writes every element
         MaxPooling.Backward<T>(Span, argmax, g, y.Span);
         var self = this;
         return Record(y, "MaxPool2DBackward", [self], gg => [gg.GatherFlat(argmax, self.Shape)]);

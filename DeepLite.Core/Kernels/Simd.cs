@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace DeepLite.Kernels.Gemm;
+namespace DeepLite.Kernels;
 
 /// <summary>
 /// Typed intrinsics behind generic signatures: the JIT folds the typeof tests, so one generic
@@ -95,5 +95,34 @@ internal static unsafe class Simd
     {
         if (add) v += Vector256.Load(p);
         v.Store(p);
+    }
+
+    /// <summary>
+    /// Reads an 8x8 block (8 rows of 8 floats, row stride <paramref name="srcStride"/>) and writes its
+    /// transpose (8 rows of 8, row stride <paramref name="dstStride"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2L * srcStride); var r3 = Avx.LoadVector256(src + 3L * srcStride);
+        var r4 = Avx.LoadVector256(src + 4L * srcStride); var r5 = Avx.LoadVector256(src + 5L * srcStride);
+        var r6 = Avx.LoadVector256(src + 6L * srcStride); var r7 = Avx.LoadVector256(src + 7L * srcStride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2L * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3L * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4L * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5L * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6L * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7L * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 }

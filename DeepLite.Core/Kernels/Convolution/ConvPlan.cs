@@ -1,0 +1,114 @@
+using System.Numerics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepLite.Kernels.Convolution;
+
+/// <summary>
+/// How one convolution geometry is computed: the forward, input-gradient and weight-gradient algorithms, whether
+/// the weight gradient's pass also sums the bias gradient, and the instruction set of the direct kernels. It is
+/// the only place these are chosen: the Conv2D op makes one plan and uses it for the forward pass, the backward
+/// pass and a double backward, and tests make plans to reach a particular kernel. Its Run methods take and write
+/// plain arrays (the operand's data from an offset, the weights and bias from index 0), like every kernel.
+/// </summary>
+internal sealed class ConvPlan
+{
+    private ConvPlan(ConvGeometry geometry, ConvAlgorithm forward, ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, bool avx512)
+    {
+        Geometry = geometry; Forward = forward; InputGradient = inputGradient; WeightGradient = weightGradient; Avx512 = avx512;
+    }
+
+    /// <summary>The sizes it was made for.</summary>
+    public ConvGeometry Geometry { get; }
+    /// <summary>The forward algorithm (never <see cref="ConvAlgorithm.Auto"/>).</summary>
+    public ConvAlgorithm Forward { get; }
+    /// <summary>The input gradient's algorithm: <see cref="ConvAlgorithm.Winograd4x4"/> or <see cref="ConvAlgorithm.Im2ColGemm"/>.</summary>
+    public ConvAlgorithm InputGradient { get; }
+    /// <summary>The weight gradient's algorithm: <see cref="ConvAlgorithm.Direct"/>, <see cref="ConvAlgorithm.Winograd4x4"/> or <see cref="ConvAlgorithm.Im2ColGemm"/>.</summary>
+    public ConvAlgorithm WeightGradient { get; }
+    /// <summary>Whether the direct kernels use their AVX-512 forms (else AVX2 + FMA).</summary>
+    public bool Avx512 { get; }
+    /// <summary>Whether <see cref="RunWeightGradient{T}"/> can sum the bias gradient in the same pass over dY (the direct kernel).</summary>
+    public bool FusesBiasGradient => WeightGradient == ConvAlgorithm.Direct;
+
+    /// <summary>
+    /// The plan for <paramref name="g"/>. <paramref name="requested"/> fixes the forward algorithm (a request the
+    /// geometry cannot take is refused); <paramref name="avx512"/> fixes the direct kernels' instruction set (tests
+    /// reach the AVX2 forms with false; true needs AVX-512F). The gradients are always chosen by shape.
+    /// </summary>
+    public static ConvPlan For(ConvGeometry g, ConvAlgorithm requested = ConvAlgorithm.Auto, bool? avx512 = null)
+    {
+        if (avx512 == true && !Avx512F.IsSupported) throw new NotSupportedException("This machine has no AVX-512F.");
+        bool direct = DirectConvolution.Supports(g);
+        if (requested == ConvAlgorithm.Direct && !direct)
+            throw new NotSupportedException($"The direct convolution needs stride 1 and AVX2/FMA; this layer has stride {g.SH}x{g.SW}.");
+        if (requested is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && !Winograd.Supports(g))
+            throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}.");
+        bool winograd = WinogradPays(g);
+        var forward = requested != ConvAlgorithm.Auto ? requested
+            : direct && g.C <= ThinChannels ? ConvAlgorithm.Direct
+            : winograd ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;
+        var input = winograd ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;
+        var weight = direct && g.Ckk <= DirectWeightGradientMaxCkk ? ConvAlgorithm.Direct : input;
+        return new ConvPlan(g, forward, input, weight, avx512 ?? Avx512F.IsSupported);
+    }
+
+    /// <summary>The instruction sets of the direct kernels this machine runs (for <see cref="For"/>'s avx512): AVX-512 if it has it, and AVX2.</summary>
+    public static IReadOnlyList<bool> InstructionSets { get; } = Avx512F.IsSupported ? [true, false] : [false];
+
+    /// <summary>The forward pass takes the direct kernel up to this many input channels (a first layer's 1 or 3).</summary>
+    private const int ThinChannels = 4;
+
+    /// <summary>
+    /// The direct weight gradient keeps a filter block's C·KH·KW sums in registers: thin layers only (for wide ones
+    /// the GEMM is efficient and the direct loop would not be).
+    /// </summary>
+    private const int DirectWeightGradientMaxCkk = 64;
+
+    /// <summary>
+    /// Winograd F(4x4, 3x3) for 3x3 stride-1 layers wide enough (16+ channels in and out), with at least 8 samples
+    /// (its transforms run a vector of samples at a time; fewer go one by one) and enough tiles over the batch
+    /// (128 2x2-tile equivalents) that the GEMMs, not the transforms and the weight transform, dominate. The
+    /// measurements behind the bounds are in benchmarks/README.md.
+    /// </summary>
+    private static bool WinogradPays(ConvGeometry g) =>
+        Winograd.Supports(g) && g.C >= 16 && g.F >= 16 && g.N >= 8 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 128;
+
+    /// <summary>y [N, F, OH, OW] = conv(x, w) + b; every element of <paramref name="y"/> is written.</summary>
+    public void RunForward<T>(T[] x, int xOffset, T[] weights, T[]? bias, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = Geometry;
+        switch (Forward)
+        {
+            case ConvAlgorithm.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512); break;
+            case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y); break;
+            case ConvAlgorithm.Winograd: Winograd.Forward(x, xOffset, weights, bias, g, y); break;
+            default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y); break;
+        }
+    }
+
+    /// <summary>dL/dx [N, C, H, W] for dL/dy = <paramref name="gy"/>; every element of <paramref name="gx"/> is written.</summary>
+    public void RunInputGradient<T>(T[] gy, int gyOffset, T[] weights, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (InputGradient == ConvAlgorithm.Winograd4x4) Winograd4x4.InputGradient(gy, gyOffset, weights, Geometry, gx);
+        else Im2ColConvolution.InputGradient(gy, gyOffset, weights, Geometry, gx);
+    }
+
+    /// <summary>
+    /// dL/dw [F, C, KH, KW] for dL/dy = <paramref name="gy"/>, and dL/db [F] into <paramref name="gb"/> when given
+    /// (only if <see cref="FusesBiasGradient"/>); every element of the outputs is written.
+    /// </summary>
+    public void RunWeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, T[] gw, T[]? gb = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gb is not null && !FusesBiasGradient) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not sum the bias gradient.");
+        var g = Geometry;
+        switch (WeightGradient)
+        {
+            case ConvAlgorithm.Direct:
+                if (Avx512) OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
+                else DirectWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
+                break;
+            case ConvAlgorithm.Winograd4x4: Winograd4x4.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;
+            default: Im2ColConvolution.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;
+        }
+    }
+}
