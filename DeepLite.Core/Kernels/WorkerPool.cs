@@ -74,8 +74,33 @@ internal static class WorkerPool
     /// elementwise work: edges on multiples of 64 elements keep vector loops whole and cache lines unshared;
     /// the last share takes the rest.
     /// </summary>
-    public static (int Start, int End) AlignedShare(int length, int share, int shares) =>
+    private static (int Start, int End) AlignedShare(int length, int share, int shares) =>
         ((int)((long)length * share / shares) & ~63, share == shares - 1 ? length : (int)((long)length * (share + 1) / shares) & ~63);
+
+    /// <summary>
+    /// Elementwise work over [0, <paramref name="length"/>): on the calling thread in one piece below
+    /// <paramref name="threshold"/> elements (see <see cref="SplitThresholds"/>), else one share per thread, the
+    /// shares' edges on multiples of 64 elements. <paramref name="body"/> must write only its own range.
+    /// </summary>
+    public static void ForElements<TBody>(int length, int threshold, in TBody body) where TBody : struct, IRange
+    {
+        if (length < threshold || MaxParallelism <= 1) { body.Run(0, length); return; }
+        int shares = MaxParallelism;
+        For(shares, new AlignedShares<TBody>(length, shares, body));
+    }
+
+    /// <summary>Shares s0..s1 - 1 of [0, length) on 64-element edges, as a struct body (no closure per call).</summary>
+    private readonly struct AlignedShares<TBody>(int length, int shares, TBody body) : IRange where TBody : struct, IRange
+    {
+        public void Run(int s0, int s1)
+        {
+            for (int share = s0; share < s1; share++)
+            {
+                var (start, end) = AlignedShare(length, share, shares);
+                body.Run(start, end);
+            }
+        }
+    }
 
     /// <summary>A kernel's loop over [start, end), as a struct for <see cref="For{TBody}"/>.</summary>
     internal interface IRange
@@ -90,9 +115,9 @@ internal static class WorkerPool
     /// done, so it is free again by this thread's next call, and a For nested in one of this thread's
     /// shares, whose holder is still in use, gets a new one.
     /// </summary>
-    public static void For<TBody>(int count, in TBody body) where TBody : struct, IRange
+    public static void For<TBody>(int count, in TBody body, int maxShares = int.MaxValue) where TBody : struct, IRange
     {
-        int shares = Math.Min(count, MaxParallelism);
+        int shares = Math.Min(Math.Min(count, MaxParallelism), maxShares);
         if (shares <= 1) { body.Run(0, count); return; }
         var split = RangeSplit<TBody>.ForThisThread;
         if (split.InUse) split = RangeSplit<TBody>.Create(); // nested in one of this thread's shares

@@ -21,13 +21,16 @@ public static partial class Loss
         T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(Math.Max(1, p.Length)) : T.One;
         var loss = Tensor<T>.Scalar(sum * scale);
         T two = T.CreateChecked(2) * scale;
-        return Tensor<T>.Record(loss, "MeanSquaredError", [prediction, target], g =>
-        {
-            // d/dprediction = 2 (prediction - target) * scale * g; recomputed from the operands with recorded
-            // ops when the backward is itself differentiated, in one pass otherwise.
-            var grad = GradMode.IsEnabled ? (prediction - target) * (g * two) : Residual(prediction, target, g.Item() * two);
-            return [prediction.RequiresGrad ? grad : null, target.RequiresGrad ? -grad : null];
-        });
+        return Tensor<T>.Recording(prediction, target) ? Backward(loss, prediction, target, two) : loss;
+
+        static Tensor<T> Backward(Tensor<T> loss, Tensor<T> prediction, Tensor<T> target, T two) =>
+            Tensor<T>.Record(loss, "MeanSquaredError", [prediction, target], g =>
+            {
+                // d/dprediction = 2 (prediction - target) * scale * g; recomputed from the operands with recorded
+                // ops when the backward is itself differentiated, in one pass otherwise.
+                var grad = GradMode.IsEnabled ? (prediction - target) * (g * two) : Residual(prediction, target, g.Item() * two);
+                return [prediction.RequiresGrad ? grad : null, target.RequiresGrad ? -grad : null];
+            });
     }
 
     /// <summary>factor * (prediction - target), one pass, outside autograd.</summary>

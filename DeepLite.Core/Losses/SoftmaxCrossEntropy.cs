@@ -50,22 +50,25 @@ public static partial class Loss
             if (ts[i] != T.Zero) total -= ts[i] * ls[i];
         T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(Math.Max(1, n)) : T.One;
         var loss = Tensor<T>.Scalar(total * scale);
-        return Tensor<T>.Record(loss, "SoftmaxCrossEntropy", [logits, targets], g =>
-        {
-            var gs = g * scale;
-            Tensor<T>? gLogits = null, gTargets = null;
-            if (logits.RequiresGrad)
+        return Tensor<T>.Recording(logits, targets) ? Backward(loss, logits, targets, logProbs, probabilities, scale, c) : loss;
+
+        static Tensor<T> Backward(Tensor<T> loss, Tensor<T> logits, Tensor<T> targets, Tensor<T> logProbs, Tensor<T> probabilities, T scale, int c) =>
+            Tensor<T>.Record(loss, "SoftmaxCrossEntropy", [logits, targets], g =>
             {
-                // d/dlogits = softmax(logits) * rowsum(targets) - targets (rowsum is 1 for distributions).
-                if (GradMode.IsEnabled)
-                    gLogits = (logits.Softmax() * targets.Sum(-1, keepDims: true) - targets) * gs;
-                else
-                    gLogits = FusedLogitGradient(probabilities, targets, gs.Item(), c);
-            }
-            if (targets.RequiresGrad)
-                gTargets = -(GradMode.IsEnabled ? logits.LogSoftmax() : logProbs) * gs;
-            return [gLogits, gTargets];
-        });
+                var gs = g * scale;
+                Tensor<T>? gLogits = null, gTargets = null;
+                if (logits.RequiresGrad)
+                {
+                    // d/dlogits = softmax(logits) * rowsum(targets) - targets (rowsum is 1 for distributions).
+                    if (GradMode.IsEnabled)
+                        gLogits = (logits.Softmax() * targets.Sum(-1, keepDims: true) - targets) * gs;
+                    else
+                        gLogits = FusedLogitGradient(probabilities, targets, gs.Item(), c);
+                }
+                if (targets.RequiresGrad)
+                    gTargets = -(GradMode.IsEnabled ? logits.LogSoftmax() : logProbs) * gs;
+                return [gLogits, gTargets];
+            });
     }
 
     /// <summary>The first-order gradient in one pass: (softmax * rowsum(t) - t) * scale.</summary>

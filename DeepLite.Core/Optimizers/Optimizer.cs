@@ -34,13 +34,6 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public abstract IReadOnlyList<string> StateNames { get; }
 
-    /// <summary>
-    /// Parameters of at least this many elements are updated on all cores, in chunks: the update streams
-    /// the parameter, its gradient and the state through memory, and one core did not saturate it (the
-    /// 784x128 layer's SGD step).
-    /// </summary>
-    private const int ParallelElements = 1 << 15;
-
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
     public void Step()
     {
@@ -51,31 +44,16 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (p.Grad is not { } grad) continue;
             if (grad.Shape != p.Shape)
                 throw new InvalidOperationException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient has shape {grad.Shape}.");
-            if (p.Size < ParallelElements || WorkerPool.MaxParallelism <= 1) Update(i, 0, p.Span, grad.Span);
-            else UpdateInParallel(i, p, grad);
+            // Large parameters on every core (SplitThresholds.OptimizerElements): the update is elementwise, so the
+            // result does not depend on the split.
+            WorkerPool.ForElements(p.Size, SplitThresholds.OptimizerElements, new UpdateRange(this, i, p, grad));
         }
     }
 
-    private void UpdateInParallel(int index, Tensor<T> parameter, Tensor<T> gradient)
+    /// <summary>Elements [start, end) of one parameter's update, as a struct body (no closure per parameter and step).</summary>
+    private readonly struct UpdateRange(Optimizer<T> optimizer, int index, Tensor<T> parameter, Tensor<T> gradient) : WorkerPool.IRange
     {
-        int shares = WorkerPool.MaxParallelism;
-        WorkerPool.For(shares, new UpdateShares(this, index, parameter, gradient, shares));
-    }
-
-    /// <summary>
-    /// Shares s0..s1 - 1 of one parameter's update, as a struct body (no closure per parameter and step). The
-    /// update is elementwise, so the result does not depend on the split.
-    /// </summary>
-    private readonly struct UpdateShares(Optimizer<T> optimizer, int index, Tensor<T> parameter, Tensor<T> gradient, int shares) : WorkerPool.IRange
-    {
-        public void Run(int s0, int s1)
-        {
-            for (int share = s0; share < s1; share++)
-            {
-                var (start, end) = WorkerPool.AlignedShare(parameter.Size, share, shares);
-                optimizer.Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
-            }
-        }
+        public void Run(int start, int end) => optimizer.Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
     }
 
     /// <summary>

@@ -142,24 +142,19 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         if (_grad is null) { _grad = gradient.Clone(); return; }
         bool overwrite = _gradIsZero;
         _gradIsZero = false;
-        if (Size < 1 << 20) Combine(gradient.Buffer, gradient.Offset, _grad.Buffer, _grad.Offset, 0, Size, overwrite);
-        else CombineInParallel(gradient.Buffer, gradient.Offset, _grad.Buffer, _grad.Offset, Size, overwrite);
+        WorkerPool.ForElements(Size, SplitThresholds.GradientAccumulationElements, new Combine(gradient.Buffer, gradient.Offset, _grad.Buffer, _grad.Offset, overwrite));
     }
 
-    // Separate from AccumulateGrad so that the common, small case allocates no closure.
-    private static void CombineInParallel(T[] src, int srcOffset, T[] dst, int dstOffset, int size, bool overwrite)
+    /// <summary>dst = src (overwrite) or dst += src over [start, end), as a struct body.</summary>
+    private readonly struct Combine(T[] src, int srcOffset, T[] dst, int dstOffset, bool overwrite) : WorkerPool.IRange
     {
-        const int chunk = 1 << 16;
-        WorkerPool.For((size + chunk - 1) / chunk, (c0, c1) =>
-            Combine(src, srcOffset, dst, dstOffset, c0 * chunk, Math.Min(size, c1 * chunk), overwrite));
-    }
-
-    private static void Combine(T[] src, int srcOffset, T[] dst, int dstOffset, int start, int end, bool overwrite)
-    {
-        var from = src.AsSpan(srcOffset + start, end - start);
-        var to = dst.AsSpan(dstOffset + start, end - start);
-        if (overwrite) from.CopyTo(to);
-        else Elementwise.Map<T, AddOperator<T>>(to, from, to);
+        public void Run(int start, int end)
+        {
+            var from = src.AsSpan(srcOffset + start, end - start);
+            var to = dst.AsSpan(dstOffset + start, end - start);
+            if (overwrite) from.CopyTo(to);
+            else Elementwise.Map<T, AddOperator<T>>(to, from, to);
+        }
     }
 
     /// <summary>True for tensors not produced by a recorded operation (parameters, inputs, constants).</summary>

@@ -139,14 +139,8 @@ public class GemmTests
                 var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
                 int lda = ta ? m : k;
                 var direct = new float[m * n]; var packed = new float[m * n];
-                try
-                {
-                    GemmKernel.DirectA = true;
-                    GemmKernel.Multiply<float>(ta, false, m, n, k, a, lda, b, n, direct, n, maxThreads: 1);
-                    GemmKernel.DirectA = false;
-                    GemmKernel.Multiply<float>(ta, false, m, n, k, a, lda, b, n, packed, n, maxThreads: 1);
-                }
-                finally { GemmKernel.DirectA = true; }
+                GemmKernel.MultiplyWith<float, Avx512MicroKernel<float>>(ta, false, m, n, k, a, lda, b, n, direct, n, false, 1);
+                GemmKernel.MultiplyWith<float, PackedA<float, Avx512MicroKernel<float>>>(ta, false, m, n, k, a, lda, b, n, packed, n, false, 1);
                 Assert.Equal(packed, direct);
                 CheckCase<float>(Kernel.Avx512, ta, false, m, n, k, true, 2, 1e-6);
             }
@@ -188,5 +182,16 @@ public class GemmTests
     {
         var ex = Assert.Throws<ArgumentException>(() => GemmKernel.Multiply<float>(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4));
         Assert.Contains("A is 4 x 4", ex.Message);
+    }
+
+    /// <summary><typeparamref name="TKernel"/> without its strided form, so that GEMM packs A (the path of kernels that have none).</summary>
+    private readonly unsafe struct PackedA<T, TKernel> : IGemmMicroKernel<T> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    {
+        public static int MR => TKernel.MR;
+        public static int NR => TKernel.NR;
+        public static bool IsSupported => TKernel.IsSupported;
+        public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => TKernel.Run(kc, a, b, c, ldc, add);
+        public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+        public static bool HasStridedForm => false;
     }
 }

@@ -22,14 +22,6 @@ public static unsafe class GemmKernel
     private const int NC = 512;
     private const int MC = 768;
 
-    /// <summary>
-    /// Products smaller than this many multiply-adds (256K, 64³) run on one thread. With the workers
-    /// spinning between back-to-back kernels, two threads already pay from there (measured here: 128³
-    /// 35 -> 22 µs, the MLP's [128 x 128] x [128 x 32] 14 -> 9 µs); the threshold was 4M when waking a
-    /// worker cost more.
-    /// </summary>
-    public const long ParallelThreshold = 1 << 18;
-
     /// <summary>The instruction set the micro-kernel uses on this machine.</summary>
     public static string InstructionSet =>
         Avx512MicroKernel<float>.IsSupported ? "AVX-512" : Avx2MicroKernel<float>.IsSupported ? "AVX2+FMA" : "scalar";
@@ -100,7 +92,7 @@ public static unsafe class GemmKernel
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
         int threads = maxThreads <= 0 ? WorkerPool.MaxParallelism : Math.Min(maxThreads, WorkerPool.MaxParallelism);
-        if ((long)job.M * job.N * job.K < ParallelThreshold) threads = 1;
+        if ((long)job.M * job.N * job.K < SplitThresholds.GemmMultiplyAdds) threads = 1;
 
         // Split the larger dimension in whole tiles, so each thread owns a block of C.
         int mTiles = (job.M + TKernel.MR - 1) / TKernel.MR, nTiles = (job.N + TKernel.NR - 1) / TKernel.NR;
@@ -112,40 +104,25 @@ public static unsafe class GemmKernel
             Block<T, TKernel>(job, 0, job.M, 0, job.N);
             return;
         }
-        var shares = Shares<T, TKernel>.ForThisThread;
-        (shares.Job, shares.Tiles, shares.Threads, shares.SplitN) = (job, tiles, threads, splitN);
-        WorkerPool.Run(threads, shares.Body);
+        WorkerPool.For(tiles, new Tiles<T, TKernel>(job, splitN), maxShares: threads);
     }
 
     /// <summary>
-    /// One thread's split of a product over the workers, kept per calling thread with its delegate: a
-    /// closure per call was most of the bytes a training step allocates (a Winograd layer makes 36 GEMM
-    /// calls per product). <see cref="WorkerPool.Run"/> returns only when every share is done, so the
-    /// fields are free again by the next call on this thread.
+    /// Tiles [t0, t1) of the split dimension: one thread's block of C. A struct body, so a call allocates nothing (a
+    /// Winograd layer makes 36 GEMM calls per product).
     /// </summary>
-    private sealed class Shares<T, TKernel> where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
+    private readonly struct Tiles<T, TKernel>(Job<T> job, bool splitN) : WorkerPool.IRange
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
-        [ThreadStatic] private static Shares<T, TKernel>? _forThisThread;
-
-        public static Shares<T, TKernel> ForThisThread => _forThisThread ??= new Shares<T, TKernel>();
-
-        public Job<T> Job;
-        public int Tiles, Threads;
-        public bool SplitN;
-        public readonly Action<int> Body;
-
-        private Shares() => Body = Run;
-
-        private void Run(int t)
+        public void Run(int t0, int t1)
         {
-            int t0 = (int)((long)Tiles * t / Threads), t1 = (int)((long)Tiles * (t + 1) / Threads);
-            if (SplitN) Block<T, TKernel>(Job, 0, Job.M, t0 * TKernel.NR, Math.Min(Job.N, t1 * TKernel.NR));
-            else Block<T, TKernel>(Job, t0 * TKernel.MR, Math.Min(Job.M, t1 * TKernel.MR), 0, Job.N);
+            if (splitN) Block<T, TKernel>(job, 0, job.M, t0 * TKernel.NR, Math.Min(job.N, t1 * TKernel.NR));
+            else Block<T, TKernel>(job, t0 * TKernel.MR, Math.Min(job.M, t1 * TKernel.MR), 0, job.N);
         }
     }
 
     /// <summary>Per-thread packing buffers, 64-byte aligned and kept for the thread's life.</summary>
-    private static class Workspace<T> where T : unmanaged
+    private static class PackingBuffers<T> where T : unmanaged
     {
         [ThreadStatic] private static T* _buffer;
         [ThreadStatic] private static nuint _length;
@@ -176,8 +153,8 @@ public static unsafe class GemmKernel
         int kcMax = Math.Min(kcBlock, job.K);
         // A is read in place by kernels that can (no packing). Even rows 4 KB apart, which share an L1 set,
         // gained (1024³ 287 -> 304 GFLOPS on two threads).
-        bool direct = DirectA && TKernel.HasStridedForm;
-        T* bp = Workspace<T>.Get((nuint)(kcMax * ncMax + kcMax * mcMax + mr * nr));
+        bool direct = TKernel.HasStridedForm;
+        T* bp = PackingBuffers<T>.Get((nuint)(kcMax * ncMax + kcMax * mcMax + mr * nr));
         T* ap = bp + kcMax * ncMax;
         T* tile = ap + kcMax * mcMax;
 
@@ -235,12 +212,6 @@ public static unsafe class GemmKernel
         }
     }
 
-    /// <summary>
-    /// Whether kernels with a strided form read A in place (tests turn it off to reach the packed path,
-    /// which gives the same bits: the same products in the same order). Measured, two threads: 512³ 294 ->
-    /// 305 GFLOPS, 256x784x128 254 -> 276, 128³ 214 -> 229, 1024³ 287 -> 304.
-    /// </summary>
-    internal static bool DirectA = true;
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 }

@@ -46,14 +46,16 @@ public sealed partial class Tensor<T>
     public Tensor<T> Negate()
     {
         var y = MapUnary<NegateOperator<T>>();
-        return Record(y, "Negate", [this], g => [-g]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Negate", [x], g => [-g]);
     }
 
     /// <summary>x + s.</summary>
     public Tensor<T> AddScalar(T s)
     {
         var y = MapScalar<AddOperator<T>>(s);
-        return Record(y, "AddScalar", [this], g => [g]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "AddScalar", [x], g => [g]);
     }
 
     /// <summary>x * s.</summary>

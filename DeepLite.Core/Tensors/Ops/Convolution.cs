@@ -40,10 +40,15 @@ public sealed partial class Tensor<T>
         // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
         var plan = ConvPlan.For(g, algorithm);
         var y = ConvForward(plan, input, weight, bias);
-        Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-        if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan));
-        Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
-        return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan));
+        if (relu) Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
+        return Recording(input, weight, bias) ? Backward(y, input, weight, bias, plan, relu) : y;
+
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan, bool relu)
+        {
+            Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
+            if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan));
+            return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan));
+        }
     }
 
     /// <summary>The gradients of Conv2D's inputs for dL/dy = <paramref name="gy"/> (null for an input that needs none).</summary>
@@ -71,8 +76,9 @@ public sealed partial class Tensor<T>
             if (gy.Size == 0) gx.Span.Clear();
             else plan.RunInputGradient(gy.Buffer, gy.Offset, Contiguous(weight), gx.Buffer);
         }
+        return Recording(gy, weight) ? Backward(gx, gy, weight, plan) : gx;
         // <bx(gy, w), ggx> = <f(ggx, w), gy>: so d/dgy = f(ggx, w) and d/dw = bw(ggx, gy).
-        return Record(gx, "Conv2DInputGradient", [gy, weight], ggx =>
+        static Tensor<T> Backward(Tensor<T> gx, Tensor<T> gy, Tensor<T> weight, ConvPlan plan) => Record(gx, "Conv2DInputGradient", [gy, weight], ggx =>
         [
             gy.RequiresGrad ? Forward(ggx, weight, plan) : null,
             weight.RequiresGrad ? Conv2DWeightGradient(ggx, gy, plan) : null,
@@ -85,8 +91,9 @@ public sealed partial class Tensor<T>
         var gw = Uninitialized(g.KernelShape()); // every element written
         if (g.N * g.P == 0) gw.Span.Clear();
         else plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer);
+        return Recording(input, gy) ? Backward(gw, input, gy, plan) : gw;
         // <bw(x, gy), ggw> = <f(x, ggw), gy>: so d/dx = bx(gy, ggw) and d/dgy = f(x, ggw).
-        return Record(gw, "Conv2DWeightGradient", [input, gy], ggw =>
+        static Tensor<T> Backward(Tensor<T> gw, Tensor<T> input, Tensor<T> gy, ConvPlan plan) => Record(gw, "Conv2DWeightGradient", [input, gy], ggw =>
         [
             input.RequiresGrad ? Conv2DInputGradient(gy, ggw, plan) : null,
             gy.RequiresGrad ? Forward(input, ggw, plan) : null,
@@ -97,7 +104,8 @@ public sealed partial class Tensor<T>
     private static Tensor<T> Forward(Tensor<T> x, Tensor<T> w, ConvPlan plan)
     {
         var y = ConvForward(plan, x, w, null);
-        return Record(y, "Conv2D", [x, w], gy =>
+        return Recording(x, w) ? Backward(y, x, w, plan) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, Tensor<T> w, ConvPlan plan) => Record(y, "Conv2D", [x, w], gy =>
         [
             x.RequiresGrad ? Conv2DInputGradient(gy, w, plan) : null,
             w.RequiresGrad ? Conv2DWeightGradient(x, gy, plan) : null,

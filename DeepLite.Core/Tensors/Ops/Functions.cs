@@ -10,26 +10,27 @@ public sealed partial class Tensor<T>
     public Tensor<T> Exp()
     {
         var y = MapUnary<ExpOperator<T>>();
-        return Record(y, "Exp", [this], g => [g * y]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Exp", [x], g => [g * y]);
     }
 
     /// <summary>Natural logarithm.</summary>
     public Tensor<T> Log()
     {
-        var x = this;
         var y = MapUnary<LogOperator<T>>();
-        return Record(y, "Log", [x], g => [g / x]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Log", [x], g => [g / x]);
     }
 
     /// <summary>x^p for a constant exponent p.</summary>
     public Tensor<T> Pow(T p)
     {
-        var x = this;
         var y = new Tensor<T>(Shape);
         var xs = Span; var ys = y.Span;
         if (p == T.CreateChecked(2)) Elementwise.Map<T, MultiplyOperator<T>>(xs, xs, ys);
         else for (int i = 0; i < xs.Length; i++) ys[i] = T.Pow(xs[i], p);
-        return Record(y, "Pow", [x], g => [g * (x.Pow(p - T.One) * p)]);
+        return Recording(this) ? Backward(y, this, p) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T p) => Record(y, "Pow", [x], g => [g * (x.Pow(p - T.One) * p)]);
     }
 
     /// <summary>max(x, 0).</summary>
@@ -56,22 +57,24 @@ public sealed partial class Tensor<T>
     public Tensor<T> Tanh()
     {
         var y = MapUnary<TanhOperator<T>>();
-        return Record(y, "Tanh", [this], g => [g * (T.One - y * y)]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Tanh", [x], g => [g * (T.One - y * y)]);
     }
 
     /// <summary>Logistic sigmoid 1 / (1 + e^-x), computed without overflow.</summary>
     public Tensor<T> Sigmoid()
     {
         var y = MapUnary<SigmoidOperator<T>>();
-        return Record(y, "Sigmoid", [this], g => [g * (y * (T.One - y))]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Sigmoid", [x], g => [g * (y * (T.One - y))]);
     }
 
     /// <summary>SELU: scale * (x if x > 0 else alpha * (e^x - 1)), with the constants of Klambauer et al.</summary>
     public Tensor<T> Selu()
     {
-        var x = this;
         var y = MapUnary<SeluOperator<T>>();
-        return Record(y, "Selu", [x], g =>
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Selu", [x], g =>
         {
             // selu'(x) = scale for x > 0, and scale*alpha*e^x = y + scale*alpha otherwise.
             T scale = SeluOperator<T>.Scale, scaleAlpha = SeluOperator<T>.Scale * SeluOperator<T>.Alpha;

@@ -17,8 +17,8 @@ public sealed partial class Tensor<T>
         // another step's indices.
         var (argmax, lease, scope) = TensorPool.Rent<int>(y.Size);
         MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
-        var x = this;
-        return Record(y, "MaxPool2D", [x], gy =>
+        return Recording(this) ? Backward(y, this, argmax, lease, scope, g) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] argmax, BufferLease lease, long scope, ConvGeometry g) => Record(y, "MaxPool2D", [x], gy =>
         {
             if (lease.ScopeId != scope)
                 throw new InvalidOperationException($"Backward through MaxPool2D (input {x.Shape}) after TensorPool scope #{scope}, in which it ran, has ended: its window indices went back to the pool. Run backward inside the scope.");
@@ -31,8 +31,8 @@ public sealed partial class Tensor<T>
     {
         var y = Uninitialized(g.InputShape()); // the kernel writes every element
         MaxPooling.Backward<T>(Span, argmax, g, y.Span);
-        var self = this;
-        return Record(y, "MaxPool2DBackward", [self], gg => [gg.GatherFlat(argmax, self.Shape)]);
+        return Recording(this) ? Backward(y, this, argmax) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] argmax) => Record(y, "MaxPool2DBackward", [x], gg => [gg.GatherFlat(argmax, x.Shape)]);
     }
 
     /// <summary>A tensor of <paramref name="shape"/>, zero except result.flat[indices[i]] += this.flat[i].</summary>
@@ -41,8 +41,8 @@ public sealed partial class Tensor<T>
         var y = new Tensor<T>(shape);
         var src = Span; var dst = y.Span;
         for (int i = 0; i < src.Length; i++) dst[indices[i]] += src[i];
-        var self = this;
-        return Record(y, "ScatterFlat", [self], g => [g.GatherFlat(indices, self.Shape)]);
+        return Recording(this) ? Backward(y, this, indices) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices) => Record(y, "ScatterFlat", [x], g => [g.GatherFlat(indices, x.Shape)]);
     }
 
     /// <summary>A tensor of <paramref name="shape"/> with result.flat[i] = this.flat[indices[i]].</summary>
@@ -51,7 +51,7 @@ public sealed partial class Tensor<T>
         var y = new Tensor<T>(shape);
         var src = Span; var dst = y.Span;
         for (int i = 0; i < dst.Length; i++) dst[i] = src[indices[i]];
-        var self = this;
-        return Record(y, "GatherFlat", [self], g => [g.ScatterFlat(indices, self.Shape)]);
+        return Recording(this) ? Backward(y, this, indices) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices) => Record(y, "GatherFlat", [x], g => [g.ScatterFlat(indices, x.Shape)]);
     }
 }

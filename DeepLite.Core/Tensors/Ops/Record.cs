@@ -7,17 +7,18 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>
-    /// True when an op on these inputs will record a node. The hot ops test it before building their
-    /// backward closure (in a static local function, so that nothing is allocated unless it records):
-    /// the ops a backward pass runs with recording off built a closure, a delegate and an inputs array
-    /// each, only for <see cref="Record"/> to drop them.
+    /// True when an op on these inputs will record a node. Every op is written one way: compute the result, then
+    /// <c>return Recording(inputs) ? Backward(result, inputs, ...) : result;</c> with <c>Backward</c> a static local
+    /// function that calls <see cref="Record"/> with the backward closure. The closure, its delegate and the inputs
+    /// array are then made only when the op records (a closure written in the op's body is allocated on entry,
+    /// recording or not: the ops a backward pass runs with recording off paid for three objects each).
     /// </summary>
     internal static bool Recording(Tensor<T> a, Tensor<T>? b = null, Tensor<T>? c = null) =>
         GradMode.IsEnabled && (a.RequiresGrad || b is { RequiresGrad: true } || c is { RequiresGrad: true });
 
     /// <summary>
     /// Attaches <paramref name="backward"/> to <paramref name="result"/> when recording is on and an input
-    /// requires grad. Each op's forward and backward sit side by side in the files of Autograd/Ops.
+    /// requires grad. Each op's forward and backward sit side by side in the files of Tensors/Ops.
     /// </summary>
     internal static Tensor<T> Record(Tensor<T> result, string op, Tensor<T>[] inputs, Func<Tensor<T>, Tensor<T>?[]> backward)
     {

@@ -8,9 +8,9 @@ public sealed partial class Tensor<T>
     /// <summary>Sum of all elements (a scalar).</summary>
     public Tensor<T> Sum()
     {
-        var x = this;
         var y = Scalar(Elementwise.Sum<T>(Span));
-        return Record(y, "Sum", [x], g => [g.BroadcastTo(x.Shape)]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Sum", [x], g => [g.BroadcastTo(x.Shape)]);
     }
 
     /// <summary>Sum over <paramref name="axes"/> (negative axes count from the end).</summary>
@@ -109,7 +109,8 @@ public sealed partial class Tensor<T>
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
                 ys[o * inner + i] = xs[(o * len + indices[o * inner + i]) * inner + i];
-        return Record(y, "Gather", [x], g => [g.Scatter(indices, axis, x.Shape)]);
+        return Recording(x) ? Backward(y, x, indices, axis) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "Gather", [x], g => [g.Scatter(indices, axis, x.Shape)]);
     }
 
     /// <summary>The adjoint of <see cref="Gather"/>: places each value at its index, zeros elsewhere.</summary>
@@ -122,7 +123,8 @@ public sealed partial class Tensor<T>
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
                 ys[(o * len + indices[o * inner + i]) * inner + i] = xs[o * inner + i];
-        return Record(y, "Scatter", [x], g => [g.Gather(indices, axis)]);
+        return Recording(x) ? Backward(y, x, indices, axis) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "Scatter", [x], g => [g.Gather(indices, axis)]);
     }
 
     private Shape KeptShape(int[] axes, string op)

@@ -72,7 +72,8 @@ public sealed partial class Tensor<T>
         }
         var inverse = new int[Rank];
         for (int i = 0; i < Rank; i++) inverse[permutation[i]] = i;
-        return Record(y, "Permute", [x], g => [g.Permute(inverse)]);
+        return Recording(x) ? Backward(y, x, inverse) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] inverse) => Record(y, "Permute", [x], g => [g.Permute(inverse)]);
     }
 
     /// <summary>Rows <paramref name="start"/> .. start+count-1 of the first dimension (a view sharing memory).</summary>
@@ -84,9 +85,9 @@ public sealed partial class Tensor<T>
             throw new ArgumentOutOfRangeException(nameof(start), $"SliceBatch({start}, {count}) is out of range for shape {Shape}.");
         var dims = Shape.ToArray(); dims[0] = count;
         int row = Shape.Product(1, Rank);
-        var x = this;
         var y = new Tensor<T>(new Shape(dims), this, Offset + start * row);
-        return Record(y, "SliceBatch", [x], g => [g.PadBatch(start, n)]);
+        return Recording(this) ? Backward(y, this, start, n) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start, int n) => Record(y, "SliceBatch", [x], g => [g.PadBatch(start, n)]);
     }
 
     /// <summary>The adjoint of <see cref="SliceBatch"/>: places this tensor at rows start.. of a zero tensor with <paramref name="total"/> rows.</summary>
@@ -95,7 +96,7 @@ public sealed partial class Tensor<T>
         var dims = Shape.ToArray(); dims[0] = total;
         var y = new Tensor<T>(new Shape(dims));
         Span.CopyTo(y.Span.Slice(start * Shape.Product(1, Rank)));
-        int count = Shape.Dims[0];
-        return Record(y, "PadBatch", [this], g => [g.SliceBatch(start, count)]);
+        return Recording(this) ? Backward(y, this, start, Shape.Dims[0]) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start, int count) => Record(y, "PadBatch", [x], g => [g.SliceBatch(start, count)]);
     }
 }

@@ -8,20 +8,20 @@ public sealed partial class Tensor<T>
     /// <summary>log(softmax(x)) over the last axis, stable for large logits.</summary>
     public Tensor<T> LogSoftmax()
     {
-        var x = this;
         var y = new Tensor<T>(Shape);
         LogSoftmaxRows(Span, y.Span, RowLength("LogSoftmax"));
+        return Recording(this) ? Backward(y, this) : y;
         // d/dx: g - softmax(x) * sum(g), with softmax(x) = exp(y).
-        return Record(y, "LogSoftmax", [x], g => [g - y.Exp() * g.Sum(-1, keepDims: true)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "LogSoftmax", [x], g => [g - y.Exp() * g.Sum(-1, keepDims: true)]);
     }
 
     /// <summary>softmax(x) over the last axis.</summary>
     public Tensor<T> Softmax()
     {
-        var x = this;
         var y = new Tensor<T>(Shape);
         SoftmaxRows(Span, y.Span, RowLength("Softmax"));
-        return Record(y, "Softmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true))]);
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Softmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true))]);
     }
 
     private int RowLength(string op)

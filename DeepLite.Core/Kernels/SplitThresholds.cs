@@ -1,0 +1,35 @@
+namespace DeepLite.Kernels;
+
+/// <summary>
+/// Every size at which DeepLite splits work over the worker pool, in one place. Below its threshold a piece of work
+/// runs on the calling thread; the split itself is always <see cref="WorkerPool.For{TBody}"/> (contiguous ranges)
+/// or <see cref="WorkerPool.ForElements{TBody}"/> (elementwise, on 64-element boundaries). The measurements behind
+/// the values are in benchmarks/README.md; none of them changes a result (every split writes disjoint outputs in a
+/// fixed order).
+/// </summary>
+internal static class SplitThresholds
+{
+    /// <summary>
+    /// GEMMs of fewer multiply-adds (256K, 64³) run on one thread: with the workers spinning between back-to-back
+    /// kernels two threads pay from there; the threshold was 4M when waking a worker cost more.
+    /// </summary>
+    public const long GemmMultiplyAdds = 1 << 18;
+
+    /// <summary>Elementwise ops (maps, masks, fills) of fewer elements run on one thread.</summary>
+    public const int ElementwiseElements = 1 << 19;
+
+    /// <summary>
+    /// An optimizer updates parameters of fewer elements on one thread: the update streams the parameter, its
+    /// gradient and the state through memory, and one core does not saturate it (the 784x128 layer's SGD step).
+    /// </summary>
+    public const int OptimizerElements = 1 << 15;
+
+    /// <summary>Gradients of fewer elements are accumulated (added into .Grad) on one thread.</summary>
+    public const int GradientAccumulationElements = 1 << 20;
+
+    /// <summary>
+    /// Fills of at least this many bytes stream past the caches (non-temporal stores) on every core; below it,
+    /// ordinary stores are as fast and leave the data in cache for the next read.
+    /// </summary>
+    public const int StreamingFillBytes = 16 << 20;
+}
