@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using DeepLite.Tensors;
 
 namespace DeepLite.Optimizers;
@@ -44,26 +45,37 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     {
         var eg = State("square_avg", index, offset, p.Length); var ed = State("acc_delta", index, offset, p.Length);
         T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
-        Vector<T> vrho = new(rho), v1rho = new(oneMinusRho), veps = new(eps), vlr = new(lr);
-        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
-        // The vector loop computes exactly what the scalar one does, lane by lane.
-        for (; i < vectorized; i += width)
-        {
-            var g = new Vector<T>(grad[i..]);
-            var squares = Flush(vrho * new Vector<T>(eg[i..]) + v1rho * g * g);
-            var oldDeltas = new Vector<T>(ed[i..]);
-            var delta = Vector.SquareRoot(oldDeltas + veps) / Vector.SquareRoot(squares + veps) * g;
-            squares.CopyTo(eg[i..]);
-            Flush(vrho * oldDeltas + v1rho * delta * delta).CopyTo(ed[i..]);
-            (new Vector<T>(p[i..]) - vlr * delta).CopyTo(p[i..]);
-        }
-        for (; i < p.Length; i++)
+        UpdateRule.Apply(new Rule(rho, oneMinusRho, eps, lr), p, grad, eg, ed);
+    }
+
+    /// <summary>
+    /// E[g²] = rho E[g²] + (1 - rho) g²; delta = sqrt(E[Δ²] + eps) / sqrt(E[g²] + eps) g; E[Δ²] = rho E[Δ²] + (1 - rho) delta²;
+    /// p -= lr delta. State a: E[g²], b: E[Δ²].
+    /// </summary>
+    private readonly struct Rule(T rho, T oneMinusRho, T eps, T lr) : IUpdateRule<T>
+    {
+        private readonly Vector<T> _rho = new(rho), _oneMinusRho = new(oneMinusRho), _eps = new(eps), _lr = new(lr);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
         {
             T g = grad[i];
-            eg[i] = Flush(rho * eg[i] + oneMinusRho * g * g);
+            eg[i] = UpdateRule.Flush(rho * eg[i] + oneMinusRho * g * g);
             T delta = T.Sqrt(ed[i] + eps) / T.Sqrt(eg[i] + eps) * g;
-            ed[i] = Flush(rho * ed[i] + oneMinusRho * delta * delta);
+            ed[i] = UpdateRule.Flush(rho * ed[i] + oneMinusRho * delta * delta);
             p[i] -= lr * delta;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
+        {
+            var g = new Vector<T>(grad[i..]);
+            var squares = UpdateRule.Flush(_rho * new Vector<T>(eg[i..]) + _oneMinusRho * g * g);
+            var oldDeltas = new Vector<T>(ed[i..]);
+            var delta = System.Numerics.Vector.SquareRoot(oldDeltas + _eps) / System.Numerics.Vector.SquareRoot(squares + _eps) * g;
+            squares.CopyTo(eg[i..]);
+            UpdateRule.Flush(_rho * oldDeltas + _oneMinusRho * delta * delta).CopyTo(ed[i..]);
+            (new Vector<T>(p[i..]) - _lr * delta).CopyTo(p[i..]);
         }
     }
 }

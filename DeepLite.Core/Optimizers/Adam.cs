@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using DeepLite.Tensors;
 
 namespace DeepLite.Optimizers;
@@ -56,22 +57,32 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         bool pyTorch = EpsilonPlacement == AdamEpsilon.PyTorch;
         T step = T.CreateChecked(pyTorch ? LearningRate / c1 : LearningRate * Math.Sqrt(c2) / c1);
         T scale = pyTorch ? T.CreateChecked(Math.Sqrt(c2)) : T.One;
-        Vector<T> vb1 = new(b1), vb2 = new(b2), v1b1 = new(oneMinusB1), v1b2 = new(oneMinusB2), veps = new(eps), vstep = new(step), vscale = new(scale);
-        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
-        // The vector loop computes exactly what the scalar one does, lane by lane (dividing by 1 is exact).
-        for (; i < vectorized; i += width)
+        UpdateRule.Apply(new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale), p, grad, m, v);
+    }
+
+    /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). State a: m, b: v.</summary>
+    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale) : IUpdateRule<T>
+    {
+        private readonly Vector<T> _b1 = new(b1), _b2 = new(b2), _oneMinusB1 = new(oneMinusB1), _oneMinusB2 = new(oneMinusB2),
+            _eps = new(eps), _step = new(step), _scale = new(scale);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
+        {
+            m[i] = UpdateRule.Flush(b1 * m[i] + oneMinusB1 * grad[i]);
+            v[i] = UpdateRule.Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
+            p[i] -= step * m[i] / (T.Sqrt(v[i]) / scale + eps);
+        }
+
+        // Lane by lane what Scalar computes (dividing by a scale of 1 is exact).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
         {
             var g = new Vector<T>(grad[i..]);
-            var mv = Flush(vb1 * new Vector<T>(m[i..]) + v1b1 * g);
-            var vv = Flush(vb2 * new Vector<T>(v[i..]) + v1b2 * g * g);
+            var mv = UpdateRule.Flush(_b1 * new Vector<T>(m[i..]) + _oneMinusB1 * g);
+            var vv = UpdateRule.Flush(_b2 * new Vector<T>(v[i..]) + _oneMinusB2 * g * g);
             mv.CopyTo(m[i..]); vv.CopyTo(v[i..]);
-            (new Vector<T>(p[i..]) - vstep * mv / (Vector.SquareRoot(vv) / vscale + veps)).CopyTo(p[i..]);
-        }
-        for (; i < p.Length; i++)
-        {
-            m[i] = Flush(b1 * m[i] + oneMinusB1 * grad[i]);
-            v[i] = Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
-            p[i] -= step * m[i] / (T.Sqrt(v[i]) / scale + eps);
+            (new Vector<T>(p[i..]) - _step * mv / (System.Numerics.Vector.SquareRoot(vv) / _scale + _eps)).CopyTo(p[i..]);
         }
     }
 }

@@ -74,17 +74,10 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// geometrically into the subnormal range, where x86 arithmetic is about a hundred times slower;
     /// values that small carry no information for an update, so they are flushed.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    protected static T Flush(T x) => T.IsSubnormal(x) ? T.Zero : x;
-
-    private static readonly T SmallestNormal = typeof(T) == typeof(float) ? T.CreateChecked(1.17549435E-38f) : T.CreateChecked(2.2250738585072014E-308);
+    protected static T Flush(T x) => UpdateRule.Flush(x);
 
     /// <summary>The vector form of <see cref="Flush(T)"/>: lanes below the smallest normal in magnitude become zero (NaN stays).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    protected static Vector<T> Flush(Vector<T> x) => Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<T>(SmallestNormal)), Vector<T>.Zero, x);
-
-    /// <summary>Elements handled by the vector loop of an update over <paramref name="length"/> values (the rest go through the scalar form).</summary>
-    protected static int VectorizedLength(int length) => Vector.IsHardwareAccelerated ? length - length % Vector<T>.Count : 0;
+    protected static Vector<T> Flush(Vector<T> x) => UpdateRule.Flush(x);
 
     // Per state name, one buffer per parameter. An array searched by name, not a dictionary: there are one
     // or two names, and hashing the name twice per parameter per step showed in small nets' steps. Replaced,

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using DeepLite.Tensors;
 
 namespace DeepLite.Optimizers;
@@ -33,34 +34,48 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
         T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
-        Vector<T> vlr = new(lr), vmu = new(mu), vwd = new(wd);
-        int vectorized = VectorizedLength(p.Length), width = Vector<T>.Count, i = 0;
-        if (Momentum == 0)
-        {
-            for (; i < vectorized; i += width)
-            {
-                var pv = new Vector<T>(p[i..]);
-                (pv - vlr * (new Vector<T>(grad[i..]) + vwd * pv)).CopyTo(p[i..]);
-            }
-            for (; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
-            return;
-        }
-        var v = State("momentum_buffer", index, offset, p.Length);
+        if (Momentum == 0) UpdateRule.Apply(new Plain(lr, wd), p, grad, [], []);
         // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
-        // The vector loop computes exactly what the scalar one does, lane by lane.
-        for (; i < vectorized; i += width)
+        else UpdateRule.Apply(new WithMomentum(lr, mu, wd, Nesterov), p, grad, State("momentum_buffer", index, offset, p.Length), []);
+    }
+
+    /// <summary>p -= lr (g + wd p).</summary>
+    private readonly struct Plain(T lr, T wd) : IUpdateRule<T>
+    {
+        private readonly Vector<T> _lr = new(lr), _wd = new(wd);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i)
         {
             var pv = new Vector<T>(p[i..]);
-            var g = new Vector<T>(grad[i..]) + vwd * pv;
-            var velocity = Flush(vmu * new Vector<T>(v[i..]) + g);
-            velocity.CopyTo(v[i..]);
-            (pv - vlr * (Nesterov ? g + vmu * velocity : velocity)).CopyTo(p[i..]);
+            (pv - _lr * (new Vector<T>(grad[i..]) + _wd * pv)).CopyTo(p[i..]);
         }
-        for (; i < p.Length; i++)
+    }
+
+    /// <summary>g = grad + wd p; v = mu v + g; p -= lr (nesterov ? g + mu v : v). State a: the momentum buffer.</summary>
+    private readonly struct WithMomentum(T lr, T mu, T wd, bool nesterov) : IUpdateRule<T>
+    {
+        private readonly Vector<T> _lr = new(lr), _mu = new(mu), _wd = new(wd);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
         {
             T g = grad[i] + wd * p[i];
-            v[i] = Flush(mu * v[i] + g);
-            p[i] -= lr * (Nesterov ? g + mu * v[i] : v[i]);
+            v[i] = UpdateRule.Flush(mu * v[i] + g);
+            p[i] -= lr * (nesterov ? g + mu * v[i] : v[i]);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
+        {
+            var pv = new Vector<T>(p[i..]);
+            var g = new Vector<T>(grad[i..]) + _wd * pv;
+            var velocity = UpdateRule.Flush(_mu * new Vector<T>(v[i..]) + g);
+            velocity.CopyTo(v[i..]);
+            (pv - _lr * (nesterov ? g + _mu * velocity : velocity)).CopyTo(p[i..]);
         }
     }
 }

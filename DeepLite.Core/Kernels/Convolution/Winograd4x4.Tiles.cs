@@ -138,18 +138,14 @@ internal static unsafe partial class Winograd4x4
 
     // The one-dimensional transforms. Bᵀ = [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]],
     // G = [[¼,0,0],[-⅙,-⅙,-⅙],[-⅙,⅙,-⅙],[1/24,1/12,⅙],[1/24,-1/12,⅙],[0,0,1]], Aᵀ = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]].
-    // Each in its scalar form and its vector form (a lane per tile), with the same arithmetic.
+    // Each written once, in its vector form (a lane per tile); the scalar form, for the last tiles of a batch and the
+    // weights, runs it on a broadcast value and takes lane 0: the same arithmetic, so the same bits.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BtTimes<T>(T d0, T d1, T d2, T d3, T d4, T d5, out T r0, out T r1, out T r2, out T r3, out T r4, out T r5) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T four = T.CreateTruncating(4), five = T.CreateTruncating(5), two = T.CreateTruncating(2);
-        r0 = four * d0 - five * d2 + d4;
-        r1 = d3 + d4 - four * (d1 + d2);
-        r2 = four * (d1 - d2) + d4 - d3;
-        r3 = two * (d3 - d1) + d4 - d2;
-        r4 = two * (d1 - d3) + d4 - d2;
-        r5 = four * d1 - five * d3 + d5;
+        BtTimes(new Vector<T>(d0), new Vector<T>(d1), new Vector<T>(d2), new Vector<T>(d3), new Vector<T>(d4), new Vector<T>(d5), out var vr0, out var vr1, out var vr2, out var vr3, out var vr4, out var vr5);
+        r0 = vr0[0]; r1 = vr1[0]; r2 = vr2[0]; r3 = vr3[0]; r4 = vr4[0]; r5 = vr5[0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -168,13 +164,8 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GTimes<T>(T g0, T g1, T g2, out T u0, out T u1, out T u2, out T u3, out T u4, out T u5) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T quarter = T.CreateTruncating(0.25), sixth = T.One / T.CreateTruncating(6), twelfth = T.One / T.CreateTruncating(12), twentyFourth = T.One / T.CreateTruncating(24);
-        u0 = quarter * g0;
-        u1 = -sixth * (g0 + g1 + g2);
-        u2 = -sixth * (g0 - g1 + g2);
-        u3 = twentyFourth * g0 + twelfth * g1 + sixth * g2;
-        u4 = twentyFourth * g0 - twelfth * g1 + sixth * g2;
-        u5 = g2;
+        GTimes(new Vector<T>(g0), new Vector<T>(g1), new Vector<T>(g2), out var vu0, out var vu1, out var vu2, out var vu3, out var vu4, out var vu5);
+        u0 = vu0[0]; u1 = vu1[0]; u2 = vu2[0]; u3 = vu3[0]; u4 = vu4[0]; u5 = vu5[0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -193,12 +184,8 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AtTimes<T>(T m0, T m1, T m2, T m3, T m4, T m5, out T o0, out T o1, out T o2, out T o3) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T two = T.CreateTruncating(2), four = T.CreateTruncating(4), eight = T.CreateTruncating(8);
-        T sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4;
-        o0 = m0 + sum12 + sum34;
-        o1 = diff12 + two * diff34;
-        o2 = sum12 + four * sum34;
-        o3 = diff12 + eight * diff34 + m5;
+        AtTimes(new Vector<T>(m0), new Vector<T>(m1), new Vector<T>(m2), new Vector<T>(m3), new Vector<T>(m4), new Vector<T>(m5), out var vo0, out var vo1, out var vo2, out var vo3);
+        o0 = vo0[0]; o1 = vo1[0]; o2 = vo2[0]; o3 = vo3[0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -217,14 +204,8 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ATimes<T>(T y0, T y1, T y2, T y3, out T z0, out T z1, out T z2, out T z3, out T z4, out T z5) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T two = T.CreateTruncating(2), four = T.CreateTruncating(4), eight = T.CreateTruncating(8);
-        T even = y0 + y2, odd = y1 + y3, evenFar = y0 + four * y2, oddFar = two * y1 + eight * y3;
-        z0 = y0;
-        z1 = even + odd;
-        z2 = even - odd;
-        z3 = evenFar + oddFar;
-        z4 = evenFar - oddFar;
-        z5 = y3;
+        ATimes(new Vector<T>(y0), new Vector<T>(y1), new Vector<T>(y2), new Vector<T>(y3), out var vz0, out var vz1, out var vz2, out var vz3, out var vz4, out var vz5);
+        z0 = vz0[0]; z1 = vz1[0]; z2 = vz2[0]; z3 = vz3[0]; z4 = vz4[0]; z5 = vz5[0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -245,10 +226,8 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GtTimes<T>(T p0, T p1, T p2, T p3, T p4, T p5, out T w0, out T w1, out T w2) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T quarter = T.CreateTruncating(0.25), sixth = T.One / T.CreateTruncating(6), twelfth = T.One / T.CreateTruncating(12), twentyFourth = T.One / T.CreateTruncating(24);
-        w0 = quarter * p0 - sixth * (p1 + p2) + twentyFourth * (p3 + p4);
-        w1 = sixth * (p2 - p1) + twelfth * (p3 - p4);
-        w2 = sixth * (p3 + p4 - p1 - p2) + p5;
+        GtTimes(new Vector<T>(p0), new Vector<T>(p1), new Vector<T>(p2), new Vector<T>(p3), new Vector<T>(p4), new Vector<T>(p5), out var vw0, out var vw1, out var vw2);
+        w0 = vw0[0]; w1 = vw1[0]; w2 = vw2[0];
     }
 
     /// <summary>Gᵀ times a 6-vector, a lane per (f, c) pair (the scalar form's arithmetic, lane by lane).</summary>

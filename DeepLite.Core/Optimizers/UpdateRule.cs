@@ -1,0 +1,48 @@
+using System.Numerics;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>
+/// An optimizer's update formula for one parameter element and its state, written as a struct with a scalar and a
+/// vector form side by side (the pattern of TensorPrimitives' operators): <see cref="UpdateRule.Apply{T, TRule}"/>
+/// drives both over a parameter, vectors first, the tail element by element. The vector form must compute what the
+/// scalar one does, lane by lane, so that the result does not depend on where the vector loop stops.
+/// </summary>
+internal interface IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Updates element <paramref name="i"/> of <paramref name="p"/> (and of the state buffers <paramref name="a"/>, <paramref name="b"/> it uses).</summary>
+    void Scalar(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+
+    /// <summary>Updates elements <paramref name="i"/> .. i + Vector&lt;T&gt;.Count - 1 the same way.</summary>
+    void Vector(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+}
+
+/// <summary>The one loop that applies an <see cref="IUpdateRule{T}"/>, and the helpers rules share.</summary>
+internal static class UpdateRule
+{
+    /// <summary>Applies <paramref name="rule"/> to every element of <paramref name="p"/> (state buffers unused by the rule may be empty).</summary>
+    public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T> where TRule : struct, IUpdateRule<T>
+    {
+        int width = Vector<T>.Count, i = 0;
+        int vectorized = System.Numerics.Vector.IsHardwareAccelerated ? p.Length - p.Length % width : 0;
+        for (; i < vectorized; i += width) rule.Vector(p, g, a, b, i);
+        for (; i < p.Length; i++) rule.Scalar(p, g, a, b, i);
+    }
+
+    /// <summary>
+    /// Zero for a subnormal value: a running average decaying toward zero would otherwise sit in subnormals, which
+    /// cost 100x per operation on x86.
+    /// </summary>
+    public static T Flush<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.IsSubnormal(x) ? T.Zero : x;
+
+    /// <summary>The vector form of <see cref="Flush{T}(T)"/>: lanes below the smallest normal in magnitude become zero (NaN stays).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Flush<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.LessThan(System.Numerics.Vector.Abs(x), new Vector<T>(SmallestNormal<T>.Value)), Vector<T>.Zero, x);
+
+    private static class SmallestNormal<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static readonly T Value = typeof(T) == typeof(float) ? T.CreateChecked(1.17549435E-38f) : T.CreateChecked(2.2250738585072014E-308);
+    }
+}
