@@ -110,7 +110,7 @@ internal static class DirectWeightGradient
                         }
                     }
                     // Reduce to scalars before any call: vectors live across a call are spilled by the JIT at
-                    // every definition, that is, on every step of the loop above (measured: 25% slower).
+                    // every definition, that is, on every step of the loop above.
                     T s00 = Vector256.Sum(a00), s01 = Vector256.Sum(a01), s02 = Vector256.Sum(a02);
                     T s10 = Vector256.Sum(a10), s11 = Vector256.Sum(a11), s12 = Vector256.Sum(a12);
                     T s20 = Vector256.Sum(a20), s21 = Vector256.Sum(a21), s22 = Vector256.Sum(a22);

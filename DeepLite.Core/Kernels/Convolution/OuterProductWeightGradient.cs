@@ -12,7 +12,7 @@ namespace DeepLite.Kernels.Convolution;
 /// the filters along the vector), so each step loads the filters' vectors for one pixel and broadcasts
 /// that pixel's input at six or twelve taps into 24 zmm accumulators: 10 or 14 loads per 24 FMAs, which
 /// keeps the FMA units busy, where the AVX2 row kernel (<see cref="DirectWeightGradient"/>) loads 7
-/// vectors per 12 FMAs from planes that do not fit L1 (~35 GFLOPS per core). The transposed block is
+/// vectors per 12 FMAs from planes that do not fit L1 and is bound by those loads. The transposed block is
 /// sized to stay in L1 while every tap group passes over it.
 /// </summary>
 /// <remarks>

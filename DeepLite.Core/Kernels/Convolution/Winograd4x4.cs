@@ -64,8 +64,8 @@ internal static unsafe partial class Winograd4x4
             AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
 
         // Gᵀ P G for each (f, c), a vector of pairs at a time along P's rows (P[ξ][f][c], or P[ξ][c][f] when
-        // transposed), reading the 36 blocks in step; one pair at a time was a quarter of 256->480@4's forward
-        // + backward at batch 32.
+        // transposed), reading the 36 blocks in step; one pair at a time made this assembly a large part of a wide
+        // layer's step at small batches.
         int width = Vector<T>.Count, rows = transposed ? g.C : g.F, cols = transposed ? g.F : g.C;
         if (transposed) WorkerPool.For((cols + width - 1) / width, (v0, v1) => AssembleColumns(p, g, v0, v1, gw));
         else WorkerPool.For(rows, (r0, r1) => AssembleRows(p, g, r0, r1, gw));
@@ -180,9 +180,8 @@ internal static unsafe partial class Winograd4x4
     /// <summary>
     /// Samples per pass: each product runs over the batch in chunks of 32 samples, so the transformed
     /// tiles of a chunk (3.4-14 MB on the HW1 layers) are still in cache when the GEMMs and the output
-    /// transform read them, where the whole batch's (up to 110 MB at batch 256) went through memory.
-    /// Measured, forward + both gradients at batch 256 (same process, best of 6): 64->128@16 99 -> 81 ms,
-    /// 128->256@8 107 -> 57 ms, 256->480@4 80 -> 54 ms; chunks of 8, 16, 24, 40, 48 and 64 did no better.
+    /// transform read them, where the whole batch's (up to 110 MB at batch 256) went through memory. The
+    /// measurements that chose 32 are in benchmarks/README.md.
     /// </summary>
     private const int SamplesPerPass = 32;
 

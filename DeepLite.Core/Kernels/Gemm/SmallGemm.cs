@@ -4,8 +4,7 @@ namespace DeepLite.Kernels.Gemm;
 
 /// <summary>
 /// Direct loops for products too small to pay for packing: a batch-1 dense layer (1 x 280 times
-/// 280 x 1) took 9 µs through the 8 x 48 packed tiles, nearly all of it padding; the whole MatMul op
-/// now takes about 0.3 µs, most of it the result tensor.
+/// 280 x 1) through the 8 x 48 packed tiles is nearly all padding.
 /// Each element of C is summed over k in order by one thread, so the bits depend only on the shape.
 /// </summary>
 internal static class SmallGemm

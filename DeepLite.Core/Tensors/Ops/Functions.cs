@@ -7,12 +7,15 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>e^x.</summary>
+    // How an op is written (docs/architecture.md shows this one).
+    // snippet-begin: exp-op
     public Tensor<T> Exp()
     {
         var y = MapUnary<ExpOperator<T>>();
         return Recording(this) ? Backward(y, this) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Exp", [x], g => [g * y]);
     }
+    // snippet-end
 
     /// <summary>Natural logarithm.</summary>
     public Tensor<T> Log()

@@ -76,8 +76,8 @@ public sealed partial class Tensor<T>
         }
     }
 
-    // T.Max rather than a compare and branch: on random logits the branch mispredicted for half the rows'
-    // elements (2 µs of a [128, 10] loss). A NaN logit makes the row's maximum NaN, as in PyTorch.
+    // T.Max rather than a compare and branch: on random logits the branch mispredicts for half the rows'
+    // elements. A NaN logit makes the row's maximum NaN, as in PyTorch.
     private static T Max(ReadOnlySpan<T> row)
     {
         T max = row[0];
