@@ -48,7 +48,10 @@ public static class Manifest
                 ["peakGcCommittedBytes"] = memory.GcCommittedBytes,
                 ["largestStepTensorBytes"] = memory.LargestStepBytes,
             };
-        if (extra is not null) foreach (var (k, v) in extra) manifest[k] = v;
+        // An experiment's entries add to the framework's, never replace them (hw1-2-3's run count once replaced the list of runs).
+        if (extra is not null)
+            foreach (var (k, v) in extra)
+                if (!manifest.TryAdd(k, v)) throw new InvalidOperationException($"{experiment.Id}: the manifest entry '{k}' is the framework's.");
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(manifest, Json.Options));
     }
 

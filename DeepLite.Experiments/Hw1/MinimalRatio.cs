@@ -51,7 +51,7 @@ public sealed class MinimalRatio : IExperiment
         var s = context.SettingsFor<Settings>(this);
         var points = units.All;
         int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
-        return new ExperimentResults(points, Draw(context, s, points), new Dictionary<string, object> { ["runsBelowThreshold"] = converged, ["runs"] = s.Runs });
+        return new ExperimentResults(points, Draw(context, s, points), new Dictionary<string, object> { ["runsBelowThreshold"] = converged });
     }
 
     private static List<Point> Train(ExperimentContext context, int index, Settings s, long seed)

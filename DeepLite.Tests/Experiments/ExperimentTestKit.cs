@@ -55,7 +55,13 @@ public static class ExperimentTestKit
         var points = Results(experiment, context);
         Assert.NotEmpty(points);
         Assert.All(points, p => Assert.True(double.IsFinite(p.Value), $"{p} is not finite"));
-        Assert.True(File.Exists(Path.Combine(folder, "manifest.json")));
+        // The manifest lists one record per unit (an experiment's own entries never replace the framework's).
+        using (var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))))
+        {
+            var runs = manifest.RootElement.GetProperty("runs");
+            Assert.Equal(System.Text.Json.JsonValueKind.Array, runs.ValueKind);
+            Assert.Equal(experiment.Units(context).Count, runs.GetArrayLength());
+        }
         Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
     }
 
