@@ -33,18 +33,22 @@ internal static class TrainingLoops
     public static int Drive(string loop, int processes, bool tiered)
     {
         var times = new Dictionary<string, List<double[]>> { ["DeepLite"] = [], ["TorchSharp"] = [] };
+        // The children record and replay a multicore JIT profile as the console does (its JitProfile): the first
+        // process of each library records, the others start with it.
+        var profiles = Directory.CreateTempSubdirectory("deeplite-loop-jit-").FullName;
         for (int p = 0; p < processes; p++)
             foreach (var library in new[] { "DeepLite", "TorchSharp" })
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
                 psi.Environment["DOTNET_TieredCompilation"] = tiered ? "1" : "0";
+                psi.Environment["DEEPLITE_LOOP_JIT_PROFILES"] = profiles;
                 psi.ArgumentList.Add(typeof(TrainingLoops).Assembly.Location);
                 foreach (var a in new[] { "--loop-child", loop, library }) psi.ArgumentList.Add(a);
                 using var child = Process.Start(psi)!;
                 var output = child.StandardOutput.ReadToEnd();
                 var errors = child.StandardError.ReadToEnd();
                 child.WaitForExit();
-                if (child.ExitCode != 0) { Console.Error.WriteLine($"{library} process {p + 1} failed: {errors}"); return 1; }
+                if (child.ExitCode != 0) { Console.Error.WriteLine($"{library} process {p + 1} failed: {errors}"); Directory.Delete(profiles, true); return 1; }
                 var epochs = output.Split('\n').Where(l => l.StartsWith("epoch ", StringComparison.Ordinal))
                     .Select(l => double.Parse(l.Split(' ')[2], C)).ToArray();
                 times[library].Add(epochs);
@@ -63,6 +67,7 @@ internal static class TrainingLoops
         }
         double ratio = Median(times["TorchSharp"].Select(r => r.Sum()).ToList()) / Median(times["DeepLite"].Select(r => r.Sum()).ToList());
         Console.WriteLine($"\nTorchSharp median / DeepLite median, whole run: {ratio:F2}x");
+        Directory.Delete(profiles, true);
         return 0;
     }
 
@@ -75,6 +80,11 @@ internal static class TrainingLoops
     /// <summary>One child: runs the loop and prints "epoch i seconds" lines.</summary>
     public static int Child(string loop, string library)
     {
+        if (Environment.GetEnvironmentVariable("DEEPLITE_LOOP_JIT_PROFILES") is { Length: > 0 } profiles)
+        {
+            System.Runtime.ProfileOptimization.SetProfileRoot(profiles);
+            System.Runtime.ProfileOptimization.StartProfile($"{loop}-{library}.jitprofile");
+        }
         var (train, test, epochs, batch) = loop switch
         {
             "mlp" => (DataStore.Get("mnist").Train, DataStore.Get("mnist").Test, 10, 128),

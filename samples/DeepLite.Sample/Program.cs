@@ -7,6 +7,12 @@ using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
 
+// Multicore JIT: this run records the methods it compiles and the next run compiles them in the background from
+// its start, so the first training step does not wait for them (the project turns tiered JIT off for training).
+Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "deeplite-sample-jit"));
+System.Runtime.ProfileOptimization.SetProfileRoot(Path.Combine(Path.GetTempPath(), "deeplite-sample-jit"));
+System.Runtime.ProfileOptimization.StartProfile("sample.jitprofile");
+
 // snippet-begin: package-sample
 var (train, test) = LoadData(); // DataStore.Get("mnist")'s splits (generated images when no MNIST copy is configured)
 Console.WriteLine($"data: {train.Name} ({train.Count} training, {test.Count} test images)");

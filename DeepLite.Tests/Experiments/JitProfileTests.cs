@@ -1,0 +1,26 @@
+namespace DeepLite.Tests.Experiments;
+
+/// <summary>The console keeps a multicore JIT profile per verb (Cli/JitProfile), and a folder it cannot use is no error.</summary>
+public class JitProfileTests
+{
+    [Fact]
+    public async Task TheConsoleRecordsAProfilePerVerbWhereItIsTold()
+    {
+        using var folder = new Data.Fixtures();
+        var profiles = Path.Combine(folder.Folder, "jit");
+        var (code, output) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DEEPLITE_JIT_PROFILES"] = profiles }, "list");
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(Path.Combine(profiles, "list.jitprofile")), $"no profile in {profiles}: {string.Join(", ", Directory.Exists(profiles) ? Directory.GetFiles(profiles) : [])}");
+    }
+
+    [Fact]
+    public async Task AProfileFolderThatCannotBeMadeIsNoError()
+    {
+        using var folder = new Data.Fixtures();
+        var file = Path.Combine(folder.Folder, "a-file");
+        File.WriteAllText(file, "not a folder");
+        var (code, output) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DEEPLITE_JIT_PROFILES"] = Path.Combine(file, "jit") }, "list");
+        Assert.True(code == 0, output);
+        Assert.Contains("hw1-1-1", output);
+    }
+}
