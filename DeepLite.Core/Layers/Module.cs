@@ -99,6 +99,13 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public Serialization.WeightsLoadResult LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
 
+    /// <summary>
+    /// A Keras-style table (Keras' <c>model.summary()</c>): each layer's output shape for inputs of
+    /// <paramref name="inputShape"/> (without the batch dimension) and its parameter count, then the totals. See
+    /// <see cref="ModelSummary"/>.
+    /// </summary>
+    public string Summary(params int[] inputShape) => ModelSummary.Format(this, inputShape);
+
     /// <summary>A one-line description used by <see cref="ToString"/>.</summary>
     protected virtual string Describe() => GetType().Name.Split('`')[0] + "()";
 

@@ -1,0 +1,48 @@
+using System.Numerics;
+using DeepLite.Autograd;
+using DeepLite.Kernels;
+using DeepLite.Tensors;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>Gradient-norm clipping, as PyTorch's <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
+public static class GradientClipping
+{
+    /// <summary>sqrt(sum of squared gradient entries over <paramref name="parameters"/>); parameters without a gradient count as zero.</summary>
+    public static double TotalNorm<T>(IEnumerable<Tensor<T>> parameters) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        double sum = 0;
+        foreach (var p in parameters)
+            if (p.Grad is { } g) sum += double.CreateChecked(Elementwise.Dot<T>(g.Span, g.Span));
+        return Math.Sqrt(sum);
+    }
+
+    /// <summary>
+    /// Scales every gradient of <paramref name="parameters"/> in place by maxNorm / (total norm + 1e-6) when the total
+    /// norm (all gradients taken as one vector) is above <paramref name="maxNorm"/>, PyTorch's rule; returns the total
+    /// norm before clipping. Call it between <c>Backward</c> and the optimizer's <c>Step</c>. A non-finite norm
+    /// (a NaN or infinite gradient) throws <see cref="NonFiniteException"/> instead of scaling every gradient to NaN
+    /// (PyTorch's <c>error_if_nonfinite=True</c>).
+    /// </summary>
+    public static double ClipByNorm<T>(IEnumerable<Tensor<T>> parameters, double maxNorm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!(maxNorm > 0) || !double.IsFinite(maxNorm))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ClipByNorm: the largest norm must be positive and finite, got {maxNorm}.");
+        var withGradients = parameters.Where(p => p.Grad is not null).ToList();
+        double total = TotalNorm(withGradients);
+        if (!double.IsFinite(total))
+            throw new NonFiniteException($"ClipByNorm: the gradients' total norm is {total}: a gradient holds a NaN or an infinity. AnomalyMode.Enable() around the step names the op that made it.");
+        double coefficient = maxNorm / (total + 1e-6);
+        if (coefficient < 1)
+        {
+            var scale = T.CreateChecked(coefficient);
+            foreach (var p in withGradients)
+            {
+                var g = p.Grad!.Span;
+                Elementwise.Map<T, MultiplyOperator<T>>(g, scale, g);
+            }
+        }
+        return total;
+    }
+}
