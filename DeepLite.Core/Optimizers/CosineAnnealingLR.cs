@@ -1,0 +1,23 @@
+using System.Numerics;
+
+namespace DeepLite.Optimizers;
+
+/// <summary>
+/// PyTorch's <c>CosineAnnealingLR</c>: from the base rate down to <c>minimum</c> along half a cosine over
+/// <c>epochs</c> epochs: minimum + (base - minimum)(1 + cos(π epoch / epochs)) / 2.
+/// </summary>
+public sealed class CosineAnnealingLR<T> : LearningRateScheduler<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int _epochs;
+    private readonly double _minimum;
+
+    /// <summary>Creates the schedule (PyTorch's T_max = <paramref name="epochs"/>, eta_min = <paramref name="minimum"/>).</summary>
+    public CosineAnnealingLR(Optimizer<T> optimizer, int epochs, double minimum = 0) : base(optimizer)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        (_epochs, _minimum) = (epochs, minimum);
+    }
+
+    /// <inheritdoc/>
+    public override double RateAt(int epoch) => _minimum + (BaseLearningRate - _minimum) * (1 + Math.Cos(Math.PI * epoch / _epochs)) / 2;
+}
