@@ -96,6 +96,59 @@ internal readonly struct LogOperator<T> : IUnaryOperator<T> where T : unmanaged,
         typeof(T) == typeof(float) ? Vector256.Log(x.AsSingle()).As<float, T>() : Vector256.Log(x.AsDouble()).As<double, T>();
 }
 
+/// <summary>x where x is not negative, x·s where it is (NaN passes: NaN &lt; 0 is false).</summary>
+internal readonly struct LeakyReluOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T s) => x < T.Zero ? x * s : x;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> s) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), x * s, x);
+}
+
+/// <summary>LeakyReLU's derivative: 1 where x &gt; 0, else s (s at 0, as PyTorch takes it).</summary>
+internal readonly struct LeakyReluSlopeOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T s) => x > T.Zero ? T.One : s;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> s) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One, s);
+}
+
+/// <summary>GELU, exact: x·Φ(x) = x (1 + erf(x / √2)) / 2 (PyTorch's default, approximate='none').</summary>
+internal readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => false;
+    public static T Invoke(T x)
+    {
+        double v = double.CreateChecked(x);
+        return T.CreateChecked(0.5 * v * (1 + MathNet.Numerics.SpecialFunctions.Erf(v / Math.Sqrt(2))));
+    }
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}
+
+/// <summary>GELU's derivative: Φ(x) + x·φ(x), with φ the standard normal density.</summary>
+internal readonly struct GeluSlopeOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => false;
+    public static T Invoke(T x)
+    {
+        double v = double.CreateChecked(x);
+        double cdf = 0.5 * (1 + MathNet.Numerics.SpecialFunctions.Erf(v / Math.Sqrt(2))), pdf = Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI);
+        return T.CreateChecked(cdf + v * pdf);
+    }
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}
+
+/// <summary>GELU's second derivative: φ(x)(2 - x²).</summary>
+internal readonly struct GeluCurvatureOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => false;
+    public static T Invoke(T x)
+    {
+        double v = double.CreateChecked(x);
+        return T.CreateChecked(Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI) * (2 - v * v));
+    }
+    public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
+}
+
 internal readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool Vectorizable => false;

@@ -10,6 +10,24 @@ public sealed class Relu<T> : Module<T> where T : unmanaged, IFloatingPointIeee7
     public override Tensor<T> Forward(Tensor<T> input) => input.Relu();
 }
 
+/// <summary>LeakyReLU (PyTorch's <c>nn.LeakyReLU</c>): x, or <see cref="NegativeSlope"/>·x below zero.</summary>
+public sealed class LeakyRelu<T>(double negativeSlope = 0.01) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The slope below zero.</summary>
+    public double NegativeSlope { get; } = negativeSlope;
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input) => input.LeakyRelu(NegativeSlope);
+    /// <inheritdoc/>
+    protected override string Describe() => $"LeakyRelu(negativeSlope: {NegativeSlope})";
+}
+
+/// <summary>GELU (PyTorch's <c>nn.GELU</c>, exact): x·Φ(x).</summary>
+public sealed class Gelu<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input) => input.Gelu();
+}
+
 /// <summary>Hyperbolic tangent.</summary>
 public sealed class Tanh<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

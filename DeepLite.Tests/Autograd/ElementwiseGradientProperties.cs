@@ -36,6 +36,8 @@ public class ElementwiseGradientProperties
     [Property(MaxTest = 100)] public Property Sigmoid() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Sigmoid(), -6, 6));
     [Property(MaxTest = 100)] public Property Relu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Relu(), prepare: AwayFromZero));
     [Property(MaxTest = 100)] public Property Selu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Selu(), prepare: AwayFromZero));
+    [Property(MaxTest = 100)] public Property LeakyRelu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.LeakyRelu(0.07), prepare: AwayFromZero));
+    [Property(MaxTest = 100)] public Property Gelu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Gelu(), -3, 3));
     [Property(MaxTest = 100)] public Property Square() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Square()));
 
     [Property(MaxTest = 100)]

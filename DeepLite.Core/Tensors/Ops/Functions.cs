@@ -44,6 +44,33 @@ public sealed partial class Tensor<T>
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Relu", [x], g => [g.WherePositive(x)]);
     }
 
+    /// <summary>x where x ≥ 0, <paramref name="negativeSlope"/>·x where x &lt; 0 (PyTorch's <c>leaky_relu</c>, default slope 0.01).</summary>
+    public Tensor<T> LeakyRelu(double negativeSlope = 0.01)
+    {
+        var slope = T.CreateChecked(negativeSlope);
+        var y = MapScalar<LeakyReluOperator<T>>(slope);
+        return Recording(this) ? Backward(y, this, slope) : y;
+        // The derivative (1 or the slope) is constant almost everywhere: the backward is linear in g.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T slope) =>
+            Record(y, "LeakyRelu", [x], g => [g * x.MapScalar<LeakyReluSlopeOperator<T>>(slope)]);
+    }
+
+    /// <summary>GELU, x·Φ(x) with Φ the standard normal distribution function (PyTorch's <c>gelu</c>, approximate='none').</summary>
+    public Tensor<T> Gelu()
+    {
+        var y = MapUnary<GeluOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Gelu", [x], g => [g * x.GeluSlope()]);
+    }
+
+    /// <summary>GELU's derivative Φ(x) + x·φ(x), recorded so that GELU has a double backward (its derivative is φ(x)(2 - x²)).</summary>
+    private Tensor<T> GeluSlope()
+    {
+        var y = MapUnary<GeluSlopeOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "GeluSlope", [x], g => [g * x.MapUnary<GeluCurvatureOperator<T>>()]);
+    }
+
     /// <summary>
     /// This tensor where <paramref name="mask"/> is positive, zero elsewhere: ReLU's backward. The mask is a
     /// constant (its derivative is zero almost everywhere), so this is linear in the gradient.
