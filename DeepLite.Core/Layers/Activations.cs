@@ -28,6 +28,22 @@ public sealed class Gelu<T> : Module<T> where T : unmanaged, IFloatingPointIeee7
     public override Tensor<T> Forward(Tensor<T> input) => input.Gelu();
 }
 
+/// <summary>
+/// Dropout (PyTorch's <c>nn.Dropout</c>): in training mode each element is zeroed with probability <see cref="P"/> and
+/// the rest scaled by 1 / (1 - p); in evaluation mode (<see cref="Module{T}.Eval"/>) the identity. The masks come from
+/// the <see cref="SeededRandom"/> given, so a seed fixes them.
+/// </summary>
+public sealed class Dropout<T>(double p, SeededRandom random) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The probability of zeroing an element.</summary>
+    public double P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: the probability must be in [0, 1), got {p}.");
+    private readonly SeededRandom _random = random ?? throw new ArgumentNullException(nameof(random));
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input) => IsTraining ? input.Dropout(P, _random) : input;
+    /// <inheritdoc/>
+    protected override string Describe() => $"Dropout(p: {P})";
+}
+
 /// <summary>Hyperbolic tangent.</summary>
 public sealed class Tanh<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -190,6 +190,24 @@ public class ConvolutionGradientProperties
             AssertHessianVectorProducts(xs => xs[0].MaxPool2D(t.kernel, t.stride).Square(), [x], t.c.Seed);
         });
 
+    [Property(MaxTest = 100)]
+    public Property AvgPool2DGradients() => Prop.ForAll(
+        (from c in Generators.Tensors(4, 4).Generator
+         from kernel in Gen.Choose(1, 3)
+         from stride in Gen.Choose(1, 3)
+         from pad in Gen.Choose(0, 1)
+         select (c, kernel, stride, pad)).ToArbitrary(),
+        t =>
+        {
+            var dims = t.c.Dims.Select((d, i) => i >= 2 ? Math.Max(d, t.kernel) : d).ToArray();
+            var x = Tensor<double>.Uniform(new Shape(dims), -1, 1, new SeededRandom(t.c.Seed));
+            var padding = t.pad <= (t.kernel - 1) / 2 ? Padding.Symmetric(t.pad) : Padding.Valid;
+            AssertGradients(xs => xs[0].AvgPool2D(t.kernel, t.stride, padding), [x], t.c.Seed);
+            // Squared, so the double backward goes through the pooling's backward and its adjoint.
+            AssertHessianVectorProducts(xs => xs[0].AvgPool2D(t.kernel, t.stride, padding).Square(), [x], t.c.Seed);
+            AssertGradients(xs => xs[0].GlobalAvgPool2D(), [x], t.c.Seed);
+        });
+
     [Fact]
     public void MaxPoolTiesGoToTheFirstElementInScanOrder()
     {

@@ -38,6 +38,8 @@ public class ElementwiseGradientProperties
     [Property(MaxTest = 100)] public Property Selu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Selu(), prepare: AwayFromZero));
     [Property(MaxTest = 100)] public Property LeakyRelu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.LeakyRelu(0.07), prepare: AwayFromZero));
     [Property(MaxTest = 100)] public Property Gelu() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Gelu(), -3, 3));
+    // A new generator with one seed for every evaluation: the same mask each time, as within one training step.
+    [Property(MaxTest = 100)] public Property Dropout() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Dropout(0.3, new SeededRandom(c.Seed))));
     [Property(MaxTest = 100)] public Property Square() => Prop.ForAll(Generators.Tensors(), c => Check(c, x => x.Square()));
 
     [Property(MaxTest = 100)]

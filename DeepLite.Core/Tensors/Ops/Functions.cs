@@ -72,6 +72,27 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>
+    /// Dropout (PyTorch's <c>dropout</c> in training): each element is zeroed with probability <paramref name="p"/> and
+    /// the others scaled by 1 / (1 - p), so the expected value is unchanged. The mask is drawn from
+    /// <paramref name="random"/>, one draw per element in order, so a seed fixes it. p = 0 returns this tensor.
+    /// </summary>
+    public Tensor<T> Dropout(double p, SeededRandom random)
+    {
+        if (!(p >= 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: the probability must be in [0, 1), got {p}.");
+        ArgumentNullException.ThrowIfNull(random);
+        if (p == 0) return this;
+        var mask = Uninitialized(Shape);
+        T keep = T.CreateChecked(1 / (1 - p));
+        var m = mask.Span;
+        for (int i = 0; i < m.Length; i++) m[i] = random.NextDouble() < p ? T.Zero : keep;
+        var y = Uninitialized(Shape);
+        Chunked(Size, new BinaryMap<MultiplyOperator<T>>(Buffer, Offset, mask.Buffer, mask.Offset, y.Buffer));
+        return Recording(this) ? Backward(y, this, mask) : y;
+        // The mask is a constant: the backward is g times it.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, Tensor<T> mask) => Record(y, "Dropout", [x], g => [g * mask]);
+    }
+
+    /// <summary>
     /// This tensor where <paramref name="mask"/> is positive, zero elsewhere: ReLU's backward. The mask is a
     /// constant (its derivative is zero almost everywhere), so this is linear in the gradient.
     /// </summary>

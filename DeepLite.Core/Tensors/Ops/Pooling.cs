@@ -54,4 +54,39 @@ public sealed partial class Tensor<T>
         return Recording(this) ? Backward(y, this, indices) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices) => Record(y, "GatherFlat", [x], g => [g.ScatterFlat(indices, x.Shape)]);
     }
+
+    /// <summary>
+    /// 2-D average pooling over [N, C, H, W] (PyTorch's <c>avg_pool2d</c>, count_include_pad=True): each output is the
+    /// mean of its kernel x kernel window, padded positions counting as zeros. Stride 0 means the kernel size.
+    /// </summary>
+    public Tensor<T> AvgPool2D(int kernel = 2, int stride = 0, Padding padding = default)
+    {
+        if (stride == 0) stride = kernel;
+        return AvgPool2D(ConvShapes.Geometry("AvgPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding));
+    }
+
+    /// <summary>Global average pooling: [N, C, H, W] to [N, C], the mean of each plane (Keras' GlobalAveragePooling2D).</summary>
+    public Tensor<T> GlobalAvgPool2D()
+    {
+        if (Rank != 4) throw new ArgumentException($"GlobalAvgPool2D: input must be [N, C, H, W], got shape {Shape}.");
+        return Mean([2, 3]);
+    }
+
+    /// <summary>Average pooling of a resolved geometry, recorded with its adjoint as backward.</summary>
+    private Tensor<T> AvgPool2D(ConvGeometry g)
+    {
+        var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW)); // the kernel writes every element
+        if (y.Size > 0) AveragePooling.Forward(Buffer, Offset, g, y.Buffer);
+        return Recording(this) ? Backward(y, this, g) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, ConvGeometry g) => Record(y, "AvgPool2D", [x], gy => [gy.AvgPool2DBackward(g)]);
+    }
+
+    /// <summary>AvgPool2D's input gradient, recorded with AvgPool2D as its backward (the two are adjoint).</summary>
+    private Tensor<T> AvgPool2DBackward(ConvGeometry g)
+    {
+        var y = Uninitialized(g.InputShape()); // the kernel writes every element
+        if (y.Size > 0) AveragePooling.Backward(Buffer, Offset, g, y.Buffer);
+        return Recording(this) ? Backward(y, this, g) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> gy, ConvGeometry g) => Record(y, "AvgPool2DBackward", [gy], gg => [gg.AvgPool2D(g)]);
+    }
 }
