@@ -9,7 +9,8 @@ namespace DeepLite.Layers;
 /// <summary>
 /// A Keras-style summary of a model (Keras' <c>model.summary()</c>): one row per layer with its output shape for a
 /// given input shape and its parameter count, then the totals. The output shapes come from running the layers on
-/// a zero input of batch 1 (no gradients recorded, the step's tensors returned to the pool).
+/// a zero input of batch 1 in evaluation mode (no gradients recorded, no running statistics or random draws
+/// changed, the step's tensors returned to the pool; the model's mode is restored).
 /// </summary>
 public static class ModelSummary
 {
@@ -20,22 +21,12 @@ public static class ModelSummary
     public static string Format<T>(Module<T> model, params int[] inputShape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
-        var rows = new List<(string Layer, string Output, long Parameters)>();
-        using (GradMode.Disable())
-        using (TensorPool.BeginScope())
-        {
-            var x = Tensor<T>.Zeros([1, .. inputShape]);
-            IEnumerable<(string Name, Module<T> Module)> layers = model is Sequential<T> ? model.Children() : [("", model)];
-            foreach (var (name, layer) in layers)
-            {
-                try { x = layer.Forward(x); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                {
-                    throw new ArgumentException($"Summary: layer {Label(name, layer)} does not take the output of the layer before it, of shape {Shape(x)}: {e.Message}", nameof(inputShape), e);
-                }
-                rows.Add((Label(name, layer), Shape(x), layer.ParameterCount));
-            }
-        }
+        // In evaluation mode, so that nothing changes: no running statistics move, no dropout draws a mask.
+        bool training = model.IsTraining;
+        model.Eval();
+        List<(string Layer, string Output, long Parameters)> rows;
+        try { rows = Rows(model, inputShape); }
+        finally { if (training) model.Train(); }
         int w0 = Math.Max("Layer (type)".Length, rows.Max(r => r.Layer.Length)), w1 = Math.Max("Output Shape".Length, rows.Max(r => r.Output.Length));
         string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         int w2 = Math.Max("Param #".Length, rows.Max(r => Count(r.Parameters).Length));
@@ -51,6 +42,25 @@ public static class ModelSummary
         text.AppendLine($"Trainable params: {Count(trainable)}");
         text.Append($"Non-trainable params: {Count(total - trainable)}");
         return text.ToString();
+    }
+
+    private static List<(string Layer, string Output, long Parameters)> Rows<T>(Module<T> model, int[] inputShape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = new List<(string Layer, string Output, long Parameters)>();
+        using var noGradients = GradMode.Disable();
+        using var scope = TensorPool.BeginScope();
+        var x = Tensor<T>.Zeros([1, .. inputShape]);
+        IEnumerable<(string Name, Module<T> Module)> layers = model is Sequential<T> ? model.Children() : [("", model)];
+        foreach (var (name, layer) in layers)
+        {
+            try { x = layer.Forward(x); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new ArgumentException($"Summary: layer {Label(name, layer)} does not take the output of the layer before it, of shape {Shape(x)}: {e.Message}", nameof(inputShape), e);
+            }
+            rows.Add((Label(name, layer), Shape(x), layer.ParameterCount));
+        }
+        return rows;
     }
 
     private static string Label<T>(string name, Module<T> layer) where T : unmanaged, IFloatingPointIeee754<T>

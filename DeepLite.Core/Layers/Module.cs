@@ -11,6 +11,7 @@ namespace DeepLite.Layers;
 public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<(string Name, Tensor<T> Value)> _parameters = [];
+    private readonly List<(string Name, Tensor<T> Value)> _buffers = [];
     private readonly List<(string Name, Module<T> Value)> _children = [];
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
@@ -31,6 +32,39 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         return value;
     }
 
+    /// <summary>
+    /// Registers a tensor that is part of the module's state but not trained (PyTorch's <c>register_buffer</c>, e.g.
+    /// BatchNorm's running statistics): saved and loaded with the weights under its name, never given a gradient.
+    /// </summary>
+    protected Tensor<T> RegisterBuffer(string name, Tensor<T> value)
+    {
+        CheckName(name);
+        _buffers.Add((name, value));
+        return value;
+    }
+
+    /// <summary>Every buffer with its full dotted name, own buffers first, then children in order.</summary>
+    public IEnumerable<(string Name, Tensor<T> Buffer)> NamedBuffers()
+    {
+        foreach (var (name, value) in _buffers) yield return (name, value);
+        foreach (var (childName, child) in _children)
+            foreach (var (name, value) in child.NamedBuffers())
+                yield return ($"{childName}.{name}", value);
+    }
+
+    /// <summary>
+    /// Everything the weights file holds, as PyTorch's <c>state_dict</c> orders it: per module its parameters, then its
+    /// buffers, then its children's.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor<T> Tensor)> NamedState()
+    {
+        foreach (var (name, value) in _parameters) yield return (name, value);
+        foreach (var (name, value) in _buffers) yield return (name, value);
+        foreach (var (childName, child) in _children)
+            foreach (var (name, value) in child.NamedState())
+                yield return ($"{childName}.{name}", value);
+    }
+
     /// <summary>Registers a child module under <paramref name="name"/>; its parameters are named <c>name.child</c>.</summary>
     protected TModule RegisterModule<TModule>(string name, TModule module) where TModule : Module<T>
     {
@@ -44,7 +78,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("A parameter or module name cannot be empty.");
         // '/' separates a parameter's name from its optimizer buffer's in checkpoints.
         if (name.Contains('/')) throw new ArgumentException($"A parameter or module name cannot contain '/': '{name}'.");
-        if (_parameters.Any(p => p.Name == name) || _children.Any(c => c.Name == name))
+        if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name) || _children.Any(c => c.Name == name))
             throw new ArgumentException($"{GetType().Name} already has a parameter or module named '{name}'.");
     }
 

@@ -31,8 +31,8 @@ public static class Checkpoint
     public static void Save<T>(string path, Module<T> model, Optimizer<T>? optimizer = null, int epoch = 0, SeededRandom? random = null,
         IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var named = model.NamedParameters().ToList();
-        var entries = named.Select(p => SafeTensors.Entry<T>.Of(p.Name, p.Parameter)).ToList();
+        var named = model.NamedState().ToList();
+        var entries = named.Select(p => SafeTensors.Entry<T>.Of(p.Name, p.Tensor)).ToList();
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {

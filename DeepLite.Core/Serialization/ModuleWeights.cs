@@ -15,7 +15,7 @@ internal static class ModuleWeights
     /// <summary>Writes the parameters of <paramref name="module"/> (atomically) with optional metadata.</summary>
     public static void Save<T>(Module<T> module, string path, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        SafeTensors.Save(path, module.NamedParameters().Select(p => (p.Name, p.Parameter)), metadata);
+        SafeTensors.Save(path, module.NamedState(), metadata);
 
     /// <summary>
     /// Loads the parameters of <paramref name="module"/> from <paramref name="path"/>. Every check runs before
@@ -34,7 +34,8 @@ internal static class ModuleWeights
     /// </summary>
     internal static WeightsLoadResult Load<T>(Module<T> module, SafeTensorsFile file, bool strict, bool requireFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var parameters = module.NamedParameters().ToList();
+        // Parameters and buffers (BatchNorm's running statistics), as a PyTorch state_dict holds them.
+        var parameters = module.NamedState().ToList();
         var staged = new List<(Tensor<T> Parameter, T[] Values)>();
         var loaded = new List<string>();
         var missing = new List<string>();
@@ -56,7 +57,9 @@ internal static class ModuleWeights
             loaded.Add(name);
         }
         var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        var unexpected = file.Tensors.Where(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)).Select(t => t.Name).ToList();
+        // PyTorch's BatchNorm saves an integer num_batches_tracked, which only its momentum=None mode reads: ignored.
+        var unexpected = file.Tensors.Where(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)
+            && !t.Name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Select(t => t.Name).ToList();
         if (strict && unexpected.Count > 0)
             throw new SafeTensorsFormatException(file.Path, unexpected[0], $"the module has no parameter of this name (it has {string.Join(", ", known)})");
         if (loaded.Count == 0 && parameters.Count > 0)
