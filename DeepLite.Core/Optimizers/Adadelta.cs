@@ -21,12 +21,16 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     public static Settings PyTorchDefaults => new(1.0, 0.9, 1e-6);
 
     /// <summary>Creates the optimizer with explicit hyper-parameters.</summary>
-    public Adadelta(IEnumerable<Tensor<T>> parameters, double learningRate, double rho, double epsilon) : base(parameters, learningRate)
+    public Adadelta(IEnumerable<Tensor<T>> parameters, double learningRate, double rho, double epsilon, double weightDecay = 0) : base(parameters, learningRate)
     {
         if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), $"Adadelta rho must lie in [0, 1], got {rho}.");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"Adadelta epsilon must be positive, got {epsilon}.");
-        Rho = rho; Epsilon = epsilon;
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adadelta weight decay must be non-negative, got {weightDecay}.");
+        Rho = rho; Epsilon = epsilon; WeightDecay = weightDecay;
     }
+
+    /// <summary>PyTorch's weight_decay: an L2 term wd·p added to the gradient (0: none).</summary>
+    public double WeightDecay { get; }
 
     /// <summary>Creates the optimizer from a preset.</summary>
     public Adadelta(IEnumerable<Tensor<T>> parameters, Settings settings)
@@ -45,21 +49,21 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     {
         var eg = State("square_avg", index, offset, p.Length); var ed = State("acc_delta", index, offset, p.Length);
         T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
-        UpdateRule.Apply(new Rule(rho, oneMinusRho, eps, lr), p, grad, eg, ed);
+        UpdateRule.Apply(new Rule(rho, oneMinusRho, eps, lr, WeightDecay != 0, T.CreateChecked(WeightDecay)), p, grad, eg, ed);
     }
 
     /// <summary>
     /// E[g²] = rho E[g²] + (1 - rho) g²; delta = sqrt(E[Δ²] + eps) / sqrt(E[g²] + eps) g; E[Δ²] = rho E[Δ²] + (1 - rho) delta²;
     /// p -= lr delta. State a: E[g²], b: E[Δ²].
     /// </summary>
-    private readonly struct Rule(T rho, T oneMinusRho, T eps, T lr) : IUpdateRule<T>
+    private readonly struct Rule(T rho, T oneMinusRho, T eps, T lr, bool l2, T wd) : IUpdateRule<T>
     {
-        private readonly Vector<T> _rho = new(rho), _oneMinusRho = new(oneMinusRho), _eps = new(eps), _lr = new(lr);
+        private readonly Vector<T> _rho = new(rho), _oneMinusRho = new(oneMinusRho), _eps = new(eps), _lr = new(lr), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
         {
-            T g = grad[i];
+            T g = l2 ? grad[i] + wd * p[i] : grad[i];
             eg[i] = UpdateRule.Flush(rho * eg[i] + oneMinusRho * g * g);
             T delta = T.Sqrt(ed[i] + eps) / T.Sqrt(eg[i] + eps) * g;
             ed[i] = UpdateRule.Flush(rho * ed[i] + oneMinusRho * delta * delta);
@@ -70,6 +74,7 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
         public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
         {
             var g = new Vector<T>(grad[i..]);
+            if (l2) g += _wd * new Vector<T>(p[i..]);
             var squares = UpdateRule.Flush(_rho * new Vector<T>(eg[i..]) + _oneMinusRho * g * g);
             var oldDeltas = new Vector<T>(ed[i..]);
             var delta = System.Numerics.Vector.SquareRoot(oldDeltas + _eps) / System.Numerics.Vector.SquareRoot(squares + _eps) * g;

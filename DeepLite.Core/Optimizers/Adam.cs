@@ -13,17 +13,30 @@ public enum AdamEpsilon
     Keras,
 }
 
-/// <summary>Adam (Kingma and Ba 2015) with bias correction.</summary>
-public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// Adam (Kingma and Ba 2015) with bias correction. A weight decay is PyTorch's <c>Adam(weight_decay=...)</c>: an L2
+/// term added to the gradient before the moments; <see cref="AdamW{T}"/> decouples it.
+/// </summary>
+public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-
     /// <summary>Creates the optimizer; defaults are both frameworks' (lr 1e-3, β 0.9/0.999), eps 1e-8 (PyTorch; Keras uses 1e-7).</summary>
     public Adam(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch) : base(parameters, learningRate)
+        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch, double weightDecay = 0)
+        : this(parameters, learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false) { }
+
+    /// <summary>The constructor of Adam and AdamW.</summary>
+    private protected Adam(IEnumerable<Tensor<T>> parameters, double learningRate, double beta1, double beta2,
+        double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled) : base(parameters, learningRate)
     {
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
-        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement;
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adam weight decay must be non-negative, got {weightDecay}.");
+        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; WeightDecay = weightDecay; DecoupledWeightDecay = decoupled;
     }
+
+    /// <summary>The weight decay factor (0: none).</summary>
+    public double WeightDecay { get; }
+    /// <summary>True for AdamW's decay (p shrinks by lr·wd·p before the step), false for an L2 term in the gradient.</summary>
+    public bool DecoupledWeightDecay { get; }
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq"];
@@ -57,20 +70,29 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         bool pyTorch = EpsilonPlacement == AdamEpsilon.PyTorch;
         T step = T.CreateChecked(pyTorch ? LearningRate / c1 : LearningRate * Math.Sqrt(c2) / c1);
         T scale = pyTorch ? T.CreateChecked(Math.Sqrt(c2)) : T.One;
-        UpdateRule.Apply(new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale), p, grad, m, v);
+        if (WeightDecay != 0 && DecoupledWeightDecay)
+        {
+            // AdamW, as PyTorch: p *= 1 - lr·wd, then the Adam step.
+            var shrink = T.CreateChecked(1 - LearningRate * WeightDecay);
+            DeepLite.Kernels.Elementwise.Map<T, DeepLite.Kernels.MultiplyOperator<T>>(p, shrink, p);
+        }
+        bool l2 = WeightDecay != 0 && !DecoupledWeightDecay;
+        UpdateRule.Apply(new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, T.CreateChecked(WeightDecay)), p, grad, m, v);
     }
 
     /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). State a: m, b: v.</summary>
-    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale) : IUpdateRule<T>
+    /// <remarks>With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay).</remarks>
+    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale, bool l2, T wd) : IUpdateRule<T>
     {
         private readonly Vector<T> _b1 = new(b1), _b2 = new(b2), _oneMinusB1 = new(oneMinusB1), _oneMinusB2 = new(oneMinusB2),
-            _eps = new(eps), _step = new(step), _scale = new(scale);
+            _eps = new(eps), _step = new(step), _scale = new(scale), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
         {
-            m[i] = UpdateRule.Flush(b1 * m[i] + oneMinusB1 * grad[i]);
-            v[i] = UpdateRule.Flush(b2 * v[i] + oneMinusB2 * grad[i] * grad[i]);
+            T g = l2 ? grad[i] + wd * p[i] : grad[i];
+            m[i] = UpdateRule.Flush(b1 * m[i] + oneMinusB1 * g);
+            v[i] = UpdateRule.Flush(b2 * v[i] + oneMinusB2 * g * g);
             p[i] -= step * m[i] / (T.Sqrt(v[i]) / scale + eps);
         }
 
@@ -79,6 +101,7 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
         {
             var g = new Vector<T>(grad[i..]);
+            if (l2) g += _wd * new Vector<T>(p[i..]);
             var mv = UpdateRule.Flush(_b1 * new Vector<T>(m[i..]) + _oneMinusB1 * g);
             var vv = UpdateRule.Flush(_b2 * new Vector<T>(v[i..]) + _oneMinusB2 * g * g);
             mv.CopyTo(m[i..]); vv.CopyTo(v[i..]);
@@ -86,3 +109,12 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 }
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter 2019, PyTorch's <c>AdamW</c>): Adam with the weight decay decoupled from the gradient,
+/// p *= 1 - lr·wd before each Adam step; PyTorch's default decay 0.01.
+/// </summary>
+public sealed class AdamW<T>(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+    double epsilon = 1e-8, double weightDecay = 0.01)
+    : Adam<T>(parameters, learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true)
+    where T : unmanaged, IFloatingPointIeee754<T>;
