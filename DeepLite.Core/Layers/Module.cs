@@ -134,6 +134,43 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Serialization.WeightsLoadResult LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
 
     /// <summary>
+    /// A copy of the module's state, in memory (PyTorch's <c>state_dict()</c>): every parameter and buffer under its
+    /// <see cref="NamedState"/> name, in that order. The tensors are copies: changing them changes nothing here.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor<T>> StateDict()
+    {
+        var state = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in NamedState()) state.Add(name, Tensor<T>.FromArray(tensor.ToArray(), tensor.Shape.ToArray()));
+        return state;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="state"/> into the module's parameters and buffers (PyTorch's <c>load_state_dict</c>). Every
+    /// check runs before anything changes: a shape that differs is an error; with <paramref name="strict"/> so are a
+    /// missing or an unexpected name.
+    /// </summary>
+    public Serialization.WeightsLoadResult LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var own = NamedState().ToList();
+        var known = own.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = own.Where(s => !state.ContainsKey(s.Name)).Select(s => s.Name).ToList();
+        var unexpected = state.Keys.Where(k => !known.Contains(k)).ToList();
+        if (strict && missing.Count > 0) throw new ArgumentException($"LoadStateDict: the state lacks {string.Join(", ", missing)} (strict).");
+        if (strict && unexpected.Count > 0) throw new ArgumentException($"LoadStateDict: the module has no {string.Join(", ", unexpected)} (it has {string.Join(", ", known)}).");
+        var loaded = new List<string>();
+        foreach (var (name, tensor) in own)
+            if (state.TryGetValue(name, out var value))
+            {
+                if (value.Shape != tensor.Shape) throw new ArgumentException($"LoadStateDict: {name} has shape {value.Shape} but the module expects {tensor.Shape}.");
+                loaded.Add(name);
+            }
+        foreach (var (name, tensor) in own)
+            if (state.TryGetValue(name, out var value)) value.Span.CopyTo(tensor.Span);
+        return new Serialization.WeightsLoadResult(loaded, missing, unexpected);
+    }
+
+    /// <summary>
     /// A Keras-style table (Keras' <c>model.summary()</c>): each layer's output shape for inputs of
     /// <paramref name="inputShape"/> (without the batch dimension) and its parameter count, then the totals. See
     /// <see cref="ModelSummary"/>.
