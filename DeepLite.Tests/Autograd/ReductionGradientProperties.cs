@@ -59,4 +59,19 @@ public class ReductionGradientProperties
 
     [Property(MaxTest = 100)] public Property LogSoftmax() => Prop.ForAll(Generators.Tensors(), c => Check(c.Make(-3, 3), c.Seed, x => x.LogSoftmax()));
     [Property(MaxTest = 100)] public Property Softmax() => Prop.ForAll(Generators.Tensors(), c => Check(c.Make(-3, 3), c.Seed, x => x.Softmax()));
+    [Property(MaxTest = 100)] public Property SoftmaxOnTheFirstAxis() => Prop.ForAll(Generators.Tensors(), c => Check(c.Make(-3, 3), c.Seed, x => x.Softmax(0)));
+    [Property(MaxTest = 100)] public Property LogSoftmaxOnTheFirstAxis() => Prop.ForAll(Generators.Tensors(), c => Check(c.Make(-3, 3), c.Seed, x => x.LogSoftmax(0)));
+
+    [Fact]
+    public void SoftmaxOnAnAxisSumsToOneAlongIt()
+    {
+        var x = Tensor<double>.Uniform(new Shape(3, 4, 5), -3, 3, new SeededRandom(4));
+        var y = x.Softmax(1);
+        var sums = y.Sum([1]).ToArray();
+        Assert.All(sums, v => Assert.Equal(1, v, 12));
+        // The same numbers as moving the axis last by hand.
+        Assert.Equal(x.Permute(0, 2, 1).Softmax().Permute(0, 2, 1).ToArray(), y.ToArray());
+        Assert.Equal(x.Softmax().ToArray(), x.Softmax(-1).ToArray());
+        Assert.Equal(y.Log().ToArray().Select(v => Math.Round(v, 12)), x.LogSoftmax(1).ToArray().Select(v => Math.Round(v, 12)));
+    }
 }

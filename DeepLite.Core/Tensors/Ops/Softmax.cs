@@ -24,6 +24,25 @@ public sealed partial class Tensor<T>
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Softmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true))]);
     }
 
+    /// <summary>
+    /// log(softmax(x)) over <paramref name="axis"/> (negative counts from the end; PyTorch's <c>log_softmax(x, dim)</c>).
+    /// Another axis than the last is moved last, normalized there and moved back (copies, recorded).
+    /// </summary>
+    public Tensor<T> LogSoftmax(int axis) => AlongAxis(axis, x => x.LogSoftmax());
+
+    /// <summary>softmax(x) over <paramref name="axis"/> (negative counts from the end; PyTorch's <c>softmax(x, dim)</c>).</summary>
+    public Tensor<T> Softmax(int axis) => AlongAxis(axis, x => x.Softmax());
+
+    private Tensor<T> AlongAxis(int axis, Func<Tensor<T>, Tensor<T>> lastAxis)
+    {
+        int a = Shape.NormalizeAxis(axis);
+        if (a == Rank - 1) return lastAxis(this);
+        var order = Enumerable.Range(0, Rank).Where(d => d != a).Append(a).ToArray();
+        var back = new int[Rank];
+        for (int i = 0; i < Rank; i++) back[order[i]] = i;
+        return lastAxis(Permute(order)).Permute(back);
+    }
+
     private int RowLength(string op)
     {
         if (Rank < 1 || Shape.Dims[^1] == 0) throw new InvalidOperationException($"{op} needs a non-empty last axis, got shape {Shape}.");
