@@ -52,4 +52,24 @@ public class ActivationTests
         Assert.Equal([8.5], new GlobalAvgPool2D<double>().Forward(x).ToArray());
         Assert.Equal([1, 1], new GlobalAvgPool2D<double>().Forward(x).Shape.ToArray());
     }
+
+    [Fact]
+    public void MaxWithIndicesAndMaxPoolIndicesAreTorchs()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 9, 3, 4, 7, 6, 2, 8, 5, 0, 11, 10, 12, 13, 15, 14 }, 1, 1, 4, 4);
+        // torch.nn.functional.max_pool2d(x, 2, return_indices=True): values 9, 8, 13, 15 at 1, 7, 13, 14.
+        var (values, indices) = x.MaxPool2DWithIndices(2);
+        Assert.Equal([9.0, 8, 13, 15], values.ToArray());
+        Assert.Equal([1, 7, 13, 14], indices);
+        // Per plane: the second plane's indices start again at 0.
+        var two = Tensor.FromArray([.. x.ToArray(), .. x.ToArray()], 1, 2, 4, 4);
+        Assert.Equal([1, 7, 13, 14, 1, 7, 13, 14], two.MaxPool2DWithIndices(2).Indices);
+        // torch.max(m, 1) and m.max().
+        var m = Tensor.FromArray(new[] { 1.0, 5, 2, 7, 3, 7 }, 2, 3);
+        var (rowMax, where) = m.MaxWithIndices(1);
+        Assert.Equal([5.0, 7], rowMax.ToArray());
+        Assert.Equal([1, 0], where);
+        Assert.Equal(7, m.Max().Item());
+        Assert.Equal(0, m.Max().Rank);
+    }
 }

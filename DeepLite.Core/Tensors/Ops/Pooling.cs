@@ -26,6 +26,23 @@ public sealed partial class Tensor<T>
         });
     }
 
+    /// <summary>
+    /// <see cref="MaxPool2D"/> and, for every output, the index of the input element that won its window within its
+    /// (sample, channel) plane, h·W + w (PyTorch's <c>max_pool2d(..., return_indices=True)</c>), in the output's order.
+    /// </summary>
+    public (Tensor<T> Values, int[] Indices) MaxPool2DWithIndices(int kernel = 2, int stride = 0, Padding padding = default)
+    {
+        var values = MaxPool2D(kernel, stride, padding);
+        if (stride == 0) stride = kernel;
+        var g = ConvShapes.Geometry("MaxPool2D", Shape, Shape[1], Shape[1], kernel, kernel, stride, stride, padding);
+        var indices = new int[values.Size];
+        var scratch = new T[values.Size];
+        MaxPooling.Forward(Buffer, Offset, g, scratch, indices);
+        int plane = g.H * g.W, outputs = g.OH * g.OW;
+        for (int i = 0; i < indices.Length; i++) indices[i] -= i / outputs * plane;
+        return (values, indices);
+    }
+
     /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
     private Tensor<T> MaxPool2DBackward(int[] argmax, ConvGeometry g)
     {

@@ -72,6 +72,16 @@ public sealed partial class Tensor<T>
         return shaped;
     }
 
+    /// <summary>The maximum of all elements, a rank-0 tensor (PyTorch's <c>x.max()</c>); the gradient goes to the first maximal element.</summary>
+    public Tensor<T> Max() => Reshape(-1).Max(0);
+
+    /// <summary>
+    /// The maxima over <paramref name="axis"/> and where they are (PyTorch's <c>torch.max(x, dim)</c>): the values as
+    /// <see cref="Max(int, bool)"/> gives them, and the index along the axis of each (the first maximum, NaN counting
+    /// as largest), row-major over the other axes.
+    /// </summary>
+    public (Tensor<T> Values, int[] Indices) MaxWithIndices(int axis, bool keepDims = false) => (Max(axis, keepDims), ArgMax(axis));
+
     /// <summary>
     /// Index of the first maximum along <paramref name="axis"/>, for every position of the other axes
     /// (row-major over the reduced shape). NaN counts as larger than any number.
