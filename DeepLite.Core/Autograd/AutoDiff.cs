@@ -107,7 +107,11 @@ public static class AutoDiff
             seed = Tensor<T>.Full(T.One, output.Shape.ToArray());
         }
         else if (seed.Shape != output.Shape)
-            throw new ArgumentException($"{caller}: the seed gradient has shape {seed.Shape} but the output has shape {output.Shape}.");
+        {
+            // One value for one value: a [1] seed for a rank-0 loss (or the reverse) is what was meant.
+            if (seed.Size == 1 && output.Size == 1) seed = seed.Reshape(output.Shape.ToArray());
+            else throw new ArgumentException($"{caller}: the seed gradient has shape {seed.Shape} but the output has shape {output.Shape}.");
+        }
 
         var walk = Walk<T>.Rent();
         try

@@ -230,7 +230,10 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         return new Tensor<T>(shape, data.ToArray());
     }
 
-    /// <summary>A tensor holding a copy of <paramref name="data"/>; without a shape it is one-dimensional.</summary>
+    /// <summary>
+    /// A tensor holding a copy of <paramref name="data"/>; without a shape it is one-dimensional (a rank-0 tensor, as
+    /// PyTorch's <c>torch.tensor(5.0)</c>, is <see cref="Scalar"/>).
+    /// </summary>
     public static Tensor<T> FromArray(T[] data, params int[] shape) =>
         FromSpan(data, shape.Length == 0 ? new Shape(data.Length) : new Shape(shape));
 

@@ -161,4 +161,19 @@ public class AutoDiffTests
         (x * 2.0).Sum().Backward();
         Assert.All(x.Grad!.ToArray(), v => Assert.Equal(2.0, v));
     }
+
+    [Fact]
+    public void AOneElementSeedServesARankZeroLossAndOtherShapesAreRefused()
+    {
+        var w = Tensor.FromArray(new[] { 2.0, 3.0 }, 2); w.RequiresGrad = true;
+        var loss = (w * w).Sum(); // rank 0
+        Assert.Equal(0, loss.Rank);
+        loss.Backward(Tensor.FromArray(new[] { 1.0 }));
+        Assert.Equal([4.0, 6.0], w.Grad!.ToArray());
+        w.ZeroGrad();
+        (w * w).Sum().Backward(Tensor<double>.Scalar(0.5));
+        Assert.Equal([2.0, 3.0], w.Grad!.ToArray());
+        var y = w * w;
+        Assert.Throws<ArgumentException>(() => y.Backward(Tensor.FromArray(new[] { 1.0, 1.0, 1.0 })));
+    }
 }
