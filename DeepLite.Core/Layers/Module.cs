@@ -140,7 +140,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     public IReadOnlyDictionary<string, Tensor<T>> StateDict()
     {
         var state = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in NamedState()) state.Add(name, Tensor<T>.FromArray(tensor.ToArray(), tensor.Shape.ToArray()));
+        foreach (var (name, tensor) in NamedState()) state.Add(name, tensor.Clone()); // a plain copy: no gradient, no graph
         return state;
     }
 
