@@ -100,7 +100,7 @@ public sealed class ExperimentContext
         var csv = RunFile(experiment, runId, ".csv");
         var meta = RunFile(experiment, runId, ".json");
         if (!File.Exists(csv) || !File.Exists(meta)) return null;
-        if (StoredKey(meta) != RunKey(experiment, runId))
+        if (StoredRecord(experiment, runId) is null)
         {
             if (report) Progress.Message($"{runId}: stored with another seed or other settings; running it again");
             return null;
@@ -113,7 +113,10 @@ public sealed class ExperimentContext
         }
     }
 
-    /// <summary>The record (timing, host) of run <paramref name="runId"/> when it is stored with this seed and these settings, else null.</summary>
+    /// <summary>
+    /// The record (timing, host) of run <paramref name="runId"/> when it is stored with this seed and these settings, else
+    /// null (no record, another key, or an unreadable one: the run is then done again and the file replaced).
+    /// </summary>
     public RunRecord? StoredRecord(IExperiment experiment, string runId)
     {
         var meta = RunFile(experiment, runId, ".json");
@@ -127,12 +130,6 @@ public sealed class ExperimentContext
     }
 
     private const string CheckpointSuffix = ".checkpoint.safetensors";
-
-    private static string? StoredKey(string meta)
-    {
-        try { return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(meta), Json.Options)?.Key; }
-        catch (JsonException) { return null; } // unreadable: the run is done again and the file replaced
-    }
 
     private string RunFile(IExperiment experiment, string runId, string suffix)
     {
