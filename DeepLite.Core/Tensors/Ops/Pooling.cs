@@ -7,15 +7,31 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>2-D max pooling over [N, C, H, W] (kernel and stride; no padding unless given).</summary>
-    public Tensor<T> MaxPool2D(int kernel = 2, int stride = 0, Padding padding = default)
+    public Tensor<T> MaxPool2D(int kernel = 2, int stride = 0, Padding padding = default) => MaxPool2D(kernel, stride, padding, out _, out _);
+
+    /// <summary>
+    /// <see cref="MaxPool2D(int, int, Padding)"/> and, for every output, the index of the input element that won its window
+    /// within its (sample, channel) plane, h·W + w (PyTorch's <c>max_pool2d(..., return_indices=True)</c>), in the output's order.
+    /// </summary>
+    public (Tensor<T> Values, int[] Indices) MaxPool2DWithIndices(int kernel = 2, int stride = 0, Padding padding = default)
+    {
+        var values = MaxPool2D(kernel, stride, padding, out var argmax, out var g);
+        // The pooled window indices are flat over the whole input; a copy, made per plane.
+        var indices = argmax[..values.Size];
+        int plane = g.H * g.W, outputs = g.OH * g.OW;
+        for (int i = 0; i < indices.Length; i++) indices[i] -= i / outputs * plane;
+        return (values, indices);
+    }
+
+    private Tensor<T> MaxPool2D(int kernel, int stride, Padding padding, out int[] argmax, out ConvGeometry g)
     {
         if (stride == 0) stride = kernel;
-        var g = ConvShapes.Geometry("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
+        g = ConvShapes.Geometry("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
         // The window indices come from the pool too (and may be longer than y: every use below is bounded by a tensor's
         // size). They are not a tensor, so the backward checks their lease itself: after the scope they may hold
         // another step's indices.
-        var (argmax, lease, scope) = TensorPool.Rent<int>(y.Size);
+        (argmax, var lease, var scope) = TensorPool.Rent<int>(y.Size);
         MaxPooling.Forward(Buffer, Offset, g, y.Buffer, argmax);
         return Recording(this) ? Backward(y, this, argmax, lease, scope, g) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] argmax, BufferLease lease, long scope, ConvGeometry g) => Record(y, "MaxPool2D", [x], gy =>
@@ -24,23 +40,6 @@ public sealed partial class Tensor<T>
                 throw new InvalidOperationException($"Backward through MaxPool2D (input {x.Shape}) after TensorPool scope #{scope}, in which it ran, has ended: its window indices went back to the pool. Run backward inside the scope.");
             return [gy.MaxPool2DBackward(argmax, g)];
         });
-    }
-
-    /// <summary>
-    /// <see cref="MaxPool2D"/> and, for every output, the index of the input element that won its window within its
-    /// (sample, channel) plane, h·W + w (PyTorch's <c>max_pool2d(..., return_indices=True)</c>), in the output's order.
-    /// </summary>
-    public (Tensor<T> Values, int[] Indices) MaxPool2DWithIndices(int kernel = 2, int stride = 0, Padding padding = default)
-    {
-        var values = MaxPool2D(kernel, stride, padding);
-        if (stride == 0) stride = kernel;
-        var g = ConvShapes.Geometry("MaxPool2D", Shape, Shape[1], Shape[1], kernel, kernel, stride, stride, padding);
-        var indices = new int[values.Size];
-        var scratch = new T[values.Size];
-        MaxPooling.Forward(Buffer, Offset, g, scratch, indices);
-        int plane = g.H * g.W, outputs = g.OH * g.OW;
-        for (int i = 0; i < indices.Length; i++) indices[i] -= i / outputs * plane;
-        return (values, indices);
     }
 
     /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
