@@ -2,8 +2,6 @@ using System.CommandLine;
 using DeepLite.Experiments.Cli;
 
 // The experiments console. Exit codes: 0 success, 1 a failed run, 2 bad usage.
-// The methods the last run of this verb compiled are compiled again in the background from the start (JitProfile).
-if (args.Length > 0 && !args[0].StartsWith('-')) JitProfile.Start(args[0]);
 var root = new RootCommand("DeepLite experiments: reproduce the HW1 charts, fetch and inspect datasets.");
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
@@ -12,6 +10,10 @@ root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
+
+// The methods the last run of this verb compiled are compiled again in the background from here on (JitProfile). Only a
+// known verb names a profile: the first argument is the user's text.
+if (args.Length > 0 && root.Subcommands.Any(c => c.Name == args[0])) JitProfile.Start(args[0]);
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -23,4 +23,14 @@ public class JitProfileTests
         Assert.True(code == 0, output);
         Assert.Contains("hw1-1-1", output);
     }
+
+    [Fact]
+    public async Task OnlyAKnownVerbNamesAProfile()
+    {
+        using var folder = new Data.Fixtures();
+        var profiles = Path.Combine(folder.Folder, "jit", "inner");
+        var (code, _) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DEEPLITE_JIT_PROFILES"] = profiles }, "../escape");
+        Assert.Equal(2, code);
+        Assert.Empty(Directory.GetFiles(folder.Folder, "*.jitprofile", SearchOption.AllDirectories));
+    }
 }
