@@ -119,17 +119,17 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Saves the parameters as safetensors under their <see cref="NamedParameters"/> names (through a
+    /// Saves the parameters and buffers as safetensors under their <see cref="NamedState"/> names (through a
     /// temporary file and a rename); PyTorch's <c>safetensors.torch.load_file</c> reads the file.
     /// </summary>
     public void SaveWeights(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ModuleWeights.Save(this, path, metadata);
 
     /// <summary>
-    /// Loads parameters saved by <see cref="SaveWeights"/> (or any safetensors file with these names and
-    /// shapes, in F16, BF16, F32 or F64). Nothing changes unless every parameter checks out; with
+    /// Loads parameters and buffers saved by <see cref="SaveWeights"/> (or any safetensors file with these names and
+    /// shapes, in F16, BF16, F32 or F64). Nothing changes unless every tensor checks out; with
     /// <paramref name="strict"/> (the default) missing and unexpected tensors are errors that name them; without,
     /// the result lists them (PyTorch's <c>missing_keys</c> and <c>unexpected_keys</c>), and a file of which no
-    /// tensor is a parameter of this module is still an error.
+    /// tensor is a parameter or buffer of this module is still an error.
     /// </summary>
     public Serialization.WeightsLoadResult LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
 

@@ -5,23 +5,24 @@ using DeepLite.Tensors;
 namespace DeepLite.Serialization;
 
 /// <summary>
-/// Saves and loads a module's parameters as safetensors, one tensor per parameter under its
-/// <see cref="Module{T}.NamedParameters"/> name (<c>layers.0.weight</c>): the <c>state_dict</c> keys of a
+/// Saves and loads a module's parameters and buffers as safetensors, one tensor each under its
+/// <see cref="Module{T}.NamedState"/> name (<c>layers.0.weight</c>, <c>layers.1.running_mean</c>): the <c>state_dict</c> keys of a
 /// PyTorch module of the same structure and names. Use <see cref="Module{T}.SaveWeights"/> and
 /// <see cref="Module{T}.LoadWeights"/>.
 /// </summary>
 internal static class ModuleWeights
 {
-    /// <summary>Writes the parameters of <paramref name="module"/> (atomically) with optional metadata.</summary>
+    /// <summary>Writes the parameters and buffers of <paramref name="module"/> (atomically) with optional metadata.</summary>
     public static void Save<T>(Module<T> module, string path, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         SafeTensors.Save(path, module.NamedState(), metadata);
 
     /// <summary>
-    /// Loads the parameters of <paramref name="module"/> from <paramref name="path"/>. Every check runs before
-    /// any parameter changes, so a failed load leaves the module as it was. With <paramref name="strict"/>, a
-    /// parameter missing from the file or a tensor the module lacks is an error (tensors under
-    /// <see cref="Checkpoint.OptimizerPrefix"/> are an optimizer's and always allowed).
+    /// Loads the parameters and buffers of <paramref name="module"/> from <paramref name="path"/>. Every check runs
+    /// before anything changes, so a failed load leaves the module as it was. With <paramref name="strict"/>, a
+    /// parameter or buffer missing from the file or a tensor the module lacks is an error (tensors under
+    /// <see cref="Checkpoint.OptimizerPrefix"/> are an optimizer's and always allowed; PyTorch's
+    /// <c>num_batches_tracked</c> is ignored).
     /// </summary>
     public static WeightsLoadResult Load<T>(Module<T> module, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -43,7 +44,7 @@ internal static class ModuleWeights
         {
             if (!file.Contains(name))
             {
-                if (strict) throw new SafeTensorsFormatException(file.Path, name, $"the module's parameter (shape {parameter.Shape}) is missing from the file");
+                if (strict) throw new SafeTensorsFormatException(file.Path, name, $"the module's tensor (shape {parameter.Shape}) is missing from the file");
                 missing.Add(name);
                 continue;
             }
@@ -61,10 +62,10 @@ internal static class ModuleWeights
         var unexpected = file.Tensors.Where(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)
             && !t.Name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Select(t => t.Name).ToList();
         if (strict && unexpected.Count > 0)
-            throw new SafeTensorsFormatException(file.Path, unexpected[0], $"the module has no parameter of this name (it has {string.Join(", ", known)})");
+            throw new SafeTensorsFormatException(file.Path, unexpected[0], $"the module has no parameter or buffer of this name (it has {string.Join(", ", known)})");
         if (loaded.Count == 0 && parameters.Count > 0)
             throw new SafeTensorsFormatException(file.Path, null,
-                $"none of the file's tensors ({string.Join(", ", file.Tensors.Take(8).Select(t => t.Name))}{(file.Tensors.Count > 8 ? ", ..." : "")}) is a parameter of the module ({string.Join(", ", known.Take(8))}{(known.Count > 8 ? ", ..." : "")}): nothing would be loaded");
+                $"none of the file's tensors ({string.Join(", ", file.Tensors.Take(8).Select(t => t.Name))}{(file.Tensors.Count > 8 ? ", ..." : "")}) is a parameter or buffer of the module ({string.Join(", ", known.Take(8))}{(known.Count > 8 ? ", ..." : "")}): nothing would be loaded");
         foreach (var (parameter, values) in staged) values.CopyTo(parameter.Span);
         return new WeightsLoadResult(loaded, missing, unexpected);
     }
