@@ -22,16 +22,15 @@ internal static class PlanCommand
         {
             int n = result.GetValue(shards);
             var context = options.Context(result);
-            var units = options.Selected(result)
-                .SelectMany(e => e.Units(context).Select(u => (Key: $"{e.Id}/{u.Id}", Cost: u.CostSeconds, Measured: Measured(context, e, u.Id)))).ToList();
-            var assignment = Shard.Assign(units.Select(u => (u.Key, u.Cost)).ToList(), n);
+            var units = Shard.Plan(options.Selected(result), context, n)
+                .Select(u => (Cost: u.Unit.CostSeconds, Measured: context.StoredRecord(u.Experiment, u.Unit.Id)?.Seconds, u.Shard)).ToList();
             bool anyMeasured = units.Any(u => u.Measured is not null);
             Console.WriteLine($"{units.Count} units over {n} shards ({result.GetValue(options.Preset).ToString().ToLowerInvariant()} preset): " +
                 $"estimated {Seconds(units.Sum(u => u.Cost))} in all{(anyMeasured ? $", measured {Seconds(units.Sum(u => u.Measured ?? 0))} for the {units.Count(u => u.Measured is not null)} stored in {context.OutputRoot}" : "")}");
             Console.WriteLine($"shard\tunits\testimated{(anyMeasured ? "\tmeasured\tstored" : "")}");
             for (int k = 0; k < n; k++)
             {
-                var mine = units.Where((_, i) => assignment[i] == k).ToList();
+                var mine = units.Where(u => u.Shard == k).ToList();
                 Console.WriteLine($"{k + 1}/{n}\t{mine.Count}\t{Seconds(mine.Sum(u => u.Cost))}" +
                     (anyMeasured ? $"\t{Seconds(mine.Sum(u => u.Measured ?? 0))}\t{mine.Count(u => u.Measured is not null)}" : ""));
             }
@@ -41,11 +40,4 @@ internal static class PlanCommand
     }
 
     private static string Seconds(double s) => $"{s:F0} s";
-
-    /// <summary>The wall time a stored run of this seed and these settings took, if there is one.</summary>
-    private static double? Measured(ExperimentContext context, IExperiment experiment, string unit)
-    {
-        var record = context.StoredRecord(experiment, unit);
-        return record?.Seconds;
-    }
 }

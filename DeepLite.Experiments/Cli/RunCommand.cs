@@ -61,20 +61,20 @@ internal static class RunCommand
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
             // Which units this process runs: all of them, or its shard's share of all the selected experiments' units.
-            var plan = selected.Select(e => (Experiment: e, Units: e.Units(options.Context(result)))).ToList();
+            List<(IExperiment Experiment, IReadOnlyList<RunUnit> Units)> plan;
             if (mine is not null)
             {
-                var keyed = plan.SelectMany(p => p.Units.Select(u => (Key: $"{p.Experiment.Id}/{u.Id}", Cost: u.CostSeconds))).ToList();
-                var assignment = Shard.Assign(keyed, mine.Count);
-                int position = 0;
-                plan = plan.Select(p => (p.Experiment, (IReadOnlyList<RunUnit>)p.Units.Where(_ => mine.Runs(assignment, position++)).ToList())).ToList();
-                var units = plan.Sum(p => p.Units.Count);
-                Console.WriteLine($"Shard {mine.Index}/{mine.Count}: {units} of {keyed.Count} units, estimated {ListCommand.Format(TimeSpan.FromSeconds(plan.Sum(p => p.Units.Sum(u => u.CostSeconds))))} " +
-                    $"(all shards: {ListCommand.Format(TimeSpan.FromSeconds(keyed.Sum(k => k.Cost)))})");
+                var all = Shard.Plan(selected, options.Context(result), mine.Count);
+                plan = [.. selected.Select(e => (e, (IReadOnlyList<RunUnit>)[.. all.Where(u => u.Experiment == e && u.Shard == mine.Index - 1).Select(u => u.Unit)]))];
+                Console.WriteLine($"Shard {mine.Index}/{mine.Count}: {plan.Sum(p => p.Units.Count)} of {all.Count} units, estimated {ListCommand.Format(TimeSpan.FromSeconds(plan.Sum(p => p.Units.Sum(u => u.CostSeconds))))} " +
+                    $"(all shards: {ListCommand.Format(TimeSpan.FromSeconds(all.Sum(u => u.Unit.CostSeconds)))})");
             }
             else
+            {
+                plan = [.. selected.Select(e => (e, e.Units(options.Context(result))))];
                 foreach (var (e, units) in plan)
                     Console.WriteLine($"{e.Id}: {e.Title}, {preset.ToString().ToLowerInvariant()} preset, estimated {ListCommand.Format(TimeSpan.FromSeconds(units.Sum(u => u.CostSeconds)))} on this machine");
+            }
 
             int swept = DeepLite.Serialization.AtomicFile.RemoveStaleTemporaryFiles(output);
             if (swept > 0) Console.WriteLine($"Removed {swept} temporary file(s) left by interrupted writes in {output}.");

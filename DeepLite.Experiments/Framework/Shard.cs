@@ -72,6 +72,18 @@ public sealed record Shard(int Index, int Count)
         return shard;
     }
 
+    /// <summary>
+    /// Every unit of <paramref name="experiments"/> (listed from <paramref name="context"/>) with the shard (0-based, of
+    /// <paramref name="count"/>) that runs it: <see cref="Assign"/> over the keys <c>experiment/unit</c> and the units'
+    /// costs. What <c>run --shard</c> runs and <c>plan</c> shows.
+    /// </summary>
+    public static IReadOnlyList<(IExperiment Experiment, RunUnit Unit, int Shard)> Plan(IEnumerable<IExperiment> experiments, ExperimentContext context, int count)
+    {
+        var units = experiments.SelectMany(e => e.Units(context).Select(u => (Experiment: e, Unit: u))).ToList();
+        var assignment = Assign(units.Select(u => ($"{u.Experiment.Id}/{u.Unit.Id}", u.Unit.CostSeconds)).ToList(), count);
+        return units.Select((u, i) => (u.Experiment, u.Unit, assignment[i])).ToList();
+    }
+
     /// <summary>Whether this shard runs the unit at <paramref name="position"/> of an <see cref="Assign"/> result.</summary>
     public bool Runs(int[] assignment, int position) => assignment[position] == Index - 1;
 }
