@@ -15,23 +15,29 @@ public enum AdamEpsilon
 
 /// <summary>
 /// Adam (Kingma and Ba 2015) with bias correction. A weight decay is PyTorch's <c>Adam(weight_decay=...)</c>: an L2
-/// term added to the gradient before the moments; <see cref="AdamW{T}"/> decouples it.
+/// term added to the gradient before the moments; <see cref="AdamW{T}"/> decouples it. With AMSGrad (Reddi et al. 2018,
+/// PyTorch's <c>amsgrad=True</c>) the denominator uses the largest second moment seen so far.
 /// </summary>
 public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Creates the optimizer; defaults are both frameworks' (lr 1e-3, β 0.9/0.999), eps 1e-8 (PyTorch; Keras uses 1e-7).</summary>
     public Adam(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch, double weightDecay = 0)
-        : this(parameters, learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false) { }
+        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch, double weightDecay = 0, bool amsGrad = false)
+        : this(parameters, learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false, amsGrad) { }
 
     /// <summary>The constructor of Adam and AdamW.</summary>
     private protected Adam(IEnumerable<Tensor<T>> parameters, double learningRate, double beta1, double beta2,
-        double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled) : base(parameters, learningRate)
+        double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled, bool amsGrad) : base(parameters, learningRate)
     {
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adam weight decay must be non-negative, got {weightDecay}.");
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; WeightDecay = weightDecay; DecoupledWeightDecay = decoupled;
+        AmsGrad = amsGrad;
+        StateNames = amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
     }
+
+    /// <summary>Whether the AMSGrad variant is used (the denominator's second moment never decreases).</summary>
+    public bool AmsGrad { get; }
 
     /// <summary>The weight decay factor (0: none).</summary>
     public double WeightDecay { get; }
@@ -39,7 +45,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     public bool DecoupledWeightDecay { get; }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq"];
+    public override IReadOnlyList<string> StateNames { get; }
 
     /// <summary>Decay of the first moment.</summary>
     public double Beta1 { get; }
@@ -77,34 +83,45 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
             DeepLite.Kernels.Elementwise.Map<T, DeepLite.Kernels.MultiplyOperator<T>>(p, shrink, p);
         }
         bool l2 = WeightDecay != 0 && !DecoupledWeightDecay;
-        UpdateRule.Apply(new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, T.CreateChecked(WeightDecay)), p, grad, m, v);
+        var rule = new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, T.CreateChecked(WeightDecay), AmsGrad);
+        UpdateRule.Apply(rule, p, grad, m, v, AmsGrad ? State("max_exp_avg_sq", index, offset, p.Length) : default);
     }
 
     /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). State a: m, b: v.</summary>
-    /// <remarks>With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay).</remarks>
-    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale, bool l2, T wd) : IUpdateRule<T>
+    /// <remarks>
+    /// With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay). With <paramref name="amsGrad"/>, state c
+    /// keeps max(c, v) and the denominator uses it instead of v.
+    /// </remarks>
+    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale, bool l2, T wd, bool amsGrad) : IUpdateRule<T>
     {
         private readonly Vector<T> _b1 = new(b1), _b2 = new(b2), _oneMinusB1 = new(oneMinusB1), _oneMinusB2 = new(oneMinusB2),
             _eps = new(eps), _step = new(step), _scale = new(scale), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> c, int i)
         {
             T g = l2 ? grad[i] + wd * p[i] : grad[i];
             m[i] = UpdateRule.Flush(b1 * m[i] + oneMinusB1 * g);
             v[i] = UpdateRule.Flush(b2 * v[i] + oneMinusB2 * g * g);
-            p[i] -= step * m[i] / (T.Sqrt(v[i]) / scale + eps);
+            T denominator = v[i];
+            if (amsGrad) denominator = c[i] = T.Max(c[i], v[i]);
+            p[i] -= step * m[i] / (T.Sqrt(denominator) / scale + eps);
         }
 
         // Lane by lane what Scalar computes (dividing by a scale of 1 is exact).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> c, int i)
         {
             var g = new Vector<T>(grad[i..]);
             if (l2) g += _wd * new Vector<T>(p[i..]);
             var mv = UpdateRule.Flush(_b1 * new Vector<T>(m[i..]) + _oneMinusB1 * g);
             var vv = UpdateRule.Flush(_b2 * new Vector<T>(v[i..]) + _oneMinusB2 * g * g);
             mv.CopyTo(m[i..]); vv.CopyTo(v[i..]);
+            if (amsGrad)
+            {
+                vv = System.Numerics.Vector.Max(new Vector<T>(c[i..]), vv);
+                vv.CopyTo(c[i..]);
+            }
             (new Vector<T>(p[i..]) - _step * mv / (System.Numerics.Vector.SquareRoot(vv) / _scale + _eps)).CopyTo(p[i..]);
         }
     }
@@ -115,6 +132,6 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
 /// p *= 1 - lr·wd before each Adam step; PyTorch's default decay 0.01.
 /// </summary>
 public sealed class AdamW<T>(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-    double epsilon = 1e-8, double weightDecay = 0.01)
-    : Adam<T>(parameters, learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true)
+    double epsilon = 1e-8, double weightDecay = 0.01, bool amsGrad = false)
+    : Adam<T>(parameters, learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true, amsGrad)
     where T : unmanaged, IFloatingPointIeee754<T>;

@@ -44,6 +44,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (p.Grad is not { } grad) continue;
             if (grad.Shape != p.Shape)
                 throw new InvalidOperationException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient has shape {grad.Shape}.");
+            BeforeUpdate(i);
             // Large parameters on every core (SplitThresholds.OptimizerElements): the update is elementwise, so the
             // result does not depend on the split.
             WorkerPool.ForElements(p.Size, SplitThresholds.OptimizerElements, new UpdateRange(this, i, p, grad));
@@ -55,6 +56,12 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Run(int start, int end) => optimizer.Update(index, start, parameter.Span[start..end], gradient.Span[start..end]);
     }
+
+    /// <summary>
+    /// Called once per parameter and step, before <see cref="Update"/> runs on its chunks: the place for a decision
+    /// about the whole parameter (e.g. whether its state is new) that chunks on several threads must agree on.
+    /// </summary>
+    protected virtual void BeforeUpdate(int index) { }
 
     /// <summary>
     /// Updates elements [<paramref name="offset"/>, offset + parameter.Length) of parameter <paramref name="index"/>
@@ -100,6 +107,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             return added;
         }
     }
+
+    /// <summary>Whether parameter <paramref name="index"/> has a buffer named <paramref name="name"/> yet (one made by a step or loaded).</summary>
+    protected bool HasState(string name, int index) => Buffers(name, create: false) is { } buffers && Volatile.Read(ref buffers[index]) is not null;
 
     /// <summary>Parameter <paramref name="index"/>'s buffer named <paramref name="name"/> (one of <see cref="StateNames"/>), zero on first use.</summary>
     protected Span<T> State(string name, int index)

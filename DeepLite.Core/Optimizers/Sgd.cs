@@ -5,19 +5,24 @@ using DeepLite.Tensors;
 namespace DeepLite.Optimizers;
 
 /// <summary>
-/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, with
-/// PyTorch's update rule (dampening 0):
-/// g = grad + wd * p; v = momentum * v + g; step = nesterov ? g + momentum * v : v; p -= lr * step.
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay: PyTorch's
+/// <c>torch.optim.SGD</c> and its update rule: g = grad + wd * p; v = g on a parameter's first step, then
+/// v = momentum * v + (1 - dampening) * g; step = nesterov ? g + momentum * v : v; p -= lr * step.
 /// </summary>
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Creates the optimizer.</summary>
-    public Sgd(IEnumerable<Tensor<T>> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0)
+    public Sgd(IEnumerable<Tensor<T>> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0,
+        double dampening = 0)
         : base(parameters, learningRate)
     {
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), $"Momentum must be non-negative, got {momentum}.");
+        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), $"Momentum must be non-negative, got {momentum}.");
         if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs a positive momentum.");
-        Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay;
+        if (!(dampening is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(dampening), $"Dampening must lie in [0, 1], got {dampening}.");
+        // PyTorch's rule, and for the same reason: Nesterov's look-ahead assumes an undamped buffer.
+        if (nesterov && dampening != 0) throw new ArgumentException("Nesterov momentum requires zero dampening.");
+        Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay; Dampening = dampening;
+        _firstStep = new bool[Parameters.Count];
     }
 
     /// <inheritdoc/>
@@ -29,14 +34,24 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     public bool Nesterov { get; }
     /// <summary>The L2 penalty factor added to the gradient.</summary>
     public double WeightDecay { get; }
+    /// <summary>The dampening of the momentum: the gradient enters the buffer scaled by 1 - dampening (not on the first step).</summary>
+    public double Dampening { get; }
+
+    // Per parameter: whether this step is its first with a momentum buffer (PyTorch starts the buffer at the
+    // gradient, undamped). Decided once per parameter before its update is split across threads.
+    private readonly bool[] _firstStep;
+
+    /// <inheritdoc/>
+    protected override void BeforeUpdate(int index) => _firstStep[index] = Momentum != 0 && !HasState("momentum_buffer", index);
 
     /// <inheritdoc/>
     protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
         T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
-        if (Momentum == 0) UpdateRule.Apply(new Plain(lr, wd), p, grad, [], []);
-        // PyTorch initializes the buffer with the first gradient; v starting at 0 gives the same value.
-        else UpdateRule.Apply(new WithMomentum(lr, mu, wd, Nesterov), p, grad, State("momentum_buffer", index, offset, p.Length), []);
+        if (Momentum == 0) { UpdateRule.Apply(new Plain(lr, wd), p, grad, [], []); return; }
+        // PyTorch initializes the buffer with the first gradient: from a zero buffer that is v = 0·mu + 1·g.
+        T gain = _firstStep[index] ? T.One : T.CreateChecked(1 - Dampening);
+        UpdateRule.Apply(new WithMomentum(lr, mu, gain, wd, Nesterov), p, grad, State("momentum_buffer", index, offset, p.Length), []);
     }
 
     /// <summary>p -= lr (g + wd p).</summary>
@@ -45,35 +60,35 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         private readonly Vector<T> _lr = new(lr), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, Span<T> c, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, Span<T> c, int i)
         {
             var pv = new Vector<T>(p[i..]);
             (pv - _lr * (new Vector<T>(grad[i..]) + _wd * pv)).CopyTo(p[i..]);
         }
     }
 
-    /// <summary>g = grad + wd p; v = mu v + g; p -= lr (nesterov ? g + mu v : v). State a: the momentum buffer.</summary>
-    private readonly struct WithMomentum(T lr, T mu, T wd, bool nesterov) : IUpdateRule<T>
+    /// <summary>g = grad + wd p; v = mu v + gain g; p -= lr (nesterov ? g + mu v : v). State a: the momentum buffer.</summary>
+    private readonly struct WithMomentum(T lr, T mu, T gain, T wd, bool nesterov) : IUpdateRule<T>
     {
-        private readonly Vector<T> _lr = new(lr), _mu = new(mu), _wd = new(wd);
+        private readonly Vector<T> _lr = new(lr), _mu = new(mu), _gain = new(gain), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, Span<T> c, int i)
         {
             T g = grad[i] + wd * p[i];
-            v[i] = UpdateRule.Flush(mu * v[i] + g);
+            v[i] = UpdateRule.Flush(mu * v[i] + gain * g);
             p[i] -= lr * (nesterov ? g + mu * v[i] : v[i]);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, Span<T> c, int i)
         {
             var pv = new Vector<T>(p[i..]);
             var g = new Vector<T>(grad[i..]) + _wd * pv;
-            var velocity = UpdateRule.Flush(_mu * new Vector<T>(v[i..]) + g);
+            var velocity = UpdateRule.Flush(_mu * new Vector<T>(v[i..]) + _gain * g);
             velocity.CopyTo(v[i..]);
             (pv - _lr * (nesterov ? g + _mu * velocity : velocity)).CopyTo(p[i..]);
         }

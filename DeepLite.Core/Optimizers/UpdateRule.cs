@@ -10,11 +10,11 @@ namespace DeepLite.Optimizers;
 /// </summary>
 internal interface IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Updates element <paramref name="i"/> of <paramref name="p"/> (and of the state buffers <paramref name="a"/>, <paramref name="b"/> it uses).</summary>
-    void Scalar(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+    /// <summary>Updates element <paramref name="i"/> of <paramref name="p"/> (and of the state buffers <paramref name="a"/>, <paramref name="b"/>, <paramref name="c"/> it uses).</summary>
+    void Scalar(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, Span<T> c, int i);
 
     /// <summary>Updates elements <paramref name="i"/> .. i + Vector&lt;T&gt;.Count - 1 the same way.</summary>
-    void Vector(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+    void Vector(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, Span<T> c, int i);
 }
 
 /// <summary>The one loop that applies an <see cref="IUpdateRule{T}"/>, and the helpers rules share.</summary>
@@ -25,13 +25,13 @@ internal static class UpdateRule
     // share's method under tiered PGO, whose inlining budget then ran out before Span.Slice and Vector.CopyTo, which
     // stayed calls in the loop (a 100K-parameter SGD step with momentum: 13 µs on two threads, 80 µs so).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b)
+    public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, Span<T> c = default)
         where T : unmanaged, IFloatingPointIeee754<T> where TRule : struct, IUpdateRule<T>
     {
         int width = Vector<T>.Count, i = 0;
         int vectorized = System.Numerics.Vector.IsHardwareAccelerated ? p.Length - p.Length % width : 0;
-        for (; i < vectorized; i += width) rule.Vector(p, g, a, b, i);
-        for (; i < p.Length; i++) rule.Scalar(p, g, a, b, i);
+        for (; i < vectorized; i += width) rule.Vector(p, g, a, b, c, i);
+        for (; i < p.Length; i++) rule.Scalar(p, g, a, b, c, i);
     }
 
     /// <summary>

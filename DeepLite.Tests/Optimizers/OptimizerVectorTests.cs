@@ -14,7 +14,7 @@ public class OptimizerVectorTests
 {
     public static IEnumerable<object[]> Cases()
     {
-        string[] kinds = ["sgd", "sgd-nesterov", "sgd-plain", "adam", "adam-keras", "adadelta"];
+        string[] kinds = ["sgd", "sgd-nesterov", "sgd-plain", "sgd-dampening", "adam", "adam-keras", "amsgrad", "adadelta"];
         int max = 3 * Vector<float>.Count + 3;
         foreach (var kind in kinds)
             for (int length = 1; length <= max; length++) yield return [kind, length];
@@ -25,7 +25,9 @@ public class OptimizerVectorTests
         "sgd" => new Sgd<T>([p], 0.1, momentum: 0.9, weightDecay: 0.01),
         "sgd-nesterov" => new Sgd<T>([p], 0.1, momentum: 0.9, nesterov: true),
         "sgd-plain" => new Sgd<T>([p], 0.1, weightDecay: 0.01),
+        "sgd-dampening" => new Sgd<T>([p], 0.1, momentum: 0.9, dampening: 0.3),
         "adam" => new Adam<T>([p], 0.01),
+        "amsgrad" => new AdamW<T>([p], 0.01, amsGrad: true),
         "adam-keras" => new Adam<T>([p], 0.01, epsilon: 1e-7, epsilonPlacement: AdamEpsilon.Keras),
         _ => new Adadelta<T>([p], Adadelta<T>.KerasDefaults),
     };
