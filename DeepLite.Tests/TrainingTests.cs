@@ -33,7 +33,7 @@ public class TrainingTests
         using (GradMode.Disable())
         {
             var predicted = model.Forward(x).ArgMax(axis: 1);
-            Console.WriteLine($"predictions: {string.Join(", ", predicted)}"); // 0, 1, 1, 0
+            Console.WriteLine($"predictions: {string.Join(", ", predicted.ToArray())}"); // 0, 1, 1, 0
         }
         // snippet-end
         using (GradMode.Disable()) return Loss.SoftmaxCrossEntropy(model.Forward(x), labels).Item();

@@ -31,13 +31,14 @@ public sealed class Gelu<T> : Module<T> where T : unmanaged, IFloatingPointIeee7
 /// <summary>
 /// Dropout (PyTorch's <c>nn.Dropout</c>): in training mode each element is zeroed with probability <see cref="P"/> and
 /// the rest scaled by 1 / (1 - p); in evaluation mode (<see cref="Module{T}.Eval"/>) the identity. The masks come from
-/// the <see cref="SeededRandom"/> given, so a seed fixes them.
+/// the <see cref="SeededRandom"/> given (else a generator forked from <see cref="LayerDefaults.Random"/> when the layer is
+/// built), so a seed fixes them.
 /// </summary>
-public sealed class Dropout<T>(double p, SeededRandom random) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Dropout<T>(double p = 0.5, SeededRandom? random = null) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The probability of zeroing an element.</summary>
     public double P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: the probability must be in [0, 1), got {p}.");
-    private readonly SeededRandom _random = random ?? throw new ArgumentNullException(nameof(random));
+    private readonly SeededRandom _random = random ?? LayerDefaults.Random.Fork();
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input) => IsTraining ? input.Dropout(P, _random) : input;
     /// <inheritdoc/>

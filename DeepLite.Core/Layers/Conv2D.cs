@@ -5,24 +5,34 @@ using DeepLite.Tensors;
 namespace DeepLite.Layers;
 
 /// <summary>
-/// A 2-D convolution layer over NCHW input: weight [outChannels, inChannels, k, k] (PyTorch's layout),
-/// optional bias [outChannels]. Padding defaults to <see cref="Padding.Valid"/>, as in both frameworks;
-/// <see cref="Padding.Same"/> is Keras' "same".
+/// A 2-D convolution layer over NCHW input (PyTorch's <c>nn.Conv2d</c>): weight [outChannels, inChannels / groups, KH, KW]
+/// (PyTorch's layout), optional bias [outChannels]. Padding defaults to <see cref="Padding.Valid"/>, as in both
+/// frameworks; <see cref="Padding.Same"/> is Keras' "same", <see cref="Padding.Symmetric"/> PyTorch's padding=p.
 /// </summary>
 public sealed class Conv2D<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Creates the layer with weights from <paramref name="init"/> (Glorot-uniform when null).</summary>
-    public Conv2D(int inChannels, int outChannels, int kernelSize, SeededRandom random, int stride = 1, Padding padding = default,
-        bool bias = true, Initializer? init = null, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+    /// <summary>
+    /// Creates the layer with weights from <paramref name="init"/> drawn from <paramref name="random"/> (either missing is
+    /// <see cref="LayerDefaults"/>'). A kernel size, stride or dilation is one int or (height, width); stride and
+    /// dilation default to 1; <paramref name="groups"/> must divide both channel counts.
+    /// </summary>
+    public Conv2D(int inChannels, int outChannels, Size2D kernelSize, SeededRandom? random = null, Initializer? init = null,
+        Size2D? stride = null, Padding padding = default, Size2D? dilation = null, int groups = 1, bool bias = true,
+        ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0)
-            throw new ArgumentException($"Conv2D needs positive sizes, got {inChannels} -> {outChannels}, kernel {kernelSize}, stride {stride}.");
-        ArgumentNullException.ThrowIfNull(random);
-        init ??= Initializer.GlorotUniform;
-        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize; Stride = stride; Padding = padding; Algorithm = algorithm;
-        int area = kernelSize * kernelSize;
-        Weight = RegisterParameter("weight", init.Weight<T>(new Shape(outChannels, inChannels, kernelSize, kernelSize), inChannels * area, outChannels * area, random));
-        if (bias) Bias = RegisterParameter("bias", init.Bias<T>(new Shape(outChannels), inChannels * area, outChannels * area, random));
+        Size2D s = stride ?? 1, d = dilation ?? 1;
+        if (inChannels <= 0 || outChannels <= 0 || kernelSize.Height <= 0 || kernelSize.Width <= 0 || s.Height <= 0 || s.Width <= 0 || d.Height <= 0 || d.Width <= 0)
+            throw new ArgumentException($"Conv2D needs positive sizes, got {inChannels} -> {outChannels}, kernel {kernelSize}, stride {s}, dilation {d}.");
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv2D: {groups} groups must divide both {inChannels} input and {outChannels} output channels.");
+        random ??= LayerDefaults.Random;
+        init ??= LayerDefaults.Initializer;
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize; Stride = s; Padding = padding; Dilation = d; Groups = groups;
+        Algorithm = algorithm;
+        // PyTorch's fans, from the weight's shape: in = (C / groups)·KH·KW, out = F·KH·KW.
+        int area = kernelSize.Height * kernelSize.Width, fanIn = inChannels / groups * area, fanOut = outChannels * area;
+        Weight = RegisterParameter("weight", init.Weight<T>(new Shape(outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width), fanIn, fanOut, random));
+        if (bias) Bias = RegisterParameter("bias", init.Bias<T>(new Shape(outChannels), fanIn, fanOut, random));
     }
 
     /// <summary>Input channels.</summary>
@@ -30,24 +40,34 @@ public sealed class Conv2D<T> : Module<T> where T : unmanaged, IFloatingPointIee
     /// <summary>Output channels (filters).</summary>
     public int OutChannels { get; }
     /// <summary>Kernel height and width.</summary>
-    public int KernelSize { get; }
-    /// <summary>Stride in both directions.</summary>
-    public int Stride { get; }
+    public Size2D KernelSize { get; }
+    /// <summary>Vertical and horizontal stride.</summary>
+    public Size2D Stride { get; }
     /// <summary>The padding.</summary>
     public Padding Padding { get; }
+    /// <summary>Vertical and horizontal spacing of the kernel taps (1: adjacent).</summary>
+    public Size2D Dilation { get; }
+    /// <summary>The number of channel groups (1: every filter sees every channel).</summary>
+    public int Groups { get; }
     /// <summary>The forward algorithm (Auto chooses by shape).</summary>
     public ConvAlgorithm Algorithm { get; set; }
-    /// <summary>The kernel, [out, in, k, k].</summary>
+    /// <summary>The kernel, [out, in / groups, KH, KW].</summary>
     public Tensor<T> Weight { get; }
     /// <summary>The bias, [out], or null.</summary>
     public Tensor<T>? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor<T> Forward(Tensor<T> input) => Tensor<T>.Conv2D(input, Weight, Bias, Stride, Padding, Algorithm);
+    public override Tensor<T> Forward(Tensor<T> input) => input.Conv2D(Weight, Bias, Stride, Padding, Dilation, Groups, Algorithm);
 
-    /// <summary>relu(Forward(input)) without keeping the pre-activation (see <see cref="Sequential{T}"/>).</summary>
-    internal Tensor<T> ForwardRelu(Tensor<T> input) => Tensor<T>.Conv2DRelu(input, Weight, Bias, (Stride, Stride), Padding, Algorithm);
+    /// <summary>
+    /// relu(Forward(input)) without keeping the pre-activation (see <see cref="Sequential{T}"/>); a grouped layer runs
+    /// the two ops.
+    /// </summary>
+    internal Tensor<T> ForwardRelu(Tensor<T> input) =>
+        Groups == 1 ? Tensor<T>.Conv2DRelu(input, Weight, Bias, Stride, Dilation, Padding, Algorithm) : Forward(input).Relu();
 
     /// <inheritdoc/>
-    protected override string Describe() => $"Conv2D({InChannels} -> {OutChannels}, {KernelSize}x{KernelSize}, stride {Stride}, padding {Padding})";
+    protected override string Describe() =>
+        $"Conv2D({InChannels} -> {OutChannels}, {KernelSize.Height}x{KernelSize.Width}, stride {Stride}, padding {Padding}"
+        + (Dilation != new Size2D(1, 1) ? $", dilation {Dilation}" : "") + (Groups != 1 ? $", groups {Groups}" : "") + ")";
 }

@@ -9,12 +9,16 @@ namespace DeepLite.Layers;
 /// </summary>
 public sealed class Dense<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Creates the layer with weights from <paramref name="init"/> (Glorot-uniform when null) drawn from <paramref name="random"/>.</summary>
-    public Dense(int inFeatures, int outFeatures, SeededRandom random, Initializer? init = null, bool bias = true)
+    /// <summary>
+    /// Creates the layer (PyTorch's <c>nn.Linear(in_features, out_features, bias)</c>) with weights from <paramref name="init"/>
+    /// drawn from <paramref name="random"/>; either missing is <see cref="LayerDefaults"/>' (every layer takes these two
+    /// in this place).
+    /// </summary>
+    public Dense(int inFeatures, int outFeatures, SeededRandom? random = null, Initializer? init = null, bool bias = true)
     {
         if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentException($"Dense needs positive sizes, got {inFeatures} -> {outFeatures}.");
-        ArgumentNullException.ThrowIfNull(random);
-        init ??= Initializer.GlorotUniform;
+        random ??= LayerDefaults.Random;
+        init ??= LayerDefaults.Initializer;
         InFeatures = inFeatures; OutFeatures = outFeatures;
         Weight = RegisterParameter("weight", init.Weight<T>(new Shape(outFeatures, inFeatures), inFeatures, outFeatures, random));
         if (bias) Bias = RegisterParameter("bias", init.Bias<T>(new Shape(outFeatures), inFeatures, outFeatures, random));
@@ -34,7 +38,7 @@ public sealed class Dense<T> : Module<T> where T : unmanaged, IFloatingPointIeee
     {
         if (input.Rank < 2 || input.Shape[-1] != InFeatures)
             throw new ArgumentException($"Dense({InFeatures} -> {OutFeatures}): input of shape {input.Shape} should be [N, {InFeatures}].");
-        return Tensor<T>.Linear(input, Weight, Bias);
+        return input.Linear(Weight, Bias);
     }
 
     /// <inheritdoc/>

@@ -57,7 +57,7 @@ public class AnalysisTests
         var x = Tensor.FromArray(new[] { 0.1, 0.2, 0.3 });
         x.RequiresGrad = true;
         var xr = x.Reshape(1, 3);
-        var spectrum = HessianSpectrum.Compute((Tensor<double>.MatMul(xr, at) * xr).Sum() * 0.5, [x]);
+        var spectrum = HessianSpectrum.Compute((xr.MatMul(at) * xr).Sum() * 0.5, [x]);
         for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) Assert.Equal(a[i, j], spectrum.Hessian[i, j], 12);
         Assert.Equal(new[] { -3.0, 1, 2 }, spectrum.Eigenvalues.Select(e => Math.Round(e, 9)));
         Assert.Equal(2.0 / 3, spectrum.MinimalRatio(), 12);

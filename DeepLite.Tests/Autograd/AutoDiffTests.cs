@@ -118,7 +118,7 @@ public class AutoDiffTests
         var a = Tensor.FromArray(new[] { 2.0, 1, 0, 1, 3, -1, 0, -1, 4 }, 3, 3);
         var x = Param(0.3, -0.2, 0.5);
         var xr = x.Reshape(1, 3);
-        var f = (Tensor<double>.MatMul(xr, a) * xr).Sum() * 0.5;
+        var f = (xr.MatMul(a) * xr).Sum() * 0.5;
         var hvp = new HessianVectorProduct<double>(f, [x]);
         for (int col = 0; col < 3; col++)
         {

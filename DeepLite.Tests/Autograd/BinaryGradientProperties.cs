@@ -53,11 +53,11 @@ public class BinaryGradientProperties
         var w = Tensor<double>.Uniform(new Shape(c.N, c.K), -2, 2, random);
         var b = Tensor<double>.Uniform(new Shape(c.N), -2, 2, random);
         Tensor<double>[] inputs = withBias ? [x, w, b] : [x, w];
-        Tensor<double> F(Tensor<double>[] xs) => Tensor<double>.Linear(xs[0], xs[1], withBias ? xs[2] : null);
+        Tensor<double> F(Tensor<double>[] xs) => xs[0].Linear(xs[1], withBias ? xs[2] : null);
         AssertGradients(F, inputs, c.Seed);
         AssertHessianVectorProducts(F, inputs, c.Seed);
         // The same bits as the two ops it fuses.
-        var reference = Tensor<double>.MatMul(x, w, transposeB: true);
+        var reference = x.MatMul(w, transposeB: true);
         if (withBias) reference += b;
         Assert.Equal(reference.ToArray(), F(inputs).ToArray());
     });
@@ -71,7 +71,7 @@ public class BinaryGradientProperties
         int[] bDims = [.. Lead(c.BroadcastB), .. (c.TransB ? new[] { c.N, c.K } : new[] { c.K, c.N })];
         var a = Tensor<double>.Uniform(new Shape(aDims), -2, 2, random);
         var b = Tensor<double>.Uniform(new Shape(bDims), -2, 2, random);
-        Tensor<double> F(Tensor<double>[] xs) => Tensor<double>.MatMul(xs[0], xs[1], c.TransA, c.TransB);
+        Tensor<double> F(Tensor<double>[] xs) => xs[0].MatMul(xs[1], c.TransA, c.TransB);
         AssertGradients(F, [a, b], c.Seed);
         // MatMul is bilinear: its Hessian couples a and b, which double backward must reproduce.
         AssertHessianVectorProducts(F, [a, b], c.Seed);

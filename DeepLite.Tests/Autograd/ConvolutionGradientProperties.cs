@@ -49,7 +49,7 @@ public class ConvolutionGradientProperties
     public Property Conv2DGradients() => Prop.ForAll(Cases(), t =>
     {
         var (x, w, b) = Make(t);
-        Tensor<double> F(Tensor<double>[] xs) => Tensor<double>.Conv2D(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding);
+        Tensor<double> F(Tensor<double>[] xs) => xs[0].Conv2D(xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding);
         AssertGradients(F, [x, w, b], t.Seed);
         // Convolution is bilinear in (x, w): its Hessian couples them through the adjoint ops.
         AssertHessianVectorProducts(F, [x, w, b], t.Seed);
@@ -64,8 +64,8 @@ public class ConvolutionGradientProperties
     public Property Conv2DReluIsConv2DThenRelu() => Prop.ForAll(Cases(), t =>
     {
         var (x, w, b) = Make(t);
-        Tensor<double> Fused(Tensor<double>[] xs) => Tensor<double>.Conv2DRelu(xs[0], xs[1], t.Bias ? xs[2] : null, (t.Stride, t.Stride), t.Padding, ConvAlgorithm.Auto);
-        Tensor<double> TwoOps(Tensor<double>[] xs) => Tensor<double>.Conv2D(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding).Relu();
+        Tensor<double> Fused(Tensor<double>[] xs) => Tensor<double>.Conv2DRelu(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, 1, t.Padding, ConvAlgorithm.Auto);
+        Tensor<double> TwoOps(Tensor<double>[] xs) => xs[0].Conv2D(xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding).Relu();
         Assert.Equal(TwoOps([x, w, b]).ToArray(), Fused([x, w, b]).ToArray());
         var (fusedGrads, fusedHvp) = GradientsAndHvp(Fused, [x, w, b], t.Seed);
         var (twoGrads, twoHvp) = GradientsAndHvp(TwoOps, [x, w, b], t.Seed);
@@ -74,7 +74,7 @@ public class ConvolutionGradientProperties
             Assert.Equal(twoGrads[i], fusedGrads[i]);
             Assert.Equal(twoHvp[i], fusedHvp[i]);
         }
-        var pre = Tensor<double>.Conv2D(x, w, t.Bias ? b : null, t.Stride, t.Padding).ToArray();
+        var pre = x.Conv2D(w, t.Bias ? b : null, t.Stride, t.Padding).ToArray();
         if (pre.All(v => Math.Abs(v) > 1e-3)) AssertGradients(Fused, [x, w, b], t.Seed);
     });
 
@@ -100,13 +100,13 @@ public class ConvolutionGradientProperties
         {
             if (algorithm == ConvAlgorithm.Direct && t.Stride != 1) continue;
             if (algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && (t.Stride != 1 || t.K != 3)) continue;
-            var got = Tensor<double>.Conv2D(x, w, t.Bias ? b : null, t.Stride, t.Padding, algorithm);
+            var got = x.Conv2D(w, t.Bias ? b : null, t.Stride, t.Padding, algorithm: algorithm);
             Assert.Equal(expected.Shape, got.Shape);
             Compare($"{algorithm} double", got.ToArray(), expected.ToArray(), 1e-12);
             var xf = Tensor<float>.FromArray(x.ToArray().Select(v => (float)v).ToArray(), x.Shape.ToArray());
             var wf = Tensor<float>.FromArray(w.ToArray().Select(v => (float)v).ToArray(), w.Shape.ToArray());
             var bf = Tensor<float>.FromArray(b.ToArray().Select(v => (float)v).ToArray(), b.Shape.ToArray());
-            var gotF = Tensor<float>.Conv2D(xf, wf, t.Bias ? bf : null, t.Stride, t.Padding, algorithm);
+            var gotF = xf.Conv2D(wf, t.Bias ? bf : null, t.Stride, t.Padding, algorithm: algorithm);
             // Winograd's transforms add and subtract before multiplying: a few more float roundings.
             Compare($"{algorithm} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 ? 1e-4 : 1e-5);
         }

@@ -56,14 +56,14 @@ public class ConvWeightGradientTests
         w.RequiresGrad = true;
         var b = Tensor<float>.Uniform(new Shape(filters), -1, 1, random);
         b.RequiresGrad = true; // the bias gradient comes from the same pass over dY
-        var y = Tensor<float>.Conv2D(x, w, b, 1, padding);
+        var y = x.Conv2D(w, b, 1, padding);
         var seed = Tensor<float>.Uniform(y.Shape, -1, 1, random);
         var (top, _, left, _) = padding.Resolve(h, width, k, k, 1, 1);
 
         float[] Gradient()
         {
             w.Grad = null; b.Grad = null;
-            Tensor<float>.Conv2D(x, w, b, 1, padding).Backward(seed);
+            x.Conv2D(w, b, 1, padding).Backward(seed);
             return [.. w.Grad!.ToArray(), .. b.Grad!.ToArray()];
         }
         int plane = y.Shape[2] * y.Shape[3];

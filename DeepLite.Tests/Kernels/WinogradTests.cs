@@ -38,11 +38,11 @@ public class WinogradTests
         var w = Tensor<double>.Uniform(new Shape(6, 5, 3, 3), -1, 1, r);
         var b = Tensor<double>.Uniform(new Shape(6), -1, 1, r);
         var expected = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Mode(mode));
-        var got = Tensor<double>.Conv2D(x, w, b, 1, Mode(mode), algorithm);
+        var got = x.Conv2D(w, b, 1, Mode(mode), algorithm: algorithm);
         Compare($"{algorithm} {height}x{width} {mode} double", got.ToArray(), expected.ToArray(), 1e-12);
 
         Tensor<float> F(Tensor<double> t) => Tensor<float>.FromArray(t.ToArray().Select(v => (float)v).ToArray(), t.Shape.ToArray());
-        var gotF = Tensor<float>.Conv2D(F(x), F(w), F(b), 1, Mode(mode), algorithm);
+        var gotF = (F(x)).Conv2D(F(w), F(b), 1, Mode(mode), algorithm: algorithm);
         Compare($"{algorithm} {height}x{width} {mode} float", gotF.ToArray().Select(v => (double)v).ToArray(), expected.ToArray(), 1e-4);
     }
 
@@ -53,7 +53,7 @@ public class WinogradTests
         var (_, x, w, g, _) = WideCase(6, 7, "same", false, 45, 45);
         var b = Tensor<double>.Uniform(new Shape(g.F), -1, 1, new SeededRandom(3));
         var expected = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Padding.Same).ToArray();
-        Compare("F(4x4) forward, 45 samples", Tensor<double>.Conv2D(x, w, b, 1, Padding.Same, ConvAlgorithm.Winograd4x4).ToArray(), expected, 1e-12);
+        Compare("F(4x4) forward, 45 samples", x.Conv2D(w, b, 1, Padding.Same, algorithm: ConvAlgorithm.Winograd4x4).ToArray(), expected, 1e-12);
     }
 
     /// <summary>
@@ -89,7 +89,7 @@ public class WinogradTests
         if (throughAutograd)
         {
             x.RequiresGrad = true;
-            Tensor<double>.Conv2D(x, w, null, 1, Mode(mode)).Backward(gy);
+            x.Conv2D(w, null, 1, Mode(mode)).Backward(gy);
             actual = x.Grad!.ToArray();
         }
         else
@@ -133,7 +133,7 @@ public class WinogradTests
         if (throughAutograd)
         {
             w.RequiresGrad = true;
-            Tensor<double>.Conv2D(x, w, null, 1, Mode(mode)).Backward(gy);
+            x.Conv2D(w, null, 1, Mode(mode)).Backward(gy);
             actual = w.Grad!.ToArray();
         }
         else

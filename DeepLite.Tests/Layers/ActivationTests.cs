@@ -60,16 +60,26 @@ public class ActivationTests
         // torch.nn.functional.max_pool2d(x, 2, return_indices=True): values 9, 8, 13, 15 at 1, 7, 13, 14.
         var (values, indices) = x.MaxPool2DWithIndices(2);
         Assert.Equal([9.0, 8, 13, 15], values.ToArray());
-        Assert.Equal([1, 7, 13, 14], indices);
+        Assert.Equal([1, 7, 13, 14], indices.ToArray());
+        Assert.Equal(new Shape(1, 1, 2, 2), indices.Shape);
+        Assert.Equal(14, indices[0, 0, 1, 1]);
         // Per plane: the second plane's indices start again at 0.
         var two = Tensor.FromArray([.. x.ToArray(), .. x.ToArray()], 1, 2, 4, 4);
-        Assert.Equal([1, 7, 13, 14, 1, 7, 13, 14], two.MaxPool2DWithIndices(2).Indices);
+        Assert.Equal([1, 7, 13, 14, 1, 7, 13, 14], two.MaxPool2DWithIndices(2).Indices.ToArray());
         // torch.max(m, 1) and m.max().
         var m = Tensor.FromArray(new[] { 1.0, 5, 2, 7, 3, 7 }, 2, 3);
         var (rowMax, where) = m.MaxWithIndices(1);
         Assert.Equal([5.0, 7], rowMax.ToArray());
-        Assert.Equal([1, 0], where);
+        Assert.Equal([1, 0], where.ToArray());
+        Assert.Equal(new Shape(2), where.Shape);
         Assert.Equal(7, m.Max().Item());
         Assert.Equal(0, m.Max().Rank);
+        // torch.argmax(m, 1, keepdim=True) and m.argmax(): the first maximum, flat.
+        var kept = m.ArgMax(1, keepDims: true);
+        Assert.Equal(new Shape(2, 1), kept.Shape);
+        Assert.Equal(0, kept[1, 0]);
+        Assert.Equal(3, m.ArgMax());
+        Assert.Equal(new Shape(2, 1), m.MaxWithIndices(1, keepDims: true).Indices.Shape);
+        Assert.Throws<InvalidOperationException>(() => Tensor.FromArray(Array.Empty<double>(), 0).ArgMax());
     }
 }

@@ -36,8 +36,8 @@ public class ConvolutionLayerTests
         Assert.Equal((1, 1, 1, 1), Padding.Same.Resolve(7, 7, 3, 3, 1, 1));
         var x = Tensor<float>.Ones(1, 1, 8, 8);
         var w = Tensor<float>.Ones(1, 1, 3, 3);
-        var same = Tensor<float>.Conv2D(x, w, null, 2, Padding.Same);
-        var torch = Tensor<float>.Conv2D(x, w, null, 2, Padding.Symmetric(1));
+        var same = x.Conv2D(w, null, 2, Padding.Same);
+        var torch = x.Conv2D(w, null, 2, Padding.Symmetric(1));
         Assert.Equal(new Shape(1, 1, 4, 4), same.Shape);
         Assert.Equal(new Shape(1, 1, 4, 4), torch.Shape);
         Assert.Equal(9, same[0, 0, 0, 0]);   // window rows 0..2: all inside

@@ -94,9 +94,9 @@ public class ModuleTests
             Tensor<double> F(Tensor<double>[] xs)
             {
                 // The model's forward pass, written over the given parameter tensors (weight, bias, weight, bias).
-                var h = Tensor<double>.MatMul(x, xs[0], transposeB: true) + xs[1];
+                var h = x.MatMul(xs[0], transposeB: true) + xs[1];
                 h = Act().Forward(h);
-                return Tensor<double>.MatMul(h, xs[2], transposeB: true) + xs[3];
+                return h.MatMul(xs[2], transposeB: true) + xs[3];
             }
             AssertGradients(F, ps, t.seed);
             if (t.act != "relu") AssertHessianVectorProducts(F, ps, t.seed);

@@ -63,7 +63,7 @@ public class ConvBenchmarks
     {
         using var scope = TensorPool.BeginScope();
         using var _ = GradMode.Disable();
-        Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same, algorithm);
+        _x.Conv2D(_w, _b, 1, Padding.Same, algorithm: algorithm);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory("ForwardBackward")]
@@ -79,7 +79,7 @@ public class ConvBenchmarks
     public void DeepLiteForwardBackward()
     {
         using var scope = TensorPool.BeginScope();
-        var y = Tensor<float>.Conv2D(_x, _w, _b, 1, Padding.Same);
+        var y = _x.Conv2D(_w, _b, 1, Padding.Same);
         y.Backward(Tensor<float>.Ones(y.Shape.ToArray()));
         _w.ZeroGrad(); _b.ZeroGrad(); // keep the gradients' memory, as the reference's zero_() does
     }

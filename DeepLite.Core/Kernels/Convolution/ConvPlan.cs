@@ -38,12 +38,13 @@ internal sealed class ConvPlan
     public static ConvPlan For(ConvGeometry g, ConvAlgorithm requested = ConvAlgorithm.Auto, bool? avx512 = null)
     {
         if (avx512 == true && !Avx512F.IsSupported) throw new NotSupportedException("This machine has no AVX-512F.");
-        bool direct = DirectConvolution.Supports(g);
+        // A dilated kernel only has the im2col form: its unfolding spreads the taps, the GEMM is unchanged.
+        bool direct = DirectConvolution.Supports(g) && !g.IsDilated;
         if (requested == ConvAlgorithm.Direct && !direct)
-            throw new NotSupportedException($"The direct convolution needs stride 1 and AVX2/FMA; this layer has stride {g.SH}x{g.SW}.");
-        if (requested is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && !Winograd.Supports(g))
-            throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}.");
-        bool winograd = WinogradPays(g);
+            throw new NotSupportedException($"The direct convolution needs stride 1, no dilation and AVX2/FMA; this layer has stride {g.SH}x{g.SW}, dilation {g.DH}x{g.DW}.");
+        if (requested is ConvAlgorithm.Winograd or ConvAlgorithm.Winograd4x4 && (!Winograd.Supports(g) || g.IsDilated))
+            throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 without dilation, with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}, dilation {g.DH}x{g.DW}.");
+        bool winograd = WinogradPays(g) && !g.IsDilated;
         var forward = requested != ConvAlgorithm.Auto ? requested
             : direct && g.C <= ThinChannels ? ConvAlgorithm.Direct
             : winograd ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;

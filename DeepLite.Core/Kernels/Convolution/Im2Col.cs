@@ -3,7 +3,7 @@ using System.Numerics;
 namespace DeepLite.Kernels.Convolution;
 
 /// <summary>
-/// Unfolds input windows into columns: col[(c*KH + i)*KW + j, n*P + oh*OW + ow] = x[n, c, oh*SH + i - pad, ow*SW + j - pad]
+/// Unfolds input windows into columns: col[(c*KH + i)*KW + j, n*P + oh*OW + ow] = x[n, c, oh*SH + i*DH - pad, ow*SW + j*DW - pad]
 /// (zero outside the input), so a convolution of the whole batch is one matrix product. Col2Im is the adjoint
 /// (sums the columns back). Both run samples in parallel; each sample writes its own region.
 /// </summary>
@@ -28,10 +28,10 @@ internal static class Im2Col
                     for (int oh = 0; oh < g.OH; oh++)
                     {
                         var dst = row.Slice(oh * g.OW, g.OW);
-                        int ih = oh * g.SH + i - g.PadTop;
+                        int ih = oh * g.SH + i * g.DH - g.PadTop;
                         if ((uint)ih >= (uint)g.H) { dst.Clear(); continue; }
                         var src = x.Slice((c * g.H + ih) * g.W, g.W);
-                        int shift = j - g.PadLeft;
+                        int shift = j * g.DW - g.PadLeft;
                         if (g.SW == 1)
                         {
                             // Valid output columns are those with 0 <= ow + shift < W.
@@ -72,11 +72,11 @@ internal static class Im2Col
                     var row = col.AsSpan(((c * g.KH + i) * g.KW + j) * ld + column0, g.P);
                     for (int oh = 0; oh < g.OH; oh++)
                     {
-                        int ih = oh * g.SH + i - g.PadTop;
+                        int ih = oh * g.SH + i * g.DH - g.PadTop;
                         if ((uint)ih >= (uint)g.H) continue;
                         var dst = x.Slice((c * g.H + ih) * g.W, g.W);
                         var src = row.Slice(oh * g.OW, g.OW);
-                        int shift = j - g.PadLeft;
+                        int shift = j * g.DW - g.PadLeft;
                         if (g.SW == 1)
                         {
                             int lo = Math.Clamp(-shift, 0, g.OW), hi = Math.Clamp(g.W - shift, lo, g.OW);

@@ -81,7 +81,8 @@ internal static class MaxPooling
     /// </summary>
     private static bool Wins<T>(T candidate, T best) where T : IFloatingPointIeee754<T> => candidate > best || T.IsNaN(candidate);
 
-    private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0;
+    private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0
+        && 2 * g.OH <= g.H && 2 * g.OW <= g.W; // (a ceil-mode output has a last window that overhangs)
 
     /// <summary>
     /// Eight 2x2 windows per step (then four, if that many remain): the two input rows' 16 values are split into even and odd columns, the

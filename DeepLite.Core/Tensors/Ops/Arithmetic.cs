@@ -6,35 +6,39 @@ namespace DeepLite.Tensors;
 // to its own shape (SumTo), the adjoint of broadcasting.
 public sealed partial class Tensor<T>
 {
-    /// <summary>a + b, broadcasting.</summary>
-    public static Tensor<T> Add(Tensor<T> a, Tensor<T> b)
+    /// <summary>this + b, broadcasting (PyTorch's <c>a.add(b)</c>; also the operator +).</summary>
+    public Tensor<T> Add(Tensor<T> b)
     {
+        var a = this;
         var y = MapBinary<AddOperator<T>>(a, b, "Add");
         return Recording(a, b) ? Backward(y, a, b) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
     }
 
-    /// <summary>a - b, broadcasting.</summary>
-    public static Tensor<T> Subtract(Tensor<T> a, Tensor<T> b)
+    /// <summary>this - b, broadcasting (PyTorch's <c>a.sub(b)</c>; also the operator -).</summary>
+    public Tensor<T> Subtract(Tensor<T> b)
     {
+        var a = this;
         var y = MapBinary<SubtractOperator<T>>(a, b, "Subtract");
         return Recording(a, b) ? Backward(y, a, b) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) =>
             Record(y, "Subtract", [a, b], g => [g.SumTo(a.Shape), b.RequiresGrad ? (-g).SumTo(b.Shape) : null]);
     }
 
-    /// <summary>a * b elementwise, broadcasting.</summary>
-    public static Tensor<T> Multiply(Tensor<T> a, Tensor<T> b)
+    /// <summary>this * b elementwise, broadcasting (PyTorch's <c>a.mul(b)</c>; also the operator *).</summary>
+    public Tensor<T> Multiply(Tensor<T> b)
     {
+        var a = this;
         var y = MapBinary<MultiplyOperator<T>>(a, b, "Multiply");
         return Recording(a, b) ? Backward(y, a, b) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Multiply", [a, b], g =>
             [a.RequiresGrad ? (g * b).SumTo(a.Shape) : null, b.RequiresGrad ? (g * a).SumTo(b.Shape) : null]);
     }
 
-    /// <summary>a / b elementwise, broadcasting.</summary>
-    public static Tensor<T> Divide(Tensor<T> a, Tensor<T> b)
+    /// <summary>this / b elementwise, broadcasting (PyTorch's <c>a.div(b)</c>; also the operator /).</summary>
+    public Tensor<T> Divide(Tensor<T> b)
     {
+        var a = this;
         var y = MapBinary<DivideOperator<T>>(a, b, "Divide");
         return Recording(a, b) ? Backward(y, a, b) : y;
         // d(a/b)/db = -a/b^2 = -y/b.
@@ -67,13 +71,13 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>Elementwise sum, broadcasting.</summary>
-    public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) => Add(a, b);
+    public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) => a.Add(b);
     /// <summary>Elementwise difference, broadcasting.</summary>
-    public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) => Subtract(a, b);
+    public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) => a.Subtract(b);
     /// <summary>Elementwise product, broadcasting.</summary>
-    public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => Multiply(a, b);
+    public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => a.Multiply(b);
     /// <summary>Elementwise quotient, broadcasting.</summary>
-    public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) => Divide(a, b);
+    public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) => a.Divide(b);
     /// <summary>Negation.</summary>
     public static Tensor<T> operator -(Tensor<T> x) => x.Negate();
     /// <summary>Adds a scalar.</summary>

@@ -10,15 +10,32 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>
-    /// 2-D cross-correlation (what frameworks call convolution), NCHW: input [N, C, H, W], weight
-    /// [F, C, KH, KW], optional bias [F]; output [N, F, OH, OW].
+    /// 2-D cross-correlation (what frameworks call convolution), NCHW, of this input [N, C, H, W] with
+    /// <paramref name="weight"/> [F, C / groups, KH, KW] and an optional <paramref name="bias"/> [F]; output [N, F, OH, OW].
+    /// PyTorch's <c>F.conv2d(input, weight, bias, stride, padding, dilation, groups)</c>: a stride or dilation is one int or
+    /// (height, width) (default 1); with <paramref name="groups"/> g, input channels and filters split into g groups and
+    /// group i's filters see group i's channels only (g = C: depthwise).
     /// </summary>
-    public static Tensor<T> Conv2D(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null, int stride = 1, Padding padding = default,
-        ConvAlgorithm algorithm = ConvAlgorithm.Auto) => Conv2D(input, weight, bias, (stride, stride), padding, algorithm);
-
-    /// <summary>2-D convolution with separate vertical and horizontal strides.</summary>
-    public static Tensor<T> Conv2D(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
-        ConvAlgorithm algorithm = ConvAlgorithm.Auto) => Convolve(input, weight, bias, stride, padding, algorithm, relu: false);
+    public Tensor<T> Conv2D(Tensor<T> weight, Tensor<T>? bias = null, Size2D? stride = null, Padding padding = default,
+        Size2D? dilation = null, int groups = 1, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        var (s, d) = (stride ?? 1, dilation ?? 1);
+        if (groups == 1) return Convolve(this, weight, bias, s, d, padding, algorithm, relu: false);
+        if (weight.Rank != 4) throw new ArgumentException($"Conv2D: weight must be [F, C / groups, KH, KW], got shape {weight.Shape}.");
+        int channels = Rank == 4 ? Shape[1] : 0, filters = weight.Shape[0];
+        if (groups <= 0 || channels % groups != 0 || filters % groups != 0)
+            throw new ArgumentException($"Conv2D: {groups} groups must divide the input's {channels} channels (shape {Shape}) and the {filters} filters.");
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != filters))
+            throw new ArgumentException($"Conv2D: bias of shape {bias.Shape} does not match {filters} filters.");
+        // Group by group, each an ordinary convolution of its channel block, joined along the channels: Narrow and
+        // Concat carry the gradients, so a grouped layer needs no kernel of its own.
+        int c = channels / groups, f = filters / groups;
+        var outputs = new Tensor<T>[groups];
+        for (int i = 0; i < groups; i++)
+            outputs[i] = Convolve(Narrow(1, i * c, c), weight.Narrow(0, i * f, f), bias?.Narrow(0, i * f, f), s, d, padding, algorithm, relu: false);
+        return Concat(outputs, 1);
+    }
 
     /// <summary>
     /// relu(Conv2D(input, weight, bias)) as one op: the ReLU runs in place on the convolution's output, so the
@@ -27,16 +44,17 @@ public sealed partial class Tensor<T>
     /// so values and gradients are those of the two ops. <see cref="Layers.Sequential{T}"/> uses it for a Conv2D
     /// layer followed by a Relu layer.
     /// </summary>
-    internal static Tensor<T> Conv2DRelu(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
-        ConvAlgorithm algorithm) => Convolve(input, weight, bias, stride, padding, algorithm, relu: true);
+    internal static Tensor<T> Conv2DRelu(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Size2D stride, Size2D dilation, Padding padding,
+        ConvAlgorithm algorithm) => Convolve(input, weight, bias, stride, dilation, padding, algorithm, relu: true);
 
-    private static Tensor<T> Convolve(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, Padding padding,
+    private static Tensor<T> Convolve(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Size2D stride, Size2D dilation, Padding padding,
         ConvAlgorithm algorithm, bool relu)
     {
         if (weight.Rank != 4) throw new ArgumentException($"Conv2D: weight must be [F, C, KH, KW], got shape {weight.Shape}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ArgumentException($"Conv2D: bias of shape {bias.Shape} does not match {weight.Shape[0]} filters.");
-        var g = ConvShapes.Geometry("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3], stride.H, stride.W, padding);
+        var g = ConvShapes.Geometry("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3],
+            stride.Height, stride.Width, padding, dilation.Height, dilation.Width);
         // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
         var plan = ConvPlan.For(g, algorithm);
         var y = ConvForward(plan, input, weight, bias);

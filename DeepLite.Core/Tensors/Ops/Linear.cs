@@ -6,12 +6,14 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>
-    /// input Wᵀ + bias, PyTorch's <c>linear</c>: input [N, in] or [..., in], weight [out, in], bias [out] or
-    /// null. One op rather than MatMul then Add: a dense layer records one node and one tensor, which is
+    /// this input Wᵀ + bias, PyTorch's <c>F.linear(input, weight, bias)</c>: input [N, in] or [..., in], weight [out, in],
+    /// bias [out] or null. One op rather than MatMul then Add: a dense layer records one node and one tensor, which is
     /// most of the cost of a small net's step. The same arithmetic as MatMul then Add, bit for bit.
     /// </summary>
-    public static Tensor<T> Linear(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null)
+    public Tensor<T> Linear(Tensor<T> weight, Tensor<T>? bias = null)
     {
+        var input = this;
+        ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2) throw new ArgumentException($"Linear: weight must be [out, in], got shape {weight.Shape}.");
         int outFeatures = weight.Shape.Dims[0], inFeatures = weight.Shape.Dims[1];
         if (input.Rank < 1 || input.Shape.Dims[^1] != inFeatures)
@@ -21,7 +23,7 @@ public sealed partial class Tensor<T>
         if (input.Rank != 2)
         {
             var dims = input.Shape.ToArray(); dims[^1] = outFeatures;
-            return Linear(input.Reshape(-1, inFeatures), weight, bias).Reshape(dims);
+            return input.Reshape(-1, inFeatures).Linear(weight, bias).Reshape(dims);
         }
 
         int rows = input.Shape.Dims[0];
@@ -41,9 +43,9 @@ public sealed partial class Tensor<T>
         {
             if (bias is null)
                 return Record(y, "Linear", [input, weight], g =>
-                    [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null]);
+                    [input.RequiresGrad ? g.MatMul(weight) : null, weight.RequiresGrad ? g.MatMul(input, transposeA: true) : null]);
             return Record(y, "Linear", [input, weight, bias], g =>
-                [input.RequiresGrad ? MatMul(g, weight) : null, weight.RequiresGrad ? MatMul(g, input, transposeA: true) : null,
+                [input.RequiresGrad ? g.MatMul(weight) : null, weight.RequiresGrad ? g.MatMul(input, transposeA: true) : null,
                  bias.RequiresGrad ? g.SumTo(bias.Shape) : null]);
         }
     }

@@ -5,12 +5,15 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>
-    /// Matrix product op(a) * op(b), where op transposes the last two dimensions when asked (without a copy).
+    /// Matrix product op(this) * op(b) (PyTorch's <c>a.matmul(b)</c>, <c>a @ b</c>), where op transposes the last two
+    /// dimensions when asked (without a copy).
     /// Shapes: [M,K] x [K,N]; batched [..., M, K] x [..., K, N] with equal batch dimensions; a batched
     /// operand against a matrix broadcasts the matrix.
     /// </summary>
-    public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, bool transposeA = false, bool transposeB = false)
+    public Tensor<T> MatMul(Tensor<T> b, bool transposeA = false, bool transposeB = false)
     {
+        ArgumentNullException.ThrowIfNull(b);
+        var a = this;
         if (a.Rank < 2 || b.Rank < 2)
             throw new ArgumentException($"MatMul: operands need at least two dimensions, got {a.Shape} and {b.Shape}; reshape vectors to [1, n] or [n, 1].");
         if (b.Rank == 2 && a.Rank > 2 && !transposeA)
@@ -18,7 +21,7 @@ public sealed partial class Tensor<T>
             // [..., M, K] x [K, N]: one large GEMM over the stacked rows.
             var flat = a.Reshape(-1, a.Shape.Dims[^1]);
             var dims = a.Shape.ToArray(); dims[^1] = transposeB ? b.Shape.Dims[0] : b.Shape.Dims[1];
-            return MatMul(flat, b, false, transposeB).Reshape(dims);
+            return flat.MatMul(b, false, transposeB).Reshape(dims);
         }
         if (a.Rank != b.Rank)
         {
@@ -44,11 +47,8 @@ public sealed partial class Tensor<T>
         // For C = op(A) op(B): dA = dC op(B)ᵀ (transposed back when A was), dB = op(A)ᵀ dC (likewise).
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b, bool transposeA, bool transposeB) => Record(y, "MatMul", [a, b], g =>
         [
-            a.RequiresGrad ? (transposeA ? MatMul(b, g, transposeB, true) : MatMul(g, b, false, !transposeB)) : null,
-            b.RequiresGrad ? (transposeB ? MatMul(g, a, true, transposeA) : MatMul(a, g, !transposeA, false)) : null,
+            a.RequiresGrad ? (transposeA ? b.MatMul(g, transposeB, true) : g.MatMul(b, false, !transposeB)) : null,
+            b.RequiresGrad ? (transposeB ? g.MatMul(a, true, transposeA) : a.MatMul(g, !transposeA, false)) : null,
         ]);
     }
-
-    /// <summary>Matrix product this * other.</summary>
-    public Tensor<T> MatMul(Tensor<T> other) => MatMul(this, other);
 }

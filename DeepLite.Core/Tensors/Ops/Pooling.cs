@@ -6,27 +6,32 @@ namespace DeepLite.Tensors;
 // a gather/scatter pair by flat index, each the other's adjoint, so pooling supports double backward.
 public sealed partial class Tensor<T>
 {
-    /// <summary>2-D max pooling over [N, C, H, W] (kernel and stride; no padding unless given).</summary>
-    public Tensor<T> MaxPool2D(int kernel = 2, int stride = 0, Padding padding = default) => MaxPool2D(kernel, stride, padding, out _, out _);
+    /// <summary>
+    /// 2-D max pooling over [N, C, H, W] (PyTorch's <c>F.max_pool2d(x, kernel_size, stride, padding, ceil_mode=...)</c>): the
+    /// window one int or (height, width), default 2; the stride by default the window; no padding unless given (padding
+    /// never wins); with <paramref name="ceilMode"/> the output size rounds up. A NaN in a window makes its output NaN.
+    /// </summary>
+    public Tensor<T> MaxPool2D(Size2D? kernelSize = null, Size2D? stride = null, Padding padding = default, bool ceilMode = false) =>
+        MaxPool2D(kernelSize, stride, padding, ceilMode, out _, out _);
 
     /// <summary>
-    /// <see cref="MaxPool2D(int, int, Padding)"/> and, for every output, the index of the input element that won its window
-    /// within its (sample, channel) plane, h·W + w (PyTorch's <c>max_pool2d(..., return_indices=True)</c>), in the output's order.
+    /// <see cref="MaxPool2D(Size2D?, Size2D?, Padding, bool)"/> and, for every output, the index of the input element that won its window
+    /// within its (sample, channel) plane, h·W + w (PyTorch's <c>max_pool2d(..., return_indices=True)</c>), shaped as the output.
     /// </summary>
-    public (Tensor<T> Values, int[] Indices) MaxPool2DWithIndices(int kernel = 2, int stride = 0, Padding padding = default)
+    public (Tensor<T> Values, IndexTensor Indices) MaxPool2DWithIndices(Size2D? kernelSize = null, Size2D? stride = null, Padding padding = default,
+        bool ceilMode = false)
     {
-        var values = MaxPool2D(kernel, stride, padding, out var argmax, out var g);
+        var values = MaxPool2D(kernelSize, stride, padding, ceilMode, out var argmax, out var g);
         // The pooled window indices are flat over the whole input; a copy, made per plane.
         var indices = argmax[..values.Size];
         int plane = g.H * g.W, outputs = g.OH * g.OW;
         for (int i = 0; i < indices.Length; i++) indices[i] -= i / outputs * plane;
-        return (values, indices);
+        return (values, new IndexTensor(indices, values.Shape));
     }
 
-    private Tensor<T> MaxPool2D(int kernel, int stride, Padding padding, out int[] argmax, out ConvGeometry g)
+    private Tensor<T> MaxPool2D(Size2D? kernelSize, Size2D? stride, Padding padding, bool ceilMode, out int[] argmax, out ConvGeometry g)
     {
-        if (stride == 0) stride = kernel;
-        g = ConvShapes.Geometry("MaxPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding);
+        g = PoolGeometry("MaxPool2D", kernelSize, stride, padding, ceilMode);
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW));
         // The window indices come from the pool too (and may be longer than y: every use below is bounded by a tensor's
         // size). They are not a tensor, so the backward checks their lease itself: after the scope they may hold
@@ -73,12 +78,18 @@ public sealed partial class Tensor<T>
 
     /// <summary>
     /// 2-D average pooling over [N, C, H, W] (PyTorch's <c>avg_pool2d</c>, count_include_pad=True): each output is the
-    /// mean of its kernel x kernel window, padded positions counting as zeros. Stride 0 means the kernel size.
+    /// mean of its window, padded positions counting as zeros. The window is one int or (height, width), default 2; the
+    /// stride by default the window.
     /// </summary>
-    public Tensor<T> AvgPool2D(int kernel = 2, int stride = 0, Padding padding = default)
+    public Tensor<T> AvgPool2D(Size2D? kernelSize = null, Size2D? stride = null, Padding padding = default) =>
+        AvgPool2D(PoolGeometry("AvgPool2D", kernelSize, stride, padding, ceilMode: false));
+
+    /// <summary>A pooling's geometry: window default 2, stride default the window.</summary>
+    private ConvGeometry PoolGeometry(string op, Size2D? kernelSize, Size2D? stride, Padding padding, bool ceilMode)
     {
-        if (stride == 0) stride = kernel;
-        return AvgPool2D(ConvShapes.Geometry("AvgPool2D", Shape, Rank == 4 ? Shape[1] : 0, Rank == 4 ? Shape[1] : 0, kernel, kernel, stride, stride, padding));
+        Size2D k = kernelSize ?? 2, s = stride ?? k;
+        int channels = Rank == 4 ? Shape[1] : 0;
+        return ConvShapes.Geometry(op, Shape, channels, channels, k.Height, k.Width, s.Height, s.Width, padding, ceilMode: ceilMode);
     }
 
     /// <summary>Global average pooling: [N, C, H, W] to [N, C], the mean of each plane (Keras' GlobalAveragePooling2D).</summary>

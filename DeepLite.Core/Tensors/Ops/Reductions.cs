@@ -66,7 +66,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Max(int axis, bool keepDims = false)
     {
         int ax = Shape.NormalizeAxis(axis);
-        var arg = ArgMax(ax);
+        var arg = ArgMaxIndices(ax);
         var y = Gather(arg, ax);
         var shaped = keepDims ? y : y.Reshape(DroppedShape([ax]));
         return shaped;
@@ -76,17 +76,27 @@ public sealed partial class Tensor<T>
     public Tensor<T> Max() => Reshape(-1).Max(0);
 
     /// <summary>
-    /// The maxima over <paramref name="axis"/> and where they are (PyTorch's <c>torch.max(x, dim)</c>): the values as
-    /// <see cref="Max(int, bool)"/> gives them, and the index along the axis of each (the first maximum, NaN counting
-    /// as largest), row-major over the other axes.
+    /// The maxima over <paramref name="axis"/> and where they are (PyTorch's <c>torch.max(x, dim, keepdim)</c>): the values
+    /// as <see cref="Max(int, bool)"/> gives them, and the index along the axis of each as <see cref="ArgMax(int, bool)"/>
+    /// gives it, both of the same shape.
     /// </summary>
-    public (Tensor<T> Values, int[] Indices) MaxWithIndices(int axis, bool keepDims = false) => (Max(axis, keepDims), ArgMax(axis));
+    public (Tensor<T> Values, IndexTensor Indices) MaxWithIndices(int axis, bool keepDims = false) => (Max(axis, keepDims), ArgMax(axis, keepDims));
 
     /// <summary>
-    /// Index of the first maximum along <paramref name="axis"/>, for every position of the other axes
-    /// (row-major over the reduced shape). NaN counts as larger than any number.
+    /// Index of the first maximum along <paramref name="axis"/> for every position of the other axes (PyTorch's
+    /// <c>x.argmax(dim, keepdim)</c>), shaped as <see cref="Max(int, bool)"/>'s result. NaN counts as larger than any number.
     /// </summary>
-    public int[] ArgMax(int axis)
+    public IndexTensor ArgMax(int axis, bool keepDims = false)
+    {
+        int ax = Shape.NormalizeAxis(axis);
+        var dims = Shape.ToArray(); dims[ax] = 1;
+        return new IndexTensor(ArgMaxIndices(ax), keepDims ? new Shape(dims) : DroppedShape([ax]));
+    }
+
+    /// <summary>Index of the first maximum of all elements, row-major (PyTorch's <c>x.argmax()</c>); NaN counts as largest.</summary>
+    public int ArgMax() => Size == 0 ? throw new InvalidOperationException($"ArgMax of an empty tensor of shape {Shape}.") : Reshape(-1).ArgMaxIndices(0)[0];
+
+    private int[] ArgMaxIndices(int axis)
     {
         int ax = Shape.NormalizeAxis(axis);
         int outer = Shape.Product(0, ax), len = Shape.Dims[ax], inner = Shape.Product(ax + 1, Rank);

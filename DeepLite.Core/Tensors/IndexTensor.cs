@@ -1,0 +1,63 @@
+namespace DeepLite.Tensors;
+
+/// <summary>
+/// A tensor of integer indices, what PyTorch returns as a <c>LongTensor</c> from <c>argmax</c>, <c>max(dim)</c> and
+/// <c>max_pool2d(return_indices=True)</c>: a shape and its elements in row-major order. Not differentiable and
+/// immutable; <see cref="ToArray"/> copies the elements out.
+/// </summary>
+public sealed class IndexTensor : IEquatable<IndexTensor>
+{
+    private readonly int[] _values;
+
+    /// <summary>Wraps <paramref name="values"/> (not copied) as a tensor of <paramref name="shape"/>.</summary>
+    internal IndexTensor(int[] values, Shape shape)
+    {
+        if (values.Length != shape.Size) throw new ArgumentException($"IndexTensor: {values.Length} values for shape {shape}.");
+        _values = values; Shape = shape;
+    }
+
+    /// <summary>The shape.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The number of elements.</summary>
+    public int Size => _values.Length;
+
+    /// <summary>The elements, row-major.</summary>
+    public ReadOnlySpan<int> Span => _values;
+
+    /// <summary>A copy of the elements, row-major.</summary>
+    public int[] ToArray() => (int[])_values.Clone();
+
+    /// <summary>The element at the given indices (one per dimension).</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public int this[params int[] indices]
+    {
+        get
+        {
+            if (indices.Length != Shape.Rank) throw new ArgumentException($"Indexing an index tensor of shape {Shape} needs {Shape.Rank} indices, got {indices.Length}.");
+            int flat = 0;
+            for (int i = 0; i < indices.Length; i++)
+            {
+                if ((uint)indices[i] >= (uint)Shape.Dims[i])
+                    throw new IndexOutOfRangeException($"Index {indices[i]} is out of range for dimension {i} of shape {Shape}.");
+                flat = flat * Shape.Dims[i] + indices[i];
+            }
+            return _values[flat];
+        }
+    }
+
+    /// <summary>The value of a one-element index tensor (PyTorch's <c>item()</c>).</summary>
+    public int Item() => Size == 1 ? _values[0] : throw new InvalidOperationException($"Item() needs one element, this index tensor has shape {Shape}.");
+
+    /// <inheritdoc/>
+    public bool Equals(IndexTensor? other) => other is not null && Shape == other.Shape && _values.AsSpan().SequenceEqual(other._values);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as IndexTensor);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Shape, _values.Length > 0 ? _values[0] : 0);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"IndexTensor {Shape} [{string.Join(", ", _values.Take(16))}{(Size > 16 ? ", ..." : "")}]";
+}
