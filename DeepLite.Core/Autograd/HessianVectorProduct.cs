@@ -6,7 +6,7 @@ namespace DeepLite.Autograd;
 /// <summary>
 /// Exact Hessian-vector products by double backward (Pearlmutter's trick): the gradient g(θ) is computed
 /// once with its graph recorded, and H v = ∇θ (g · v) is one more backward pass per vector. Build it once
-/// and call <see cref="Apply"/> for many vectors (e.g. one per Hessian column).
+/// and call <see cref="Apply(IReadOnlyList{Tensor{T}})"/> for many vectors (e.g. one per Hessian column).
 /// </summary>
 public sealed class HessianVectorProduct<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -18,6 +18,26 @@ public sealed class HessianVectorProduct<T> where T : unmanaged, IFloatingPointI
     {
         _parameters = parameters;
         _gradients = AutoDiff.Grad(loss, parameters, createGraph: true);
+    }
+
+    /// <summary>The number of parameter elements: the length of a flat vector.</summary>
+    public int Dimension => _parameters.Sum(p => p.Size);
+
+    /// <summary>
+    /// H v for a flat <paramref name="vector"/> (the parameters' elements in order, each row-major, as
+    /// <c>torch.nn.utils.parameters_to_vector</c> lays them out), returned flat the same way.
+    /// </summary>
+    public T[] Apply(ReadOnlySpan<T> vector)
+    {
+        if (vector.Length != Dimension)
+            throw new ArgumentException($"HessianVectorProduct: a flat vector of {vector.Length} elements for {Dimension} parameter elements.");
+        var parts = new Tensor<T>[_parameters.Count];
+        for (int i = 0, at = 0; i < parts.Length; at += _parameters[i].Size, i++)
+            parts[i] = Tensor<T>.FromSpan(vector.Slice(at, _parameters[i].Size), _parameters[i].Shape);
+        var product = Apply(parts);
+        var flat = new T[vector.Length];
+        for (int i = 0, at = 0; i < product.Length; at += product[i].Size, i++) product[i].Span.CopyTo(flat.AsSpan(at));
+        return flat;
     }
 
     /// <summary>The gradient of the loss (differentiable; call Detach() before storing it).</summary>
