@@ -1,5 +1,4 @@
 using System.Numerics;
-using DeepLite.Kernels.Convolution;
 using DeepLite.Tensors;
 
 namespace DeepLite.Layers;

@@ -131,7 +131,7 @@ public class ConvolutionGradientProperties
                 var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Padding.Same);
                 foreach (var avx512 in ConvPlan.InstructionSets)
                 {
-                    var plan = ConvPlan.For(g, ConvAlgorithm.Direct, avx512);
+                    var plan = ConvPlan.For(g, ConvKernel.Direct, avx512);
                     var y = new double[expected.Length];
                     plan.RunForward(x.ToArray(), 0, w.ToArray(), b.ToArray(), y);
                     Compare($"double width {width}, {c}->{f}, AVX-512 {avx512}", y, expected, 1e-12);

@@ -77,7 +77,7 @@ public class ConvWeightGradientTests
         var g = ConvShapes.Geometry("test", x.Shape, filters, channels, k, k, 1, 1, padding);
         var gw = new float[filters * channels * k * k]; var gb = new float[filters];
         var plan = ConvPlan.For(g, avx512: false);
-        Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
+        Assert.Equal(ConvKernel.Direct, plan.WeightGradient);
         plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
         AssertClose(expected, [.. gw, .. gb], filters, 1e-4);
 
@@ -127,7 +127,7 @@ public class ConvWeightGradientTests
             var gw = new double[filters * channels * k * k];
             var gb = bias ? new double[filters] : null;
             var plan = ConvPlan.For(g, avx512: avx512);
-            Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
+            Assert.Equal(ConvKernel.Direct, plan.WeightGradient);
             plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
             if (bias) AssertClose([.. expected, .. biasExpected], [.. gw, .. gb!], filters, 1e-12);
             else AssertClose(expected, gw, 0, 1e-12);

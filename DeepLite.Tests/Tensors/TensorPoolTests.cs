@@ -216,7 +216,7 @@ public class TensorPoolLifetimeTests
         // An im2col convolution fills the workspace (columns and product matrix) of the threads that ran it.
         var x = Tensor<float>.Ones(8, 16, 12, 12);
         var w = Tensor<float>.Ones(32, 16, 3, 3);
-        _ = x.Conv2D(w, algorithm: DeepLite.Kernels.Convolution.ConvAlgorithm.Im2ColGemm);
+        _ = x.Conv2D(w, algorithm: ConvAlgorithm.Im2ColGemm);
         var before = DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.Workspace<float>.Im2ColSlot, 1);
         Assert.True(before.Length >= 16 * 9 * 8 * 100, $"the im2col buffer holds {before.Length} values");
         TensorPool.Trim();

@@ -11,7 +11,7 @@ namespace DeepLite.Kernels.Convolution;
 /// output tile comes from a 4x4 input tile as Y = Aᵀ [Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)] A, which takes 16 multiplies
 /// per tile and channel pair where the direct form takes 36. The sums over channels are 16 GEMMs
 /// ([F x C] by [C x tiles], one per position of the 4x4 transform) over the whole batch. The forward pass of
-/// <see cref="ConvAlgorithm.Winograd"/>, with float error near 1e-6 relative; <see cref="Winograd4x4"/> saves
+/// <see cref="ConvKernel.Winograd"/>, with float error near 1e-6 relative; <see cref="Winograd4x4"/> saves
 /// more multiplies and memory and is what Auto picks, for the gradients as well.
 /// </summary>
 internal static class Winograd

@@ -56,7 +56,7 @@ public sealed partial class Tensor<T>
         var g = ConvShapes.Geometry("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3],
             stride.Height, stride.Width, padding, dilation.Height, dilation.Width);
         // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
-        var plan = ConvPlan.For(g, algorithm);
+        var plan = ConvPlan.For(g, ConvShapes.Kernel(algorithm));
         var y = ConvForward(plan, input, weight, bias);
         if (relu) Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
         return Recording(input, weight, bias) ? Backward(y, input, weight, bias, plan, relu) : y;

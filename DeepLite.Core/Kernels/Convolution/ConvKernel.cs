@@ -1,7 +1,10 @@
 namespace DeepLite.Kernels.Convolution;
 
-/// <summary>How a convolution's forward pass is computed (its gradients are always chosen by shape, as <see cref="Auto"/> does).</summary>
-public enum ConvAlgorithm
+/// <summary>
+/// The convolution kernels a <see cref="ConvPlan"/> chooses among (the public <c>ConvAlgorithm</c> of the ops names the same
+/// choices; the ops map one to the other, so that kernels stay below tensors).
+/// </summary>
+internal enum ConvKernel
 {
     /// <summary>Chosen by shape: <see cref="Direct"/> for few input channels at stride 1, <see cref="Winograd4x4"/> for wide 3x3 stride-1 layers, else <see cref="Im2ColGemm"/>.</summary>
     Auto,
