@@ -39,7 +39,15 @@ public sealed record DataStoreOptions
 }
 
 /// <summary>Where a dataset was found and which pinned variant its bytes matched.</summary>
-public sealed record DatasetLocation(string Name, string Folder, string Origin, string Variant);
+/// <param name="Name">The dataset's name in <see cref="DatasetCatalog"/>.</param>
+/// <param name="Folder">The absolute path of the folder holding its verified files.</param>
+/// <param name="Origin">How it got there: "cache", "mirror", a system folder, or "downloaded".</param>
+/// <param name="Variant">Which pinned set of SHA-256 hashes the files matched.</param>
+public sealed record DatasetLocation(string Name, string Folder, string Origin, string Variant)
+{
+    /// <summary>"origin: folder (variant)".</summary>
+    public override string ToString() => $"{Origin}: {Folder} ({Variant})";
+}
 
 /// <summary>
 /// Finds datasets and checks them before use: the cache folder, then the mirror folder
@@ -60,7 +68,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
     public DatasetSplits Load(string name)
     {
         var (location, splits) = Resolve(name, parse: true);
-        return splits! with { Source = $"{location.Origin}: {location.Folder} ({location.Variant})" };
+        return splits! with { Source = location.ToString(), Location = location };
     }
 
     /// <summary>Makes sure a verified copy exists (downloading when needed) and says where it is.</summary>

@@ -10,6 +10,7 @@ public sealed class ImageDataset
 {
     /// <summary>Creates a dataset; <paramref name="pixels"/> holds count*channels*height*width bytes.</summary>
     public ImageDataset(string name, byte[] pixels, int[] labels, int channels, int height, int width, IReadOnlyList<string> classNames)
+        : this(name, pixels, 0, labels, channels, height, width, classNames)
     {
         long expected = (long)labels.Length * channels * height * width;
         if (pixels.LongLength != expected)
@@ -17,13 +18,22 @@ public sealed class ImageDataset
         for (int i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)classNames.Count)
                 throw new ArgumentException($"{name}: label {labels[i]} of image {i} is outside 0..{classNames.Count - 1}.");
-        Name = name; Pixels = pixels; Labels = labels; Channels = channels; Height = height; Width = width; ClassNames = classNames;
     }
+
+    /// <summary>A dataset whose images start at image <paramref name="firstImage"/> of <paramref name="pixels"/> (a view: checked by its maker).</summary>
+    private ImageDataset(string name, byte[] pixels, int firstImage, int[] labels, int channels, int height, int width, IReadOnlyList<string> classNames)
+    {
+        Name = name; _pixels = pixels; _firstImage = firstImage; Labels = labels; Channels = channels; Height = height; Width = width; ClassNames = classNames;
+    }
+
+    // The images may be a range of a larger dataset's bytes (Take, Slice): image i is at (_firstImage + i)·ImageSize.
+    private readonly byte[] _pixels;
+    private readonly int _firstImage;
 
     /// <summary>The dataset's name, e.g. "mnist/train".</summary>
     public string Name { get; }
-    /// <summary>Raw pixel bytes, image after image, each C x H x W.</summary>
-    public byte[] Pixels { get; }
+    /// <summary>Raw pixel bytes, image after image, each C x H x W (for a view, its range of the shared bytes).</summary>
+    public ReadOnlyMemory<byte> Pixels => _pixels.AsMemory(_firstImage * ImageSize, Count * ImageSize);
     /// <summary>Class index of each image.</summary>
     public int[] Labels { get; }
     /// <summary>Number of images.</summary>
@@ -97,7 +107,7 @@ public sealed class ImageDataset
     private void WriteImage(int index, Span<float> destination, Normalization? normalization)
     {
         int size = ImageSize, plane = Height * Width;
-        var src = Pixels.AsSpan(index * size, size);
+        var src = _pixels.AsSpan((_firstImage + index) * size, size);
         for (int c = 0; c < Channels; c++)
         {
             float scale = 1f / 255f, shift = 0f;
@@ -111,12 +121,26 @@ public sealed class ImageDataset
         }
     }
 
-    /// <summary>The first <paramref name="count"/> images.</summary>
+    /// <summary>The first <paramref name="count"/> images: a view sharing this dataset's image bytes (PyTorch's <c>Subset(ds, range(count))</c>).</summary>
     public ImageDataset Take(int count)
     {
         if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"{Name} has {Count} images; cannot take {count}.");
-        return Select(Enumerable.Range(0, count).ToArray(), $"{Name}[:{count}]");
+        return Slice(0, count, $"{Name}[:{count}]");
     }
+
+    /// <summary>
+    /// Images <paramref name="start"/> .. start + <paramref name="count"/> - 1: a view sharing this dataset's image bytes
+    /// (only the labels, 4 bytes an image, are copied); PyTorch's <c>Subset(ds, range(start, start + count))</c>.
+    /// </summary>
+    public ImageDataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || (long)start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"{Name} has {Count} images; cannot slice {count} from {start}.");
+        return Slice(start, count, $"{Name}[{start}:{start + count}]");
+    }
+
+    private ImageDataset Slice(int start, int count, string name) =>
+        new(name, _pixels, _firstImage + start, Labels[start..(start + count)], Channels, Height, Width, ClassNames) { Family = Family };
 
     /// <summary>A seeded random sample of <paramref name="perClass"/> images of every class (in their original order).</summary>
     public ImageDataset SamplePerClass(int perClass, long seed)
@@ -144,7 +168,7 @@ public sealed class ImageDataset
         var perm = new SeededRandom(seed).Permutation(Count);
         var labels = new int[Count];
         for (int i = 0; i < Count; i++) labels[i] = Labels[perm[i]];
-        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", Pixels, labels, Channels, Height, Width, ClassNames) { Family = Family };
+        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", _pixels, _firstImage, labels, Channels, Height, Width, ClassNames) { Family = Family };
     }
 
     private ImageDataset Select(int[] indices, string name)
@@ -154,7 +178,7 @@ public sealed class ImageDataset
         var labels = new int[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {
-            Pixels.AsSpan(indices[i] * size, size).CopyTo(pixels.AsSpan(i * size, size));
+            _pixels.AsSpan((_firstImage + indices[i]) * size, size).CopyTo(pixels.AsSpan(i * size, size));
             labels[i] = Labels[indices[i]];
         }
         return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames) { Family = Family };
@@ -197,8 +221,11 @@ public sealed record DatasetSplits
     public ImageDataset Train { get; init; }
     /// <summary>The test split.</summary>
     public ImageDataset Test { get; init; }
-    /// <summary>Where the files were found.</summary>
+    /// <summary>Where the files were found, in one line: origin, folder, pinned variant.</summary>
     public string Source { get; init; }
+
+    /// <summary>Where a <see cref="DataStore"/> found the files, field by field (null for splits made otherwise).</summary>
+    public DatasetLocation? Location { get; init; }
 
     /// <summary>Deconstructs into (train, test, source).</summary>
     public void Deconstruct(out ImageDataset train, out ImageDataset test, out string source) => (train, test, source) = (Train, Test, Source);

@@ -65,18 +65,32 @@ public class DataLoaderTests
     {
         var ds = Dataset(30);
         Assert.Equal(7, ds.Take(7).Count);
+        // Take and Slice are views: the same bytes, not a copy; their images and labels are the range's.
+        var slice = ds.Slice(10, 5);
+        Assert.True(ds.Pixels.Span.Slice(10 * ds.ImageSize, 5 * ds.ImageSize) == slice.Pixels.Span);
+        Assert.True(ds.Pixels.Span[..(7 * ds.ImageSize)] == ds.Take(7).Pixels.Span);
+        Assert.Equal(ds.Labels[10..15], slice.Labels);
+        var second = new float[slice.ImageSize * 2];
+        slice.WriteImages([1, 4], second);
+        var direct = new float[slice.ImageSize * 2];
+        ds.WriteImages([11, 14], direct);
+        Assert.Equal(direct, second);
+        Assert.Equal(ds.Slice(12, 3).Labels, slice.Slice(2, 3).Labels);
+        Assert.True(ds.Slice(12, 3).Pixels.Span == slice.Slice(2, 3).Pixels.Span);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ds.Slice(28, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ds.Slice(-1, 3));
         var s1 = ds.SamplePerClass(4, seed: 5);
         var s2 = ds.SamplePerClass(4, seed: 5);
         Assert.Equal(new[] { 4, 4, 4 }, s1.ClassCounts());
-        Assert.Equal(s1.Pixels, s2.Pixels);
-        Assert.NotEqual(s1.Pixels, ds.SamplePerClass(4, seed: 6).Pixels);
+        Assert.Equal(s1.Pixels.ToArray(), s2.Pixels.ToArray());
+        Assert.NotEqual(s1.Pixels.ToArray(), ds.SamplePerClass(4, seed: 6).Pixels.ToArray());
         Assert.Throws<ArgumentOutOfRangeException>(() => ds.SamplePerClass(11, 0));
 
         var p1 = ds.WithPermutedLabels(1);
         Assert.Equal(p1.Labels, ds.WithPermutedLabels(1).Labels);
         Assert.NotEqual(ds.Labels, p1.Labels);
         Assert.Equal(ds.ClassCounts(), p1.ClassCounts());
-        Assert.Same(ds.Pixels, p1.Pixels);
+        Assert.True(ds.Pixels.Span == p1.Pixels.Span);
     }
 
     [Fact]

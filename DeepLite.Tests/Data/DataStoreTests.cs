@@ -37,6 +37,10 @@ public class DataStoreTests
         Assert.Equal(20, splits.Test.Count);
         Assert.Contains("downloaded", splits.Source);
         Assert.Contains("test fixture", splits.Source);
+        Assert.Equal("downloaded", splits.Location!.Origin);
+        Assert.Equal("tiny", splits.Location.Name);
+        Assert.True(Path.IsPathFullyQualified(splits.Location.Folder));
+        Assert.Equal(splits.Source, splits.Location.ToString());
         Assert.Equal(4, server.TotalHits);
 
         var again = new DataStore(Options(fx, def, download: false)).Fetch("tiny");
