@@ -145,29 +145,16 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Copies <paramref name="state"/> into the module's parameters and buffers (PyTorch's <c>load_state_dict</c>). Every
-    /// check runs before anything changes: a shape that differs is an error; with <paramref name="strict"/> so are a
-    /// missing or an unexpected name.
+    /// Copies <paramref name="state"/> into the module's parameters and buffers (PyTorch's <c>load_state_dict</c>), by the
+    /// rules <see cref="LoadWeights"/> follows: every check runs before anything changes; a shape that differs is an error;
+    /// with <paramref name="strict"/> so are a missing or an unexpected name; a state of which nothing applies is an error.
     /// </summary>
     public Serialization.WeightsLoadResult LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var own = NamedState().ToList();
-        var known = own.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var missing = own.Where(s => !state.ContainsKey(s.Name)).Select(s => s.Name).ToList();
-        var unexpected = state.Keys.Where(k => !known.Contains(k)).ToList();
-        if (strict && missing.Count > 0) throw new ArgumentException($"LoadStateDict: the state lacks {string.Join(", ", missing)} (strict).");
-        if (strict && unexpected.Count > 0) throw new ArgumentException($"LoadStateDict: the module has no {string.Join(", ", unexpected)} (it has {string.Join(", ", known)}).");
-        var loaded = new List<string>();
-        foreach (var (name, tensor) in own)
-            if (state.TryGetValue(name, out var value))
-            {
-                if (value.Shape != tensor.Shape) throw new ArgumentException($"LoadStateDict: {name} has shape {value.Shape} but the module expects {tensor.Shape}.");
-                loaded.Add(name);
-            }
-        foreach (var (name, tensor) in own)
-            if (state.TryGetValue(name, out var value)) value.Span.CopyTo(tensor.Span);
-        return new Serialization.WeightsLoadResult(loaded, missing, unexpected);
+        return Serialization.ModuleWeights.Load(this, state.Keys.ToList(), name => state.TryGetValue(name, out var t) ? t.Shape.ToArray() : null,
+            (name, values) => state[name].Span.CopyTo(values), strict, "state dict",
+            (name, message) => new ArgumentException(name is null ? $"LoadStateDict: {message}." : $"LoadStateDict: {name}: {message}."));
     }
 
     /// <summary>

@@ -33,40 +33,62 @@ internal static class ModuleWeights
     /// The checks and the copy of <see cref="Load{T}(Module{T}, string, bool)"/>; with <paramref name="requireFinite"/>
     /// (checkpoints) a NaN or infinity is an error naming the tensor and the element.
     /// </summary>
-    internal static WeightsLoadResult Load<T>(Module<T> module, SafeTensorsFile file, bool strict, bool requireFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static WeightsLoadResult Load<T>(Module<T> module, SafeTensorsFile file, bool strict, bool requireFinite = false) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Load(module, file.Tensors.Select(t => t.Name).ToList(),
+            name => file.Contains(name) ? file[name].Shape.ToArray().Select(d => checked((int)d)).ToArray() : null,
+            (name, values) =>
+            {
+                file.ReadInto<T>(name, values);
+                if (requireFinite) RequireFinite(file, name, values);
+            },
+            strict, "file", (name, message) => new SafeTensorsFormatException(file.Path, name, message));
+
+    /// <summary>
+    /// The one set of rules for putting named tensors into a module's parameters and buffers, whatever holds them (a
+    /// file, a state dict): every check and every read runs before anything changes, so a failed load leaves the module
+    /// as it was. A shape that differs is an error; with <paramref name="strict"/> so are a module tensor the source
+    /// lacks and a source tensor the module lacks (except an optimizer's, under <see cref="Checkpoint.OptimizerPrefix"/>,
+    /// and PyTorch's <c>num_batches_tracked</c>, which only its momentum=None mode reads); a source of which nothing
+    /// applies is an error even without strict.
+    /// </summary>
+    /// <param name="module">The module to load into.</param>
+    /// <param name="sourceNames">Every tensor name the source holds.</param>
+    /// <param name="shapeOf">A source tensor's dims, or null when the source lacks the name.</param>
+    /// <param name="read">Reads a source tensor's values into a span of the module tensor's size (may throw for bad values).</param>
+    /// <param name="strict">Whether missing and unexpected names are errors.</param>
+    /// <param name="source">What the source is, for messages: "file", "state dict".</param>
+    /// <param name="error">Makes the exception for a tensor name (or null for the whole source) and a message.</param>
+    internal static WeightsLoadResult Load<T>(Module<T> module, IReadOnlyList<string> sourceNames, Func<string, int[]?> shapeOf, Action<string, T[]> read,
+        bool strict, string source, Func<string?, string, Exception> error) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Parameters and buffers (BatchNorm's running statistics), as a PyTorch state_dict holds them.
-        var parameters = module.NamedState().ToList();
-        var staged = new List<(Tensor<T> Parameter, T[] Values)>();
+        var own = module.NamedState().ToList();
+        var staged = new List<(Tensor<T> Tensor, T[] Values)>();
         var loaded = new List<string>();
         var missing = new List<string>();
-        foreach (var (name, parameter) in parameters)
+        foreach (var (name, tensor) in own)
         {
-            if (!file.Contains(name))
+            if (shapeOf(name) is not { } dims)
             {
-                if (strict) throw new SafeTensorsFormatException(file.Path, name, $"the module's tensor (shape {parameter.Shape}) is missing from the file");
+                if (strict) throw error(name, $"the module's tensor (shape {tensor.Shape}) is missing from the {source}");
                 missing.Add(name);
                 continue;
             }
-            var info = file[name];
-            if (!info.Shape.SequenceEqual(parameter.Shape.ToArray().Select(d => (long)d)))
-                throw new SafeTensorsFormatException(file.Path, name, $"the file has shape {SafeTensors.Format(info.Shape.ToArray())} but the module expects {parameter.Shape}");
-            var values = new T[parameter.Size];
-            file.ReadInto<T>(name, values);
-            if (requireFinite) RequireFinite(file, name, values);
-            staged.Add((parameter, values));
+            if (!dims.AsSpan().SequenceEqual(tensor.Shape.Dims))
+                throw error(name, $"the {source} has shape {Shape.Format(dims)} but the module expects {tensor.Shape}");
+            var values = new T[tensor.Size];
+            read(name, values);
+            staged.Add((tensor, values));
             loaded.Add(name);
         }
-        var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        // PyTorch's BatchNorm saves an integer num_batches_tracked, which only its momentum=None mode reads: ignored.
-        var unexpected = file.Tensors.Where(t => !known.Contains(t.Name) && !t.Name.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)
-            && !t.Name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Select(t => t.Name).ToList();
+        var known = own.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var unexpected = sourceNames.Where(n => !known.Contains(n) && !n.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal)
+            && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).ToList();
         if (strict && unexpected.Count > 0)
-            throw new SafeTensorsFormatException(file.Path, unexpected[0], $"the module has no parameter or buffer of this name (it has {string.Join(", ", known)})");
-        if (loaded.Count == 0 && parameters.Count > 0)
-            throw new SafeTensorsFormatException(file.Path, null,
-                $"none of the file's tensors ({string.Join(", ", file.Tensors.Take(8).Select(t => t.Name))}{(file.Tensors.Count > 8 ? ", ..." : "")}) is a parameter or buffer of the module ({string.Join(", ", known.Take(8))}{(known.Count > 8 ? ", ..." : "")}): nothing would be loaded");
-        foreach (var (parameter, values) in staged) values.CopyTo(parameter.Span);
+            throw error(unexpected[0], $"the module has no parameter or buffer of this name (it has {string.Join(", ", known)})");
+        if (loaded.Count == 0 && own.Count > 0)
+            throw error(null,
+                $"none of the {source}'s tensors ({string.Join(", ", sourceNames.Take(8))}{(sourceNames.Count > 8 ? ", ..." : "")}) is a parameter or buffer of the module ({string.Join(", ", known.Take(8))}{(known.Count > 8 ? ", ..." : "")}): nothing would be loaded");
+        foreach (var (tensor, values) in staged) values.CopyTo(tensor.Span);
         return new WeightsLoadResult(loaded, missing, unexpected);
     }
 
