@@ -158,6 +158,27 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
+    /// Writes the model as an ONNX file (PyTorch's <c>torch.onnx.export</c>) for inputs of [N, ..<paramref name="inputShape"/>]
+    /// (the shape without the batch dimension, which stays dynamic): a <see cref="Sequential{T}"/> of the public layers, or
+    /// one of them, as standard operators in evaluation mode, its parameters and buffers as initializers under their
+    /// <see cref="NamedState"/> names. ONNX Runtime, Netron and the ONNX converters read it. A layer without an ONNX form
+    /// (a custom module) is refused with a <see cref="NotSupportedException"/> naming it; the file is written atomically.
+    /// </summary>
+    public void ExportOnnx(string path, int[] inputShape, Serialization.Onnx.OnnxExportOptions? options = null) =>
+        Serialization.Onnx.OnnxExporter.Export(this, path, inputShape, options);
+
+    /// <summary>
+    /// <see cref="ExportOnnx(string, int[], Serialization.Onnx.OnnxExportOptions?)"/> for inputs shaped as
+    /// <paramref name="sampleInput"/> ([N, ...]; its batch size and values do not matter), as PyTorch's export takes a sample.
+    /// </summary>
+    public void ExportOnnx(string path, Tensor<T> sampleInput, Serialization.Onnx.OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sampleInput);
+        if (sampleInput.Rank < 2) throw new ArgumentException($"ExportOnnx: the sample input must be a batch [N, ...], got shape {sampleInput.Shape}.");
+        ExportOnnx(path, sampleInput.Shape.Dims[1..].ToArray(), options);
+    }
+
+    /// <summary>
     /// A Keras-style table (Keras' <c>model.summary()</c>): each layer's output shape for inputs of
     /// <paramref name="inputShape"/> (without the batch dimension) and its parameter count, then the totals. See
     /// <see cref="ModelSummary"/>.

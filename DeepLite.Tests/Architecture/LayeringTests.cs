@@ -64,7 +64,9 @@ public partial class LayeringTests
             var folder = Path.GetDirectoryName(relative)!;
             var expected = folder == Path.Combine("Tensors", "Ops") ? "DeepLite.Tensors"
                 : folder.Length == 0 ? "DeepLite" : "DeepLite." + folder.Replace(Path.DirectorySeparatorChar, '.');
-            var declared = NamespaceLine().Match(File.ReadAllText(file));
+            var code = File.ReadAllText(file);
+            // Generated code (protoc's Onnx.g.cs) declares a block namespace: its option names the folder's.
+            var declared = relative.EndsWith(".g.cs", StringComparison.Ordinal) ? GeneratedNamespaceLine().Match(code) : NamespaceLine().Match(code);
             if (!declared.Success) problems.Add($"{relative}: no file-scoped namespace");
             else if (declared.Groups[1].Value != expected) problems.Add($"{relative}: namespace {declared.Groups[1].Value}, folder says {expected}");
         }
@@ -73,6 +75,9 @@ public partial class LayeringTests
 
     [GeneratedRegex(@"^namespace ([\w.]+);", RegexOptions.Multiline)]
     private static partial Regex NamespaceLine();
+
+    [GeneratedRegex(@"^namespace ([\w.]+) \{", RegexOptions.Multiline)]
+    private static partial Regex GeneratedNamespaceLine();
 
     /// <summary>Every type <paramref name="type"/>'s declaration mentions: base type, interfaces, fields, properties, method signatures.</summary>
     private static IEnumerable<(string Where, Type Used)> Mentions(Type type)

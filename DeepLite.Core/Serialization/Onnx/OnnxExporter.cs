@@ -1,0 +1,251 @@
+using System.Numerics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using DeepLite.Autograd;
+using DeepLite.Layers;
+using DeepLite.Tensors;
+using Google.Protobuf;
+
+namespace DeepLite.Serialization.Onnx;
+
+/// <summary>
+/// Writes a <see cref="Sequential{T}"/> model of the public layers (or one such layer) as an ONNX graph: one or a few
+/// standard operators per layer in the layers' order (so the nodes are in topological order), the parameters and
+/// buffers as initializers under their <see cref="Module{T}.NamedState"/> names, typed input and output with a dynamic
+/// batch dimension. Each layer's ONNX form is what its Forward computes in evaluation mode (BatchNorm with its running
+/// statistics, Dropout the identity); paddings are written as explicit pads, resolved for the input's size.
+/// </summary>
+internal static class OnnxExporter
+{
+    /// <summary>The layers written, for the message that refuses any other.</summary>
+    private const string Exportable = "Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, BatchNorm, Dropout, "
+        + "Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Selu";
+
+    /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
+    public static void Export<T>(Module<T> model, string path, int[] inputShape, OnnxExportOptions? options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var proto = Build(model, inputShape, options ?? new OnnxExportOptions());
+        AtomicFile.Write(path, stream => proto.WriteTo(stream));
+    }
+
+    /// <summary>The model as an ONNX ModelProto for inputs of [batch, ..<paramref name="inputShape"/>].</summary>
+    public static ModelProto Build<T>(Module<T> model, int[] inputShape, OnnxExportOptions options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(inputShape); ArgumentNullException.ThrowIfNull(options);
+        if (options.Opset is < OnnxExportOptions.MinimumOpset or > OnnxExportOptions.MaximumOpset)
+            throw new ArgumentOutOfRangeException(nameof(options), $"ONNX export writes opsets {OnnxExportOptions.MinimumOpset} to {OnnxExportOptions.MaximumOpset}; {options.Opset} was asked for.");
+        if (inputShape.Length == 0 || inputShape.Any(d => d <= 0))
+            throw new ArgumentException($"ONNX export: the input shape (without the batch dimension) must have positive dimensions, got {Shape.Format(inputShape)}.");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this machine is not.");
+        int elementType = typeof(T) == typeof(float) ? (int)TensorProto.Types.DataType.Float
+            : typeof(T) == typeof(double) ? (int)TensorProto.Types.DataType.Double
+            : throw new NotSupportedException($"ONNX export writes float and double models, not {typeof(T).Name}.");
+
+        var leaves = new List<(string Path, Module<T> Layer)>();
+        Flatten(model, "", leaves);
+        var names = new Dictionary<Tensor<T>, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, tensor) in model.NamedState()) names[tensor] = name;
+
+        var graph = new GraphProto { Name = options.GraphName };
+        var emitter = new Emitter<T>(graph, names, elementType, options.Opset);
+        string current = options.InputName;
+        // Shapes flow through the layers on a one-sample input in evaluation mode, which also checks that the model
+        // accepts the input shape; the modes are restored after.
+        var modes = leaves.Select(l => l.Layer.IsTraining).ToList();
+        bool rootMode = model.IsTraining;
+        model.Eval();
+        try
+        {
+            using var noGrad = GradMode.Disable();
+            var x = new Tensor<T>(new Shape([1, .. inputShape]));
+            for (int i = 0; i < leaves.Count; i++)
+            {
+                var (path, layer) = leaves[i];
+                var y = layer.Forward(x);
+                bool last = i == leaves.Count - 1 && !options.SoftmaxOutput;
+                current = emitter.Layer(path, layer, current, x.Shape, y.Shape, last ? options.OutputName : $"{Prefix(path)}output");
+                x = y;
+            }
+            if (options.SoftmaxOutput)
+            {
+                if (x.Rank != 2) throw new NotSupportedException($"ONNX export: a softmax output needs a model output of [N, classes], this one is {x.Shape}.");
+                current = emitter.Node("Softmax", "softmax", [current], options.OutputName, Attribute.Int("axis", 1));
+            }
+            if (leaves.Count == 0) throw new NotSupportedException("ONNX export: the model has no layers.");
+            graph.Input.Add(ValueInfo(options.InputName, elementType, options.BatchDimension, inputShape));
+            graph.Output.Add(ValueInfo(options.OutputName, elementType, options.BatchDimension, x.Shape.Dims[1..].ToArray()));
+        }
+        finally
+        {
+            if (rootMode) model.Train();
+            for (int i = 0; i < leaves.Count; i++) if (leaves[i].Layer.IsTraining != modes[i]) { if (modes[i]) leaves[i].Layer.Train(); else leaves[i].Layer.Eval(); }
+        }
+
+        var proto = new ModelProto
+        {
+            IrVersion = options.Opset >= 19 ? (long)Version.IrVersion : (long)Version.IrVersion2021730,
+            ProducerName = "DeepLite",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "",
+            ModelVersion = options.ModelVersion,
+            DocString = model.ToString(),
+            Graph = graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>()) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return proto;
+    }
+
+    /// <summary>The leaves of nested Sequentials in order, each with its path ("layers.0"); any other container is refused.</summary>
+    private static void Flatten<T>(Module<T> module, string path, List<(string, Module<T>)> leaves) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (module is Sequential<T>)
+        {
+            foreach (var (name, child) in module.Children()) Flatten(child, path.Length == 0 ? name : $"{path}.{name}", leaves);
+            return;
+        }
+        if (module.Children().Any())
+            throw new NotSupportedException($"ONNX export: layer {Describe(path, module)} is a custom container; its Forward is code the exporter cannot read. Exportable layers: {Exportable}.");
+        leaves.Add((path, module));
+    }
+
+    private static string Describe<T>(string path, Module<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
+        path.Length == 0 ? layer.GetType().Name.Split('`')[0] : $"{path} ({layer.GetType().Name.Split('`')[0]})";
+
+    private static string Prefix(string path) => path.Length == 0 ? "" : path + "/";
+
+    private static ValueInfoProto ValueInfo(string name, int elementType, string batch, int[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
+        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType, Shape = shape } } };
+    }
+
+    /// <summary>Builds the nodes and initializers of one graph, layer by layer.</summary>
+    private sealed class Emitter<T>(GraphProto graph, Dictionary<Tensor<T>, string> names, int elementType, int opset) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly HashSet<string> _initializers = [];
+
+        /// <summary>Emits <paramref name="layer"/>'s nodes from value <paramref name="input"/> to value <paramref name="output"/>; returns the output's name.</summary>
+        public string Layer(string path, Module<T> layer, string input, Shape inShape, Shape outShape, string output)
+        {
+            string p = Prefix(path);
+            switch (layer)
+            {
+                case Dense<T> dense:
+                    if (inShape.Rank != 2)
+                        throw new NotSupportedException($"ONNX export: layer {Describe(path, layer)} gets an input of {inShape}; it is exported as Gemm, which takes [N, features] (put a Flatten before it).");
+                    return Node("Gemm", $"{p}Gemm", [input, Weight(dense.Weight), .. Optional(dense.Bias)], output, Attribute.Int("transB", 1));
+                case Conv2D<T> conv:
+                {
+                    var k = conv.KernelSize; var s = conv.Stride; var d = conv.Dilation;
+                    var (t, b, l, r) = conv.Padding.Resolve(inShape[2], inShape[3], (k.Height - 1) * d.Height + 1, (k.Width - 1) * d.Width + 1, s.Height, s.Width);
+                    return Node("Conv", $"{p}Conv", [input, Weight(conv.Weight), .. Optional(conv.Bias)], output,
+                        Attribute.Ints("kernel_shape", k.Height, k.Width), Attribute.Ints("strides", s.Height, s.Width), Attribute.Ints("dilations", d.Height, d.Width),
+                        Attribute.Ints("pads", t, l, b, r), Attribute.Int("group", conv.Groups));
+                }
+                case MaxPool2D<T> pool:
+                {
+                    var k = pool.KernelSize; var s = pool.Stride;
+                    var (t, b, l, r) = pool.Padding.Resolve(inShape[2], inShape[3], k.Height, k.Width, s.Height, s.Width);
+                    // Ceil mode as padding: a max pool's pads never win, so the overhang of a rounded-up last window is
+                    // more bottom/right padding with the floor rule (less than a window: the last one starts inside).
+                    b = Math.Max(b, (outShape[2] - 1) * s.Height + k.Height - inShape[2] - t);
+                    r = Math.Max(r, (outShape[3] - 1) * s.Width + k.Width - inShape[3] - l);
+                    return Node("MaxPool", $"{p}MaxPool", [input], output,
+                        Attribute.Ints("kernel_shape", k.Height, k.Width), Attribute.Ints("strides", s.Height, s.Width), Attribute.Ints("pads", t, l, b, r));
+                }
+                case AvgPool2D<T> pool:
+                {
+                    var k = pool.KernelSize; var s = pool.Stride;
+                    var (t, b, l, r) = pool.Padding.Resolve(inShape[2], inShape[3], k.Height, k.Width, s.Height, s.Width);
+                    return Node("AveragePool", $"{p}AveragePool", [input], output, Attribute.Ints("kernel_shape", k.Height, k.Width),
+                        Attribute.Ints("strides", s.Height, s.Width), Attribute.Ints("pads", t, l, b, r), Attribute.Int("count_include_pad", 1));
+                }
+                case GlobalAvgPool2D<T>:
+                    // ONNX keeps the 1x1 plane ([N, C, 1, 1]); the layer gives [N, C].
+                    return Node("Flatten", $"{p}Flatten", [Node("GlobalAveragePool", $"{p}GlobalAveragePool", [input], $"{p}pooled")], output, Attribute.Int("axis", 1));
+                case Layers.Flatten<T>:
+                    return Node("Flatten", $"{p}Flatten", [input], output, Attribute.Int("axis", 1));
+                case BatchNorm<T> bn:
+                    // ONNX's momentum weighs the running value (1 - PyTorch's); it only matters in training mode.
+                    return Node("BatchNormalization", $"{p}BatchNormalization",
+                        [input, Weight(bn.Weight), Weight(bn.Bias), Weight(bn.RunningMean), Weight(bn.RunningVar)], output,
+                        Attribute.Float("epsilon", (float)bn.Epsilon), Attribute.Float("momentum", (float)(1 - bn.Momentum)));
+                case Dropout<T>:
+                    return Node("Identity", $"{p}Dropout", [input], output);
+                case Relu<T>:
+                    return Node("Relu", $"{p}Relu", [input], output);
+                case LeakyRelu<T> leaky:
+                    return Node("LeakyRelu", $"{p}LeakyRelu", [input], output, Attribute.Float("alpha", (float)leaky.NegativeSlope));
+                case Tanh<T>:
+                    return Node("Tanh", $"{p}Tanh", [input], output);
+                case Sigmoid<T>:
+                    return Node("Sigmoid", $"{p}Sigmoid", [input], output);
+                case Selu<T>:
+                    return Node("Selu", $"{p}Selu", [input], output,
+                        Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
+                case Gelu<T>:
+                    if (opset >= 20) return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "none"));
+                    // Before opset 20: x · (1 + erf(x / √2)) / 2, the exact GELU the layer computes.
+                    var scaled = Node("Div", $"{p}Div", [input, Constant($"{p}sqrt2", Math.Sqrt(2))], $"{p}scaled");
+                    var erf = Node("Erf", $"{p}Erf", [scaled], $"{p}erf");
+                    var shifted = Node("Add", $"{p}Add", [erf, Constant($"{p}one", 1)], $"{p}shifted");
+                    var product = Node("Mul", $"{p}Mul", [input, shifted], $"{p}product");
+                    return Node("Mul", $"{p}Half", [product, Constant($"{p}half", 0.5)], output);
+                default:
+                    throw new NotSupportedException($"ONNX export: layer {Describe(path, layer)} has no ONNX form here. Exportable layers: {Exportable}.");
+            }
+        }
+
+        /// <summary>Adds a node with a unique name; returns its output's name.</summary>
+        public string Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes)
+        {
+            var node = new NodeProto { OpType = op, Name = name };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            graph.Node.Add(node);
+            return output;
+        }
+
+        private IEnumerable<string> Optional(Tensor<T>? tensor) => tensor is null ? [] : [Weight(tensor)];
+
+        /// <summary>A parameter or buffer as an initializer under its model name (once, however often it is used).</summary>
+        private string Weight(Tensor<T> tensor)
+        {
+            if (!names.TryGetValue(tensor, out var name))
+                throw new InvalidOperationException($"ONNX export: a tensor of shape {tensor.Shape} used by a layer is not among the model's parameters and buffers.");
+            if (_initializers.Add(name)) graph.Initializer.Add(Initializer(name, tensor.Shape.Dims, tensor.Span));
+            return name;
+        }
+
+        /// <summary>A scalar constant as an initializer.</summary>
+        private string Constant(string name, double value)
+        {
+            if (_initializers.Add(name)) graph.Initializer.Add(Initializer(name, [], [T.CreateChecked(value)]));
+            return name;
+        }
+
+        private TensorProto Initializer(string name, ReadOnlySpan<int> dims, ReadOnlySpan<T> values)
+        {
+            var t = new TensorProto { Name = name, DataType = elementType, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
+            foreach (var d in dims) t.Dims.Add(d);
+            return t;
+        }
+    }
+
+    /// <summary>Node attributes.</summary>
+    private static class Attribute
+    {
+        public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+        public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+        public static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+        public static AttributeProto Ints(string name, params long[] values)
+        {
+            var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            a.Ints.AddRange(values);
+            return a;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using DeepLite.Experiments.Models;
+using DeepLite.Layers;
+using DeepLite.Serialization.Onnx;
+using DeepLite.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+using Tensor = DeepLite.Tensors.Tensor;
+using Xunit.Abstractions;
+
+namespace DeepLite.Tests.Serialization;
+
+/// <summary>
+/// ONNX export, verified by the runtime people deploy with: every exportable layer and the HW1 models are exported,
+/// loaded in ONNX Runtime and run on random inputs at several batch sizes; its outputs must match DeepLite's forward
+/// pass in evaluation mode within 1e-5 of the output's scale. The exported graphs also keep the checker's rules.
+/// </summary>
+public class OnnxExportTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-onnx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static readonly int[] BatchSizes = [1, 3, 8];
+
+    /// <summary>Exports, runs in ONNX Runtime at every batch size, compares; returns the largest difference relative to the output scale.</summary>
+    private double RoundTrip(string name, Module<float> model, int[] inputShape, OnnxExportOptions? options = null, int seed = 1)
+    {
+        var path = Path.Combine(_folder, name + ".onnx");
+        model.ExportOnnx(path, inputShape, options);
+        CheckGraph(OnnxExporter.Build(model, inputShape, options ?? new OnnxExportOptions()), model);
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(path, sessionOptions);
+        double worst = 0;
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        foreach (int batch in BatchSizes)
+        {
+            var x = Tensor<float>.Uniform(new Shape([batch, .. inputShape]), -1, 1, new SeededRandom(seed * 100 + batch));
+            float[] expected;
+            using (DeepLite.Autograd.GradMode.Disable())
+            {
+                var y = model.Forward(x);
+                expected = (options?.SoftmaxOutput ?? false) ? y.Softmax().ToArray() : y.ToArray();
+            }
+            var input = new DenseTensor(x.ToArray(), [batch, .. inputShape]);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(options?.InputName ?? "input", input)]);
+            var result = results.Single();
+            Assert.Equal(options?.OutputName ?? "output", result.Name);
+            var actual = result.AsTensor<float>();
+            Assert.Equal(batch, actual.Dimensions[0]);
+            var got = actual.ToArray();
+            Assert.Equal(expected.Length, got.Length);
+            double scale = Math.Max(1e-3, expected.Max(v => Math.Abs((double)v)));
+            double difference = expected.Zip(got, (e, g) => Math.Abs((double)e - g)).Max();
+            Assert.True(difference <= 1e-5 * scale, $"{name}, batch {batch}: ONNX Runtime differs by {difference:G3} for outputs of scale {scale:G3}");
+            worst = Math.Max(worst, difference / scale);
+        }
+        if (wasTraining) model.Train();
+        output.WriteLine($"{name}: {new FileInfo(path).Length:N0} bytes, largest difference {worst:G3} of the output scale");
+        return worst;
+    }
+
+    /// <summary>
+    /// The rules of ONNX's checker that an exporter can break: a typed graph input and output (element type, every
+    /// dimension a value or a name), unique node names, every value produced once, every node input defined before
+    /// the node (the nodes in topological order), initializers named as the model's tensors and unique, the operator
+    /// set and producer recorded.
+    /// </summary>
+    private static void CheckGraph(ModelProto model, Module<float> module)
+    {
+        Assert.Equal("DeepLite", model.ProducerName);
+        Assert.NotEmpty(model.ProducerVersion);
+        var opset = Assert.Single(model.OpsetImport);
+        Assert.Equal("", opset.Domain);
+        Assert.InRange(model.IrVersion, 8, 9);
+        var graph = model.Graph;
+        foreach (var value in graph.Input.Concat(graph.Output))
+        {
+            Assert.Equal((int)TensorProto.Types.DataType.Float, value.Type.TensorType.ElemType);
+            Assert.All(value.Type.TensorType.Shape.Dim, d => Assert.True(d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.None));
+            Assert.Equal("N", value.Type.TensorType.Shape.Dim[0].DimParam);
+        }
+        var defined = new HashSet<string>(graph.Input.Select(i => i.Name));
+        foreach (var init in graph.Initializer) Assert.True(defined.Add(init.Name), $"initializer {init.Name} defined twice");
+        var stateNames = module.NamedState().Select(s => s.Name).ToHashSet();
+        Assert.All(graph.Initializer.Where(i => !i.Name.Contains('/')), i => Assert.Contains(i.Name, stateNames));
+        var nodeNames = new HashSet<string>();
+        foreach (var node in graph.Node)
+        {
+            Assert.True(nodeNames.Add(node.Name), $"node name {node.Name} repeated");
+            Assert.All(node.Input, i => Assert.True(defined.Contains(i), $"node {node.Name} reads {i} before it is defined"));
+            foreach (var o in node.Output) Assert.True(defined.Add(o), $"value {o} produced twice");
+        }
+        Assert.All(graph.Output, o => Assert.Contains(o.Name, defined));
+    }
+
+    [Fact]
+    public void DenseLayersAndEveryActivationRoundTrip()
+    {
+        var random = new SeededRandom(3);
+        var model = new Sequential<float>(new Flatten<float>(),
+            new Dense<float>(12, 16, random), new Relu<float>(), new Dense<float>(16, 16, random), new Tanh<float>(),
+            new Dense<float>(16, 16, random), new Sigmoid<float>(), new Dense<float>(16, 16, random), new Selu<float>(),
+            new Dense<float>(16, 16, random), new LeakyRelu<float>(0.2), new Dense<float>(16, 16, random), new Gelu<float>(),
+            new Dropout<float>(0.5, random), new Dense<float>(16, 5, random, bias: false));
+        RoundTrip("activations-opset17", model, [3, 4]);
+        // Opset 20 writes GELU as its own operator.
+        RoundTrip("activations-opset20", model, [3, 4], new OnnxExportOptions { Opset = 20 });
+        var proto = OnnxExporter.Build(model, [3, 4], new OnnxExportOptions { Opset = 20 });
+        Assert.Contains(proto.Graph.Node, n => n.OpType == "Gelu");
+        Assert.DoesNotContain(proto.Graph.Node, n => n.OpType == "Erf");
+        Assert.Contains(OnnxExporter.Build(model, [3, 4], new OnnxExportOptions()).Graph.Node, n => n.OpType == "Erf");
+        // The model's modes are as they were: training, dropout active.
+        Assert.True(model.IsTraining);
+    }
+
+    [Fact]
+    public void BatchNormInEvaluationModeAndASoftmaxOutputRoundTrip()
+    {
+        var random = new SeededRandom(4);
+        var model = new Sequential<float>(new Dense<float>(6, 8, random), new BatchNorm<float>(8), new Relu<float>(), new Dense<float>(8, 4, random));
+        // Running statistics away from their initial values.
+        for (int i = 0; i < 5; i++) model.Forward(Tensor<float>.Normal(new Shape(16, 6), 0.5, 2, random));
+        RoundTrip("batchnorm1d-softmax", model, [6], new OnnxExportOptions { SoftmaxOutput = true, InputName = "features", OutputName = "probabilities" });
+    }
+
+    [Fact]
+    public void ConvolutionsOfEveryPaddingStrideDilationAndGroupRoundTrip()
+    {
+        var random = new SeededRandom(5);
+        var model = new Sequential<float>(
+            new Conv2D<float>(3, 8, 3, random, padding: Padding.Same), new BatchNorm<float>(8), new Relu<float>(),
+            new Conv2D<float>(8, 8, 3, random, stride: 2, padding: Padding.Same),                       // asymmetric "same"
+            new Conv2D<float>(8, 8, (3, 1), random, padding: Padding.Symmetric(1), groups: 4, bias: false),
+            new Conv2D<float>(8, 6, 3, random, dilation: (2, 1), padding: Padding.Explicit(2, 1, 0, 1)),
+            new MaxPool2D<float>(2, ceilMode: true),
+            new AvgPool2D<float>(2, 1, Padding.Symmetric(1)),
+            new MaxPool2D<float>((2, 1), (1, 1), Padding.Valid),
+            new Conv2D<float>(6, 4, 1, random), new LeakyRelu<float>(),
+            new GlobalAvgPool2D<float>(), new Dense<float>(4, 3, random));
+        for (int i = 0; i < 3; i++) model.Forward(Tensor<float>.Normal(new Shape(4, 3, 11, 9), 0, 1, random));
+        RoundTrip("convolutions", model, [3, 11, 9]);
+    }
+
+    [Fact]
+    public void TheHw1MlpsRoundTrip()
+    {
+        foreach (var (name, widths) in Hw1Models.FunctionNets)
+            RoundTrip($"hw1-1-1 {name}", Hw1Models.Mlp<float>(new SeededRandom(1), widths), [1]);
+        RoundTrip("hw1-2 MNIST MLP 784-128-32-10", Hw1Models.ImageMlp(new SeededRandom(2), 784, 128, 32, 10), [1, 28, 28]);
+        RoundTrip("hw1-3-1 MLP 784-256-128-10", Hw1Models.ImageMlp(new SeededRandom(3), 784, 256, 128, 10), [1, 28, 28]);
+        RoundTrip("hw1-3-2 MLP 784-64-64-10", Hw1Models.ImageMlp(new SeededRandom(4), 784, 64, 64, 10), [1, 28, 28]);
+    }
+
+    [Theory]
+    [InlineData(0), InlineData(1), InlineData(2)]
+    public void TheHw1CnnsRoundTrip(int which)
+    {
+        var (name, layers) = Hw1Models.Cnns[which];
+        RoundTrip($"hw1-1-2 {name} mnist", Hw1Models.Cnn(layers, 1, 28, 10, new SeededRandom(5)), [1, 28, 28], seed: 2);
+        RoundTrip($"hw1-1-2 {name} cifar10", Hw1Models.Cnn(layers, 3, 32, 10, new SeededRandom(6)), [3, 32, 32], seed: 3);
+    }
+
+    private sealed class Residual : Module<float>
+    {
+        private readonly Dense<float> _inner;
+        public Residual() => _inner = RegisterModule("inner", new Dense<float>(4, 4, new SeededRandom(1)));
+        public override Tensor<float> Forward(Tensor<float> input) => input + _inner.Forward(input);
+    }
+
+    private sealed class Doubling : Module<float>
+    {
+        public override Tensor<float> Forward(Tensor<float> input) => input * 2f;
+    }
+
+    [Fact]
+    public void WhatHasNoOnnxFormIsRefusedByName()
+    {
+        var path = Path.Combine(_folder, "refused.onnx");
+        var custom = Assert.Throws<NotSupportedException>(() => new Sequential<float>(new Dense<float>(4, 4), new Doubling()).ExportOnnx(path, [4]));
+        Assert.Contains("layers.1 (Doubling)", custom.Message);
+        var container = Assert.Throws<NotSupportedException>(() => new Sequential<float>(new Residual()).ExportOnnx(path, [4]));
+        Assert.Contains("layers.0 (Residual) is a custom container", container.Message);
+        var gemm = Assert.Throws<NotSupportedException>(() => new Sequential<float>(new Conv2D<float>(1, 2, 3), new Dense<float>(3, 2)).ExportOnnx(path, [1, 5, 5]));
+        Assert.Contains("Flatten", gemm.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Dense<float>(4, 2).ExportOnnx(path, [4], new OnnxExportOptions { Opset = 21 }));
+        // A shape the model does not accept fails as its forward pass would.
+        Assert.Throws<ArgumentException>(() => new Dense<float>(4, 2).ExportOnnx(path, [5]));
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void ASingleLayerAndASampleInputExportToo()
+    {
+        var layer = new Dense<float>(5, 3, new SeededRandom(9));
+        RoundTrip("single-dense", layer, [5]);
+        var path = Path.Combine(_folder, "sample.onnx");
+        new Sequential<float>(layer).ExportOnnx(path, Tensor<float>.Zeros(7, 5), new OnnxExportOptions { Metadata = new Dictionary<string, string> { ["dataset"] = "none" } });
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.Equal([5L], proto.Graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => d.DimValue));
+        Assert.Equal("layers.0.weight", proto.Graph.Initializer[0].Name);
+        Assert.Equal("none", proto.MetadataProps.Single(m => m.Key == "dataset").Value);
+    }
+}
