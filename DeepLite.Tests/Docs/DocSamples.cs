@@ -14,7 +14,7 @@ namespace DeepLite.Tests.Docs;
 /// The code of every C# block in docs/*.md, between <c>snippet-begin</c>/<c>snippet-end</c> markers, run as
 /// tests; <see cref="DocSnippetTests"/> checks that each page shows exactly this code.
 /// </summary>
-public sealed class DocSamples : IDisposable
+public sealed partial class DocSamples : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-docs-").FullName;
     private readonly string _previous = Directory.GetCurrentDirectory();

@@ -1,12 +1,15 @@
 // A consumer of the DeepLite NuGet package: train a small CNN (BatchNorm, Dropout, a cosine learning-rate schedule,
 // gradient clipping) on MNIST (or on generated images when no MNIST copy is configured), print its summary, evaluate
-// it, save it as safetensors, reload it into a fresh model and check that the reloaded model scores the same. Exit
-// code 0 when all of that holds, 1 otherwise.
+// it, save it as safetensors, reload it into a fresh model and check that the reloaded model scores the same, then
+// export it to ONNX and check that ONNX Runtime computes the same logits. Exit code 0 when all of that holds, 1 otherwise.
+using DeepLite.Autograd;
 using DeepLite.Data;
 using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 // Multicore JIT: this run records the methods it compiles and the next run compiles them in the background from
 // its start, so the first training step does not wait for them (the project turns tiered JIT off for training).
@@ -57,11 +60,26 @@ reloaded.LoadWeights(path);
 var (_, accuracy) = Evaluation.Evaluate(model, test);
 var (_, reloadedAccuracy) = Evaluation.Evaluate(reloaded, test);
 Console.WriteLine($"accuracy {accuracy:P2}, after save and reload {reloadedAccuracy:P2}");
+
+// Deployed as ONNX and run once by ONNX Runtime (Microsoft.ML.OnnxRuntime) on 256 test images.
+var onnxPath = Path.Combine(Path.GetTempPath(), "deeplite-sample.onnx");
+model.ExportOnnx(onnxPath, inputShape: [1, 28, 28]);
+var images = test.Take(256).ToTensor();                            // [256, 1, 28, 28]
+model.Eval();
+float[] logits;
+using (GradMode.Disable()) logits = model.Forward(images).ToArray();
+using var session = new InferenceSession(onnxPath);
+using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(images.ToArray(), [256, 1, 28, 28]))]);
+var onnxLogits = results[0].AsTensor<float>().ToArray();
+double onnxDifference = logits.Zip(onnxLogits, (a, b) => Math.Abs((double)a - b)).Max();
+Console.WriteLine($"ONNX Runtime: {new FileInfo(onnxPath).Length:N0} bytes, largest logit difference {onnxDifference:G3} on 256 images");
 // snippet-end
 
 File.Delete(path);
-bool ok = reloadedAccuracy == accuracy && accuracy > 0.9;
-Console.WriteLine(ok ? "OK" : "FAILED: the reloaded model differs or the model did not learn");
+File.Delete(onnxPath);
+double logitScale = Math.Max(1, logits.Max(v => Math.Abs((double)v)));
+bool ok = reloadedAccuracy == accuracy && accuracy > 0.9 && onnxDifference <= 1e-5 * logitScale;
+Console.WriteLine(ok ? "OK" : "FAILED: the reloaded model differs, the model did not learn, or ONNX Runtime computes another model");
 return ok ? 0 : 1;
 
 // MNIST from the cache or DEEPLITE_DATA_MIRROR (never downloaded here), else generated images.

@@ -1,0 +1,32 @@
+using DeepLite.Layers;
+using DeepLite.Serialization.Onnx;
+using DeepLite.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace DeepLite.Tests.Docs;
+
+// docs/saving.md's ONNX sample, in a file of its own: ONNX Runtime's Tensor<T> would clash with DeepLite's in DocSamples.cs.
+public sealed partial class DocSamples
+{
+    [Fact]
+    public void ExportToOnnx()
+    {
+        LayerDefaults.ManualSeed(3);
+        // snippet-begin: export-onnx
+        var cnn = new Sequential<float>(
+            new Conv2D<float>(1, 8, kernelSize: 3, padding: Padding.Same), new BatchNorm<float>(8), new Relu<float>(),
+            new MaxPool2D<float>(2), new Flatten<float>(), new Dropout<float>(0.3), new Dense<float>(8 * 14 * 14, 10));
+        // ... train it, then write the graph and its weights; the batch dimension stays dynamic
+        cnn.ExportOnnx("cnn.onnx", inputShape: [1, 28, 28], new OnnxExportOptions { SoftmaxOutput = true });
+
+        // Serving it anywhere ONNX runs, e.g. with Microsoft.ML.OnnxRuntime:
+        using var session = new InferenceSession("cnn.onnx");
+        var images = new DenseTensor<float>(new float[2 * 28 * 28], [2, 1, 28, 28]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", images)]);
+        var probabilities = results[0].AsTensor<float>();   // [2, 10], each row sums to 1
+        // snippet-end
+        Assert.Equal([2, 10], probabilities.Dimensions.ToArray());
+        Assert.Equal(1, probabilities.ToArray()[..10].Sum(), 5);
+    }
+}
