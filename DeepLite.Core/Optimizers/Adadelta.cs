@@ -61,7 +61,7 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
         private readonly Vector<T> _rho = new(rho), _oneMinusRho = new(oneMinusRho), _eps = new(eps), _lr = new(lr), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, Span<T> c, int i)
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
         {
             T g = l2 ? grad[i] + wd * p[i] : grad[i];
             eg[i] = UpdateRule.Flush(rho * eg[i] + oneMinusRho * g * g);
@@ -71,7 +71,7 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, Span<T> c, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> eg, Span<T> ed, int i)
         {
             var g = new Vector<T>(grad[i..]);
             if (l2) g += _wd * new Vector<T>(p[i..]);

@@ -83,46 +83,79 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
             DeepLite.Kernels.Elementwise.Map<T, DeepLite.Kernels.MultiplyOperator<T>>(p, shrink, p);
         }
         bool l2 = WeightDecay != 0 && !DecoupledWeightDecay;
-        var rule = new Rule(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, T.CreateChecked(WeightDecay), AmsGrad);
-        UpdateRule.Apply(rule, p, grad, m, v, AmsGrad ? State("max_exp_avg_sq", index, offset, p.Length) : default);
+        T wd = T.CreateChecked(WeightDecay);
+        // One rule type per denominator, so that Adam's loop has no AMSGrad branch per element.
+        if (AmsGrad)
+            UpdateRule.Apply(new Rule<LargestSecondMoment>(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, wd,
+                new LargestSecondMoment(State("max_exp_avg_sq", index, offset, p.Length))), p, grad, m, v);
+        else UpdateRule.Apply(new Rule<CurrentSecondMoment>(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, wd, default), p, grad, m, v);
     }
 
     /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). State a: m, b: v.</summary>
     /// <remarks>
-    /// With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay). With <paramref name="amsGrad"/>, state c
-    /// keeps max(c, v) and the denominator uses it instead of v.
+    /// With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay). <typeparamref name="TMoment"/> gives the
+    /// second moment the denominator uses: v, or (AMSGrad) the largest v so far, kept in a third buffer.
     /// </remarks>
-    private readonly struct Rule(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale, bool l2, T wd, bool amsGrad) : IUpdateRule<T>
+    private readonly ref struct Rule<TMoment>(T b1, T b2, T oneMinusB1, T oneMinusB2, T eps, T step, T scale, bool l2, T wd, TMoment moment)
+        : IUpdateRule<T> where TMoment : ISecondMoment, allows ref struct
     {
         private readonly Vector<T> _b1 = new(b1), _b2 = new(b2), _oneMinusB1 = new(oneMinusB1), _oneMinusB2 = new(oneMinusB2),
             _eps = new(eps), _step = new(step), _scale = new(scale), _wd = new(wd);
+        private readonly TMoment _moment = moment;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> c, int i)
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
         {
             T g = l2 ? grad[i] + wd * p[i] : grad[i];
             m[i] = UpdateRule.Flush(b1 * m[i] + oneMinusB1 * g);
             v[i] = UpdateRule.Flush(b2 * v[i] + oneMinusB2 * g * g);
-            T denominator = v[i];
-            if (amsGrad) denominator = c[i] = T.Max(c[i], v[i]);
-            p[i] -= step * m[i] / (T.Sqrt(denominator) / scale + eps);
+            T second = _moment.Scalar(v[i], i);
+            p[i] -= step * m[i] / (T.Sqrt(second) / scale + eps);
         }
 
         // Lane by lane what Scalar computes (dividing by a scale of 1 is exact).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> c, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, int i)
         {
             var g = new Vector<T>(grad[i..]);
             if (l2) g += _wd * new Vector<T>(p[i..]);
             var mv = UpdateRule.Flush(_b1 * new Vector<T>(m[i..]) + _oneMinusB1 * g);
             var vv = UpdateRule.Flush(_b2 * new Vector<T>(v[i..]) + _oneMinusB2 * g * g);
             mv.CopyTo(m[i..]); vv.CopyTo(v[i..]);
-            if (amsGrad)
-            {
-                vv = System.Numerics.Vector.Max(new Vector<T>(c[i..]), vv);
-                vv.CopyTo(c[i..]);
-            }
-            (new Vector<T>(p[i..]) - _step * mv / (System.Numerics.Vector.SquareRoot(vv) / _scale + _eps)).CopyTo(p[i..]);
+            var second = _moment.Vector(vv, i);
+            (new Vector<T>(p[i..]) - _step * mv / (System.Numerics.Vector.SquareRoot(second) / _scale + _eps)).CopyTo(p[i..]);
+        }
+    }
+
+    /// <summary>The second moment Adam's denominator uses for element i, given this step's v there.</summary>
+    private interface ISecondMoment
+    {
+        T Scalar(T v, int i);
+        Vector<T> Vector(Vector<T> v, int i);
+    }
+
+    /// <summary>Adam: this step's v.</summary>
+    private readonly struct CurrentSecondMoment : ISecondMoment
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Scalar(T v, int i) => v;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<T> Vector(Vector<T> v, int i) => v;
+    }
+
+    /// <summary>AMSGrad: largest = max(largest, v), the largest v so far (a NaN propagates), in the chunk's slice of its buffer.</summary>
+    private readonly ref struct LargestSecondMoment(Span<T> largest) : ISecondMoment
+    {
+        private readonly Span<T> _largest = largest;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Scalar(T v, int i) => _largest[i] = T.Max(_largest[i], v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<T> Vector(Vector<T> v, int i)
+        {
+            var max = System.Numerics.Vector.Max(new Vector<T>(_largest[i..]), v);
+            max.CopyTo(_largest[i..]);
+            return max;
         }
     }
 }

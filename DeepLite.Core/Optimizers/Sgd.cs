@@ -60,10 +60,10 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         private readonly Vector<T> _lr = new(lr), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, Span<T> c, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, Span<T> c, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i)
         {
             var pv = new Vector<T>(p[i..]);
             (pv - _lr * (new Vector<T>(grad[i..]) + _wd * pv)).CopyTo(p[i..]);
@@ -76,7 +76,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         private readonly Vector<T> _lr = new(lr), _mu = new(mu), _gain = new(gain), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, Span<T> c, int i)
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
         {
             T g = grad[i] + wd * p[i];
             v[i] = UpdateRule.Flush(mu * v[i] + gain * g);
@@ -84,7 +84,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, Span<T> c, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> v, Span<T> b, int i)
         {
             var pv = new Vector<T>(p[i..]);
             var g = new Vector<T>(grad[i..]) + _wd * pv;
