@@ -33,10 +33,11 @@ internal static class TrainingLoops
     public static int Drive(string loop, int processes, bool tiered)
     {
         var times = new Dictionary<string, List<double[]>> { ["DeepLite"] = [], ["TorchSharp"] = [] };
-        // The children record and replay a multicore JIT profile as the console does (its JitProfile): the first
-        // process of each library records, the others start with it.
+        // The children record and replay a multicore JIT profile as the console does (its JitProfile, kept per machine):
+        // one process of each library records it first, as a user's first run on a machine does once, and is shown
+        // apart; the N timed processes start with it, as every later run of the user's does.
         var profiles = Directory.CreateTempSubdirectory("deeplite-loop-jit-").FullName;
-        for (int p = 0; p < processes; p++)
+        for (int p = -1; p < processes; p++)
             foreach (var library in new[] { "DeepLite", "TorchSharp" })
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -51,8 +52,8 @@ internal static class TrainingLoops
                 if (child.ExitCode != 0) { Console.Error.WriteLine($"{library} process {p + 1} failed: {errors}"); Directory.Delete(profiles, true); return 1; }
                 var epochs = output.Split('\n').Where(l => l.StartsWith("epoch ", StringComparison.Ordinal))
                     .Select(l => double.Parse(l.Split(' ')[2], C)).ToArray();
-                times[library].Add(epochs);
-                Console.WriteLine($"{library} process {p + 1}: {epochs.Sum():F2} s ({string.Join(" ", epochs.Select(e => e.ToString("F2", C)))})");
+                if (p >= 0) times[library].Add(epochs);
+                Console.WriteLine($"{library} {(p < 0 ? "process recording the JIT profile (not in the table)" : $"process {p + 1}")}: {epochs.Sum():F2} s ({string.Join(" ", epochs.Select(e => e.ToString("F2", C)))})");
             }
         Console.WriteLine();
         Console.WriteLine($"| {loop} loop, {processes} fresh processes each, tiered JIT {(tiered ? "on" : "off")} | whole run median (min-max) | spread max/min | median epoch | first epoch (median) | first / median epoch |");
