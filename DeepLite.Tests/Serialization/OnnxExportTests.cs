@@ -191,6 +191,28 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void DoubleModelsRoundTripInDouble()
+    {
+        var random = new SeededRandom(11);
+        var model = new Sequential<double>(new Dense<double>(6, 8, random), new Tanh<double>(), new BatchNorm<double>(8), new Dense<double>(8, 3, random));
+        model.Forward(Tensor<double>.Normal(new Shape(16, 6), 0, 1, random));
+        var path = Path.Combine(_folder, "double.onnx");
+        model.ExportOnnx(path, [6]);
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.Equal((int)TensorProto.Types.DataType.Double, proto.Graph.Input[0].Type.TensorType.ElemType);
+        Assert.All(proto.Graph.Initializer, i => Assert.Equal((int)TensorProto.Types.DataType.Double, i.DataType));
+        using var session = new InferenceSession(path);
+        model.Eval();
+        var x = Tensor<double>.Uniform(new Shape(5, 6), -1, 1, random);
+        var expected = model.Forward(x).ToArray();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(x.ToArray(), [5, 6]))]);
+        var got = results.Single().AsTensor<double>().ToArray();
+        double difference = expected.Zip(got, (e, g) => Math.Abs(e - g)).Max();
+        output.WriteLine($"double MLP with BatchNorm: largest difference {difference:G3}");
+        Assert.True(difference <= 1e-12 * Math.Max(1, expected.Max(Math.Abs)), $"difference {difference}");
+    }
+
+    [Fact]
     public void ASingleLayerAndASampleInputExportToo()
     {
         var layer = new Dense<float>(5, 3, new SeededRandom(9));
