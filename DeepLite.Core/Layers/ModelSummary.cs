@@ -63,11 +63,9 @@ public static class ModelSummary
         return rows;
     }
 
-    private static string Label<T>(string name, Module<T> layer) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var type = layer.GetType().Name.Split('`')[0];
-        return name.Length == 0 ? type : $"{name} ({type})";
-    }
+    /// <summary>A layer as the summary's rows and the exporters' messages name it: "layers.0 (Conv2D)", or the type alone at the root.</summary>
+    internal static string Label<T>(string name, Module<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
+        name.Length == 0 ? layer.TypeName : $"{name} ({layer.TypeName})";
 
     /// <summary>Keras' notation: the batch dimension as None.</summary>
     private static string Shape<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -186,13 +186,16 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     public string Summary(params int[] inputShape) => ModelSummary.Format(this, inputShape);
 
     /// <summary>A one-line description used by <see cref="ToString"/>.</summary>
-    protected virtual string Describe() => GetType().Name.Split('`')[0] + "()";
+    protected virtual string Describe() => TypeName + "()";
+
+    /// <summary>The module's type without its generic arity ("Conv2D"), as summaries and messages name it.</summary>
+    internal string TypeName => GetType().Name.Split('`')[0];
 
     /// <summary>The module tree, one child per line.</summary>
     public override string ToString()
     {
         if (_children.Count == 0) return Describe();
         var lines = _children.Select(c => $"  ({c.Name}): " + c.Value.ToString().Replace("\n", "\n  "));
-        return $"{GetType().Name.Split('`')[0]}(\n{string.Join("\n", lines)}\n)";
+        return $"{TypeName}(\n{string.Join("\n", lines)}\n)";
     }
 }

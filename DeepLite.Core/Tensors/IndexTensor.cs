@@ -30,21 +30,7 @@ public sealed class IndexTensor : IEquatable<IndexTensor>
 
     /// <summary>The element at the given indices (one per dimension).</summary>
     [System.Runtime.CompilerServices.IndexerName("At")]
-    public int this[params int[] indices]
-    {
-        get
-        {
-            if (indices.Length != Shape.Rank) throw new ArgumentException($"Indexing an index tensor of shape {Shape} needs {Shape.Rank} indices, got {indices.Length}.");
-            int flat = 0;
-            for (int i = 0; i < indices.Length; i++)
-            {
-                if ((uint)indices[i] >= (uint)Shape.Dims[i])
-                    throw new IndexOutOfRangeException($"Index {indices[i]} is out of range for dimension {i} of shape {Shape}.");
-                flat = flat * Shape.Dims[i] + indices[i];
-            }
-            return _values[flat];
-        }
-    }
+    public int this[params int[] indices] => _values[Shape.FlatIndex(indices, "an index tensor")];
 
     /// <summary>The value of a one-element index tensor (PyTorch's <c>item()</c>).</summary>
     public int Item() => Size == 1 ? _values[0] : throw new InvalidOperationException($"Item() needs one element, this index tensor has shape {Shape}.");

@@ -58,6 +58,23 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>A copy of the dimensions.</summary>
     public int[] ToArray() => Dims.ToArray();
 
+    /// <summary>
+    /// The row-major position of the element at <paramref name="indices"/> (one per dimension), or throws naming
+    /// <paramref name="what"/> is indexed and the shape.
+    /// </summary>
+    internal int FlatIndex(ReadOnlySpan<int> indices, string what)
+    {
+        if (indices.Length != Rank) throw new ArgumentException($"Indexing {what} of shape {this} needs {Rank} indices, got {indices.Length}.");
+        int flat = 0;
+        for (int i = 0; i < Rank; i++)
+        {
+            if ((uint)indices[i] >= (uint)Dims[i])
+                throw new IndexOutOfRangeException($"Index {indices[i]} is out of range for dimension {i} of shape {this}.");
+            flat = flat * Dims[i] + indices[i];
+        }
+        return flat;
+    }
+
     /// <summary>Maps a possibly negative axis to 0..Rank-1, or throws naming the shape.</summary>
     public int NormalizeAxis(int axis)
     {

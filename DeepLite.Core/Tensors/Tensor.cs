@@ -167,21 +167,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     [System.Runtime.CompilerServices.IndexerName("At")]
     public T this[params int[] indices]
     {
-        get => Buffer[Offset + FlatIndex(indices)];
-        set => Buffer[Offset + FlatIndex(indices)] = value;
-    }
-
-    private int FlatIndex(int[] indices)
-    {
-        if (indices.Length != Rank) throw new ArgumentException($"Indexing a tensor of shape {Shape} needs {Rank} indices, got {indices.Length}.");
-        int flat = 0;
-        for (int i = 0; i < Rank; i++)
-        {
-            if ((uint)indices[i] >= (uint)Shape.Dims[i])
-                throw new IndexOutOfRangeException($"Index {indices[i]} is out of range for dimension {i} of shape {Shape}.");
-            flat = flat * Shape.Dims[i] + indices[i];
-        }
-        return flat;
+        get => Buffer[Offset + Shape.FlatIndex(indices, "a tensor")];
+        set => Buffer[Offset + Shape.FlatIndex(indices, "a tensor")] = value;
     }
 
     /// <summary>The value of a one-element tensor.</summary>

@@ -104,12 +104,9 @@ internal static class OnnxExporter
             return;
         }
         if (module.Children().Any())
-            throw new NotSupportedException($"ONNX export: layer {Describe(path, module)} is a custom container; its Forward is code the exporter cannot read. Exportable layers: {Exportable}.");
+            throw new NotSupportedException($"ONNX export: layer {ModelSummary.Label(path, module)} is a custom container; its Forward is code the exporter cannot read. Exportable layers: {Exportable}.");
         leaves.Add((path, module));
     }
-
-    private static string Describe<T>(string path, Module<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
-        path.Length == 0 ? layer.GetType().Name.Split('`')[0] : $"{path} ({layer.GetType().Name.Split('`')[0]})";
 
     private static string Prefix(string path) => path.Length == 0 ? "" : path + "/";
 
@@ -134,7 +131,7 @@ internal static class OnnxExporter
             {
                 case Dense<T> dense:
                     if (inShape.Rank != 2)
-                        throw new NotSupportedException($"ONNX export: layer {Describe(path, layer)} gets an input of {inShape}; it is exported as Gemm, which takes [N, features] (put a Flatten before it).");
+                        throw new NotSupportedException($"ONNX export: layer {ModelSummary.Label(path, layer)} gets an input of {inShape}; it is exported as Gemm, which takes [N, features] (put a Flatten before it).");
                     return Node("Gemm", $"{p}Gemm", [input, Weight(dense.Weight), .. Optional(dense.Bias)], output, Attribute.Int("transB", 1));
                 case Conv2D<T> conv:
                 {
@@ -194,7 +191,7 @@ internal static class OnnxExporter
                     var product = Node("Mul", $"{p}Mul", [input, shifted], $"{p}product");
                     return Node("Mul", $"{p}Half", [product, Constant($"{p}half", 0.5)], output);
                 default:
-                    throw new NotSupportedException($"ONNX export: layer {Describe(path, layer)} has no ONNX form here. Exportable layers: {Exportable}.");
+                    throw new NotSupportedException($"ONNX export: layer {ModelSummary.Label(path, layer)} has no ONNX form here. Exportable layers: {Exportable}.");
             }
         }
 

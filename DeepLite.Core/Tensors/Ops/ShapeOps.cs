@@ -86,17 +86,8 @@ public sealed partial class Tensor<T>
         var dims = Shape.ToArray(); dims[0] = count;
         int row = Shape.Product(1, Rank);
         var y = new Tensor<T>(new Shape(dims), this, Offset + start * row);
-        return Recording(this) ? Backward(y, this, start, n) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start, int n) => Record(y, "SliceBatch", [x], g => [g.PadBatch(start, n)]);
-    }
-
-    /// <summary>The adjoint of <see cref="SliceBatch"/>: places this tensor at rows start.. of a zero tensor with <paramref name="total"/> rows.</summary>
-    internal Tensor<T> PadBatch(int start, int total)
-    {
-        var dims = Shape.ToArray(); dims[0] = total;
-        var y = new Tensor<T>(new Shape(dims));
-        Span.CopyTo(y.Span.Slice(start * Shape.Product(1, Rank)));
-        return Recording(this) ? Backward(y, this, start, Shape.Dims[0]) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start, int count) => Record(y, "PadBatch", [x], g => [g.SliceBatch(start, count)]);
+        return Recording(this) ? Backward(y, this, start) : y;
+        // A view of rows is Narrow on axis 0 without the copy: its adjoint is Narrow's.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start) => Record(y, "SliceBatch", [x], g => [g.NarrowAdjoint(0, start, x.Shape)]);
     }
 }
