@@ -16,7 +16,7 @@ public static class Hw1Claims
     public static IReadOnlyList<Claim> All { get; } =
     [
         new("hw1-1-1", "deeper-fits-better", "The deeper nets (mid, deep) reach a lower training loss than the shallow one at about equal parameter count.", DeeperFitsBetter),
-        new("hw1-1-2", "one-hidden-worst", "The 1-hidden CNN is the worst of the three on both MNIST and CIFAR-10 (final training accuracy).", OneHiddenWorst),
+        new("hw1-1-2", "one-hidden-worst", "The 1-hidden CNN is the worst of the three on both MNIST and CIFAR-10 (final test accuracy).", OneHiddenWorst),
         new("hw1-2-1", "separate-trajectories", "Runs from different seeds follow separate trajectories and end in different places of the joint PCA.", SeparateTrajectories),
         new("hw1-2-2", "gradient-does-not-vanish", "The training loss falls while the minibatch gradient norm does not fall to zero.", GradientDoesNotVanish),
         new("hw1-2-3", "not-minima", "Where the gradient almost vanishes, the points are mostly not minima: the minimal ratio (share of positive Hessian eigenvalues) is well below 1.", NotMinima),
@@ -59,43 +59,43 @@ public static class Hw1Claims
     }
 
     /// <summary>
-    /// Judged per dataset on the final training accuracies. A dataset where a model still gained more than
-    /// <see cref="StillClimbing"/> in its last epoch is not ranked: early in training the 1-hidden CNN leads (it learns
-    /// fastest), and the full preset's curves cross only later (MNIST after 2 epochs, CIFAR-10 after 11), so a ranking
-    /// taken on the climb would contradict the one at the end.
+    /// Judged per dataset on the test accuracy (held-out images: how a model does on the task), at the last epoch and at
+    /// the one before: a dataset where the 1-hidden CNN is the worst at one of them and not at the other is not ranked,
+    /// since its curves are still crossing the others'. Early in training the 1-hidden CNN leads (it learns fastest);
+    /// at the full preset the others overtake it on MNIST after 1 epoch and on CIFAR-10 after about 16 (training
+    /// accuracy: 11). Training accuracy is not the judge: on the few thousand images of a short run the 1-hidden CNN's
+    /// 1.5M-weight dense layer memorizes them (the quick preset: CIFAR-10 training accuracy 17 points above test), so
+    /// there it measures memorization; at the full preset both agree. The evidence shows both.
     /// </summary>
     private static ClaimResult OneHiddenWorst(IReadOnlyList<Point> p)
     {
-        var datasets = p.Where(x => x.Metric == "train_accuracy").Select(x => x.Run.Split('/')[0]).Distinct().ToList();
-        if (datasets.Count == 0) throw new InvalidOperationException("no training accuracies");
-        int worst = 0, climbing = 0;
+        var datasets = p.Where(x => x.Metric == "test_accuracy").Select(x => x.Run.Split('/')[0]).Distinct().ToList();
+        if (datasets.Count == 0) throw new InvalidOperationException("no test accuracies");
+        int worst = 0, crossing = 0;
         var notes = new List<string>();
-        string[] models = ["CNN 1 hidden", "CNN 4 hidden", "CNN 8 hidden"];
         foreach (var d in datasets)
         {
-            double one = Final(p, $"{d}/CNN 1 hidden", "train_accuracy"), four = Final(p, $"{d}/CNN 4 hidden", "train_accuracy"), eight = Final(p, $"{d}/CNN 8 hidden", "train_accuracy");
-            double gain = models.Max(m => LastGain(p, $"{d}/{m}", "train_accuracy"));
-            bool settled = gain <= StillClimbing;
-            if (!settled) climbing++;
-            else if (one < Math.Min(four, eight)) worst++;
-            notes.Add($"{d}: 1 hidden {F(one, "P1")}, 4 hidden {F(four, "P1")}, 8 hidden {F(eight, "P1")}" +
-                (settled ? "" : $", still climbing ({F(gain * 100, "F1")} points in the last epoch)"));
+            var (one, four, eight) = (LastTwo(p, $"{d}/CNN 1 hidden"), LastTwo(p, $"{d}/CNN 4 hidden"), LastTwo(p, $"{d}/CNN 8 hidden"));
+            bool worstNow = one.Last < Math.Min(four.Last, eight.Last), worstBefore = one.Before < Math.Min(four.Before, eight.Before);
+            if (worstNow != worstBefore) crossing++;
+            else if (worstNow) worst++;
+            string Train(string model) => F(Final(p, $"{d}/{model}", "train_accuracy"), "P1");
+            notes.Add($"{d}: test 1 hidden {F(one.Last, "P1")}, 4 hidden {F(four.Last, "P1")}, 8 hidden {F(eight.Last, "P1")}" +
+                (worstNow == worstBefore ? "" : $", still crossing (1 hidden {(worstBefore ? "" : "not ")}worst an epoch before)") +
+                $"; training {Train("CNN 1 hidden")}, {Train("CNN 4 hidden")}, {Train("CNN 8 hidden")}");
         }
-        if (climbing > 0)
-            return new(Verdict.TooShort, $"the accuracies are still climbing on {climbing} of {datasets.Count} datasets ({string.Join("; ", notes)})");
+        if (crossing > 0)
+            return new(Verdict.TooShort, $"the test accuracies are still crossing on {crossing} of {datasets.Count} datasets ({string.Join("; ", notes)})");
         var verdict = worst == datasets.Count ? Verdict.Holds : worst == 0 ? Verdict.DoesNotHold : Verdict.NotConclusive;
-        return new(verdict, $"worst on {worst} of {datasets.Count} datasets ({string.Join("; ", notes)})");
+        return new(verdict, $"worst on {worst} of {datasets.Count} datasets at the last two epochs ({string.Join("; ", notes)})");
     }
 
-    /// <summary>The largest last-epoch gain in accuracy (a fraction) at which a run counts as settled.</summary>
-    internal const double StillClimbing = 0.02;
-
-    /// <summary>How much <paramref name="metric"/> changed over the run's last epoch (it needs two epochs).</summary>
-    private static double LastGain(IReadOnlyList<Point> p, string run, string metric)
+    /// <summary>A run's test accuracy at its last epoch and at the one before (it needs two epochs).</summary>
+    private static (double Last, double Before) LastTwo(IReadOnlyList<Point> p, string run)
     {
-        var last = p.Where(x => x.Run == run && x.Metric == metric).OrderByDescending(x => x.X).Take(2).ToList();
-        if (last.Count < 2) throw new InvalidOperationException($"{run} has fewer than two epochs of {metric}");
-        return last[0].Value - last[1].Value;
+        var last = p.Where(x => x.Run == run && x.Metric == "test_accuracy").OrderByDescending(x => x.X).Take(2).ToList();
+        if (last.Count < 2) throw new InvalidOperationException($"{run} has fewer than two epochs of test_accuracy");
+        return (last[0].Value, last[1].Value);
     }
 
     private static ClaimResult SeparateTrajectories(IReadOnlyList<Point> p)

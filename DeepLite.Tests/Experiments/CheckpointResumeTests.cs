@@ -53,7 +53,7 @@ public class CheckpointResumeTests
     {
         using var a = new Data.Fixtures();
         using var b = new Data.Fixtures();
-        var settings = new CnnTraining.Settings(["mnist"], Epochs: 4, BatchSize: 8, TrainPerClass: 0, TestCount: 0, 0.1, 0.95, 1e-8);
+        var settings = new CnnTraining.Settings(["mnist"], TrainPerClass: [0], Epochs: 4, BatchSize: 8, TestCount: 0, new("Adadelta", 0.1, 1e-8, Rho: 0.95), Standardize: false);
         var resumed = Interrupted(new CnnTraining(), settings, a.Folder, out var epochs);
         // The interrupted run saved after epoch 2, so the second start trains its epochs 3 and 4 only.
         Assert.Equal([3, 4], epochs.Where(e => e.Run == epochs[0].Run).Select(e => e.Epoch));

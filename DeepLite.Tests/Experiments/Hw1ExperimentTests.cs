@@ -9,7 +9,7 @@ namespace DeepLite.Tests.Experiments;
 public class Hw1ExperimentTests
 {
     private static readonly FunctionSimulation.Settings TinyFunctions = new(Points: 32, Epochs: 3, BatchSize: 8, LearningRate: 1e-2, CurvePoints: 20, ["sinc-5", "sign-sin-5"]);
-    private static readonly CnnTraining.Settings TinyCnns = new(["mnist", "cifar10"], Epochs: 2, BatchSize: 8, TrainPerClass: 0, TestCount: 0, 0.1, 0.95, 1e-8);
+    private static readonly CnnTraining.Settings TinyCnns = new(["mnist", "cifar10"], TrainPerClass: [0, 0], Epochs: 2, BatchSize: 8, TestCount: 0, new("Adadelta", 0.1, 1e-8, Rho: 0.95), Standardize: false);
 
     private static ExperimentContext Context(string root, object settings, CancellationToken token = default, IExperimentProgress? progress = null) => new()
     {
@@ -37,12 +37,16 @@ public class Hw1ExperimentTests
         Assert.Equal(6, manifest.GetProperty("runs").GetArrayLength());
     }
 
-    [Fact]
-    public void CnnTrainingWritesEveryChartAndTestMetrics()
+    /// <summary>Both presets' kinds of training: the report's (Adadelta on x / 255) and the quick preset's (Adam on standardized pixels, which the test evaluation must standardize alike or Evaluate refuses).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CnnTrainingWritesEveryChartAndTestMetrics(bool quickKind)
     {
         using var fx = new Data.Fixtures();
         var experiment = new CnnTraining();
-        var context = Context(fx.Folder, TinyCnns);
+        var settings = quickKind ? TinyCnns with { Optimizer = new("Adam", 1e-3, 1e-8), Standardize = true, TrainPerClass = [3, 2] } : TinyCnns;
+        var context = Context(fx.Folder, settings);
         ExperimentRunner.Run(experiment, context);
         AssertChartsAndCsv(experiment, context);
         var points = Results(experiment, context);
