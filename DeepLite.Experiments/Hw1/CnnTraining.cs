@@ -10,8 +10,8 @@ namespace DeepLite.Experiments.Hw1;
 /// HW1-1-2: the three CNNs of about 1.55M parameters on MNIST and CIFAR-10; training loss and accuracy per epoch
 /// (averaged over the epoch's batches), test metrics in the CSV. The full preset trains as the report did (Keras's
 /// Adadelta(0.1, 0.95, 1e-8), batch 256, pixels / 255, 20 epochs of every image). The quick preset trains with Adam on
-/// standardized pixels: at the report's settings the deeper CNNs overtake the 1-hidden one on CIFAR-10 only after about
-/// 2,000 steps, most of an hour here, while with these they do within five epochs of a few thousand images (docs/hw1.md).
+/// standardized pixels: at the report's settings the 1-hidden CNN falls to last on CIFAR-10 only after about 3,000 steps,
+/// most of an hour here, while with these it does within five epochs of a few thousand images (docs/hw1.md).
 /// </summary>
 public sealed class CnnTraining : IExperiment
 {
