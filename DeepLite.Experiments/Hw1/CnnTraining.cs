@@ -76,16 +76,16 @@ public sealed class CnnTraining : IExperiment
         var units = new List<RunUnit>();
         foreach (var dataset in s.Datasets)
         {
+            int perClass = s.TrainPerClassOf(dataset);
             var data = new Lazy<(ImageDataset Train, ImageDataset Test)>(() =>
             {
-                var (train, test, splits) = context.Subsets(dataset, s.TrainPerClassOf(dataset), s.TestCount);
+                var (train, test, splits) = context.Subsets(dataset, perClass, s.TestCount);
                 context.Progress.Message($"{dataset}: {train.Count} training and {test.Count} test images from {splits.Source}");
                 return (train, test);
             });
             // Measured (2026-11-29, one epoch of each model at the full preset's settings, with the test evaluation, on
             // 2 cores): the three CNNs together took 151 s for MNIST's 60,000 images and 180 s for CIFAR-10's 50,000,
             // about 2.5 and 3.6 ms per training image and epoch (split evenly over the three models).
-            int perClass = s.TrainPerClassOf(dataset);
             double images = perClass == 0 ? (dataset == "mnist" ? 60_000 : 50_000) : perClass * 10;
             double cost = images * (dataset == "mnist" ? 2.5e-3 : 3.6e-3) / 3 * s.Epochs;
             foreach (var (name, layers) in Hw1Models.Cnns)

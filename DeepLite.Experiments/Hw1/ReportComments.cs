@@ -47,7 +47,7 @@ public static class ReportComments
                 .Select(g => (Model: g.Key, Accuracy: g.MaxBy(x => x.X)!.Value)).OrderByDescending(x => x.Accuracy).ToList();
             var test = p.Where(x => x.Metric == "test_accuracy" && x.Run.StartsWith(dataset + "/")).GroupBy(x => x.Run.Split('/')[1]).ToDictionary(g => g.Key, g => g.MaxBy(x => x.X)!.Value);
             yield return $"{dataset}: final training accuracy " + string.Join(", ", final.Select(f => $"{f.Model} {f.Accuracy:P1} (test {test.GetValueOrDefault(f.Model):P1})")) + ".";
-            if (final.All(f => f.Accuracy < 0.5)) yield return $"Expected the CNNs to learn {dataset} well; with these epochs none passed 50% training accuracy (Adadelta at lr 0.1 starts slowly; the quick preset trains few steps).";
+            if (final.All(f => f.Accuracy < 0.5)) yield return $"Expected the CNNs to learn {dataset} well; with these epochs none passed 50% training accuracy (too few steps at these settings: the full preset's Adadelta at lr 0.1 starts slowly).";
         }
     }
 

@@ -59,7 +59,7 @@ public class Hw1ClaimsTests
     /// <summary>
     /// Every claim whose verdict was recorded from the full preset (docs/hw1/claims-full.json) has the same verdict in
     /// the quick preset (too short to judge there is a difference too). CI passes the quick run it just made
-    /// (DEEPLITE_QUICK_RESULTS); elsewhere the test makes one (about 4 minutes on 2 cores).
+    /// (DEEPLITE_QUICK_RESULTS); elsewhere the test makes one (about 5 minutes on 2 cores).
     /// </summary>
     [Fact]
     public async Task TheQuickPresetTellsTheFullPresetsStory()
