@@ -173,3 +173,155 @@ internal readonly struct SeluOperator<T> : IUnaryOperator<T> where T : unmanaged
     public static T Invoke(T x) => x > T.Zero ? Scale * x : Scale * Alpha * (T.Exp(x) - T.One);
     public static Vector256<T> Invoke(Vector256<T> x) => throw new NotSupportedException();
 }
+
+/// <summary>|x| (NaN stays NaN).</summary>
+internal readonly struct AbsOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Abs(x);
+    public static Vector256<T> Invoke(Vector256<T> x) => Vector256.Abs(x);
+}
+
+/// <summary>The sign of x: -1, 0 or 1 (PyTorch's <c>sign</c>: 0 at ±0, NaN stays NaN).</summary>
+internal readonly struct SignOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => x > T.Zero ? T.One : x < T.Zero ? -T.One : x;
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One,
+            Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), -Vector256<T>.One, x));
+}
+
+/// <summary>√x (NaN below zero, as IEEE square root).</summary>
+internal readonly struct SqrtOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Sqrt(x);
+    public static Vector256<T> Invoke(Vector256<T> x) => Vector256.Sqrt(x);
+}
+
+/// <summary>1 / √x, as a correctly rounded square root then a division (not the hardware's 12-bit estimate).</summary>
+internal readonly struct RsqrtOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.One / T.Sqrt(x);
+    public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / Vector256.Sqrt(x);
+}
+
+/// <summary>sin x; the vector form is the runtime's polynomial, within a few ulps of the scalar library's.</summary>
+internal readonly struct SinOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Sin(x);
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        typeof(T) == typeof(float) ? Vector256.Sin(x.AsSingle()).As<float, T>() : Vector256.Sin(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>cos x; the vector form is the runtime's polynomial, within a few ulps of the scalar library's.</summary>
+internal readonly struct CosOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => T.Cos(x);
+    public static Vector256<T> Invoke(Vector256<T> x) =>
+        typeof(T) == typeof(float) ? Vector256.Cos(x.AsSingle()).As<float, T>() : Vector256.Cos(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>
+/// softplus(x) = log(1 + eˣ), written max(x, 0) + log(1 + e^-|x|) so that no exponential overflows; x itself above
+/// the threshold <c>t</c> (PyTorch's <c>threshold</c>, where the two agree to rounding).
+/// </summary>
+internal readonly struct SoftplusOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T t) => x > t ? x : T.Max(x, T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> t)
+    {
+        var e = ExpOperator<T>.Invoke(-Vector256.Abs(x));
+        var y = Vector256.Max(x, Vector256<T>.Zero) + LogOperator<T>.Invoke(Vector256<T>.One + e);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(x, t), x, y);
+    }
+}
+
+/// <summary>SiLU (swish), x·σ(x) = x / (1 + e^-x): e^-x overflowing to ∞ gives x / ∞ = -0, the limit.</summary>
+internal readonly struct SiluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool Vectorizable => true;
+    public static T Invoke(T x) => x / (T.One + T.Exp(-x));
+    public static Vector256<T> Invoke(Vector256<T> x) => x / (Vector256<T>.One + ExpOperator<T>.Invoke(-x));
+}
+
+/// <summary>
+/// GELU's tanh approximation (PyTorch's <c>gelu(approximate='tanh')</c>): x (1 + tanh(√(2/π)(x + 0.044715 x³))) / 2,
+/// the tanh written 1 - 2 / (e^{2u} + 1), which saturates cleanly at both ends.
+/// </summary>
+internal readonly struct GeluTanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static readonly T C = T.CreateChecked(0.7978845608028654), A = T.CreateChecked(0.044715), Half = T.CreateChecked(0.5), Two = T.CreateChecked(2);
+    public static bool Vectorizable => true;
+    public static T Invoke(T x)
+    {
+        T u = C * (x + A * x * x * x);
+        return Half * x * (Two - Two / (T.Exp(Two * u) + T.One));
+    }
+    public static Vector256<T> Invoke(Vector256<T> x)
+    {
+        var u = Vector256.Create(C) * (x + Vector256.Create(A) * x * x * x);
+        var two = Vector256.Create(Two);
+        return Vector256.Create(Half) * x * (two - two / (ExpOperator<T>.Invoke(two * u) + Vector256<T>.One));
+    }
+}
+
+/// <summary>min(x, y), NaN if either is NaN (PyTorch's <c>minimum</c>).</summary>
+internal readonly struct MinimumOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => T.IsNaN(x) || T.IsNaN(y) ? x + y : T.Min(x, y);
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y)
+    {
+        var nan = ~(Vector256.Equals(x, x) & Vector256.Equals(y, y));
+        return Vector256.ConditionalSelect(nan, x + y, Vector256.ConditionalSelect(Vector256.LessThan(y, x), y, x));
+    }
+}
+
+/// <summary>max(x, y), NaN if either is NaN (PyTorch's <c>maximum</c>).</summary>
+internal readonly struct MaximumOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => T.IsNaN(x) || T.IsNaN(y) ? x + y : T.Max(x, y);
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y)
+    {
+        var nan = ~(Vector256.Equals(x, x) & Vector256.Equals(y, y));
+        return Vector256.ConditionalSelect(nan, x + y, Vector256.ConditionalSelect(Vector256.GreaterThan(y, x), y, x));
+    }
+}
+
+/// <summary>
+/// The share of max(x, y)'s gradient that goes to x: 1 where x &gt; y, ½ at a tie, 0 below (PyTorch splits a tie
+/// evenly). min's share for x is the same operator with the operands swapped.
+/// </summary>
+internal readonly struct MaximumShareOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly T Half = T.CreateChecked(0.5);
+    public static T Invoke(T x, T y) => x > y ? T.One : x == y ? Half : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<T>.One,
+            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(Half), Vector256<T>.Zero));
+}
+
+/// <summary>1 where x &gt; y, else 0 (a comparison as numbers; NaN compares false).</summary>
+internal readonly struct GreaterOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x > y ? T.One : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<T>.One, Vector256<T>.Zero);
+}
+
+/// <summary>1 where x ≥ y, else 0.</summary>
+internal readonly struct GreaterOrEqualOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x >= y ? T.One : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, y), Vector256<T>.One, Vector256<T>.Zero);
+}
+
+/// <summary>1 where x = y, else 0.</summary>
+internal readonly struct EqualOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => x == y ? T.One : T.Zero;
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256<T>.One, Vector256<T>.Zero);
+}

@@ -21,11 +21,35 @@ public sealed class LeakyRelu<T>(double negativeSlope = 0.01) : Module<T> where 
     protected override string Describe() => $"LeakyRelu(negativeSlope: {NegativeSlope})";
 }
 
-/// <summary>GELU (PyTorch's <c>nn.GELU</c>, exact): x·Φ(x).</summary>
-public sealed class Gelu<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>GELU (PyTorch's <c>nn.GELU(approximate)</c>): exact, x·Φ(x), by default; the tanh form with <see cref="GeluApproximation.Tanh"/>.</summary>
+public sealed class Gelu<T>(GeluApproximation approximate = GeluApproximation.None) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Which form.</summary>
+    public GeluApproximation Approximate { get; } = approximate;
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input) => Approximate == GeluApproximation.None ? input.Gelu() : input.Gelu(Approximate);
+    /// <inheritdoc/>
+    protected override string Describe() => Approximate == GeluApproximation.None ? "Gelu()" : "Gelu(approximate: tanh)";
+}
+
+/// <summary>SiLU (PyTorch's <c>nn.SiLU</c>), x·σ(x).</summary>
+public sealed class Silu<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Gelu();
+    public override Tensor<T> Forward(Tensor<T> input) => input.Silu();
+}
+
+/// <summary>Softplus (PyTorch's <c>nn.Softplus(beta, threshold)</c>), log(1 + e^(βx)) / β.</summary>
+public sealed class Softplus<T>(double beta = 1, double threshold = 20) : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>β.</summary>
+    public double Beta { get; } = beta;
+    /// <summary>Above β·x of this the output is x.</summary>
+    public double Threshold { get; } = threshold;
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input) => input.Softplus(Beta, Threshold);
+    /// <inheritdoc/>
+    protected override string Describe() => $"Softplus(beta: {Beta}, threshold: {Threshold})";
 }
 
 /// <summary>

@@ -39,6 +39,17 @@ public sealed class Initializer
     public static Initializer PyTorchDefault { get; } = new("PyTorchDefault",
         (fi, _, r) => r.Uniform(-1, 1) / Math.Sqrt(fi), (fi, _, r) => r.Uniform(-1, 1) / Math.Sqrt(fi));
 
+    /// <summary>
+    /// Weights N(<paramref name="mean"/>, <paramref name="std"/>²) whatever the fans, zero biases (PyTorch's
+    /// <c>nn.init.normal_(w, mean, std)</c> with <c>zeros_(b)</c>: GPT-2's and nanoGPT's std 0.02).
+    /// </summary>
+    public static Initializer Normal(double mean = 0, double std = 1)
+    {
+        if (!(std >= 0) || !double.IsFinite(std) || !double.IsFinite(mean))
+            throw new ArgumentOutOfRangeException(nameof(std), $"Initializer.Normal: the mean and std must be finite and the std non-negative, got {mean} and {std}.");
+        return new($"Normal({mean}, {std})", (_, _, r) => mean + std * r.Normal(), (_, _, _) => 0);
+    }
+
     /// <summary>A weight tensor of <paramref name="shape"/> drawn for the given fans.</summary>
     public Tensor<T> Weight<T>(Shape shape, int fanIn, int fanOut, SeededRandom random) where T : unmanaged, IFloatingPointIeee754<T> =>
         Fill<T>(shape, fanIn, fanOut, random, _weight);

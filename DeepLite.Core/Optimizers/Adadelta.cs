@@ -21,7 +21,12 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     public static Settings PyTorchDefaults => new(1.0, 0.9, 1e-6);
 
     /// <summary>Creates the optimizer with explicit hyper-parameters.</summary>
-    public Adadelta(IEnumerable<Tensor<T>> parameters, double learningRate, double rho, double epsilon, double weightDecay = 0) : base(parameters, learningRate)
+    public Adadelta(IEnumerable<Tensor<T>> parameters, double learningRate, double rho, double epsilon, double weightDecay = 0)
+        : this([new ParameterGroup<T>(parameters ?? throw new ArgumentNullException(nameof(parameters)))], learningRate, rho, epsilon, weightDecay) { }
+
+    /// <summary>Creates the optimizer over parameter groups (each may set its own learning rate and weight decay).</summary>
+    public Adadelta(IEnumerable<ParameterGroup<T>> groups, double learningRate, double rho, double epsilon, double weightDecay = 0)
+        : base(groups, learningRate, weightDecay)
     {
         if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), $"Adadelta rho must lie in [0, 1], got {rho}.");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"Adadelta epsilon must be positive, got {epsilon}.");
@@ -29,7 +34,10 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
         Rho = rho; Epsilon = epsilon; WeightDecay = weightDecay;
     }
 
-    /// <summary>PyTorch's weight_decay: an L2 term wd·p added to the gradient (0: none).</summary>
+    /// <summary>
+    /// PyTorch's weight_decay: an L2 term wd·p added to the gradient before the running averages (0: none; a group may set
+    /// its own). Keras' Adadelta has no such term.
+    /// </summary>
     public double WeightDecay { get; }
 
     /// <summary>Creates the optimizer from a preset.</summary>
@@ -48,8 +56,9 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
         var eg = State("square_avg", index, offset, p.Length); var ed = State("acc_delta", index, offset, p.Length);
-        T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRate);
-        UpdateRule.Apply(new Rule(rho, oneMinusRho, eps, lr, WeightDecay != 0, T.CreateChecked(WeightDecay)), p, grad, eg, ed);
+        T rho = T.CreateChecked(Rho), oneMinusRho = T.One - rho, eps = T.CreateChecked(Epsilon), lr = T.CreateChecked(LearningRateOf(index));
+        double weightDecay = WeightDecayOf(index);
+        UpdateRule.Apply(new Rule(rho, oneMinusRho, eps, lr, weightDecay != 0, T.CreateChecked(weightDecay)), p, grad, eg, ed);
     }
 
     /// <summary>

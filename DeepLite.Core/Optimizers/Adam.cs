@@ -23,15 +23,24 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Creates the optimizer; defaults are both frameworks' (lr 1e-3, β 0.9/0.999), eps 1e-8 (PyTorch; Keras uses 1e-7).</summary>
     public Adam(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch, double weightDecay = 0, bool amsGrad = false)
-        : this(parameters, learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false, amsGrad) { }
+        : this(Single(parameters), learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false, amsGrad) { }
+
+    /// <summary>Creates the optimizer over parameter groups (each may set its own learning rate and weight decay).</summary>
+    public Adam(IEnumerable<ParameterGroup<T>> groups, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, AdamEpsilon epsilonPlacement = AdamEpsilon.PyTorch, double weightDecay = 0, bool amsGrad = false)
+        : this(groups, learningRate, beta1, beta2, epsilon, epsilonPlacement, weightDecay, decoupled: false, amsGrad) { }
+
+    /// <summary>One group of <paramref name="parameters"/>.</summary>
+    private protected static ParameterGroup<T>[] Single(IEnumerable<Tensor<T>> parameters) =>
+        [new ParameterGroup<T>(parameters ?? throw new ArgumentNullException(nameof(parameters)))];
 
     /// <summary>The constructor of Adam and AdamW.</summary>
-    private protected Adam(IEnumerable<Tensor<T>> parameters, double learningRate, double beta1, double beta2,
-        double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled, bool amsGrad) : base(parameters, learningRate)
+    private protected Adam(IEnumerable<ParameterGroup<T>> groups, double learningRate, double beta1, double beta2,
+        double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled, bool amsGrad) : base(groups, learningRate, weightDecay)
     {
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adam weight decay must be non-negative, got {weightDecay}.");
-        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; WeightDecay = weightDecay; DecoupledWeightDecay = decoupled;
+        _beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; WeightDecay = weightDecay; DecoupledWeightDecay = decoupled;
         AmsGrad = amsGrad;
         StateNames = amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
     }
@@ -39,7 +48,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Whether the AMSGrad variant is used (the denominator's second moment never decreases).</summary>
     public bool AmsGrad { get; }
 
-    /// <summary>The weight decay factor (0: none).</summary>
+    /// <summary>The weight decay factor (0: none); a group may set its own (<see cref="ParameterGroup{T}.WeightDecay"/>).</summary>
     public double WeightDecay { get; }
     /// <summary>True for AdamW's decay (p shrinks by lr·wd·p before the step), false for an L2 term in the gradient.</summary>
     public bool DecoupledWeightDecay { get; }
@@ -47,8 +56,13 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <inheritdoc/>
     public override IReadOnlyList<string> StateNames { get; }
 
-    /// <summary>Decay of the first moment.</summary>
-    public double Beta1 { get; }
+    /// <summary>Decay of the first moment (settable between steps, as <see cref="OneCycleLR{T}"/> cycles it).</summary>
+    public double Beta1
+    {
+        get => _beta1;
+        set => _beta1 = value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"Adam's beta1 must lie in [0, 1), got {value}.");
+    }
+    private double _beta1;
     /// <summary>Decay of the second moment.</summary>
     public double Beta2 { get; }
     /// <summary>The epsilon added to the denominator.</summary>
@@ -56,7 +70,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Where epsilon goes.</summary>
     public AdamEpsilon EpsilonPlacement { get; }
 
-    private sealed record BiasCorrections(long Step, double C1, double C2);
+    private sealed record BiasCorrections(long Step, double Beta1, double C1, double C2);
     private BiasCorrections? _corrections;
 
     /// <inheritdoc/>
@@ -67,23 +81,24 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         // tenth of a small net's step). One object holds a step's pair, so chunks on two threads never see
         // a half-updated one.
         var corrections = _corrections;
-        if (corrections is null || corrections.Step != StepCount)
-            _corrections = corrections = new(StepCount, 1 - Math.Pow(Beta1, StepCount), 1 - Math.Pow(Beta2, StepCount));
+        if (corrections is null || corrections.Step != StepCount || corrections.Beta1 != Beta1)
+            _corrections = corrections = new(StepCount, Beta1, 1 - Math.Pow(Beta1, StepCount), 1 - Math.Pow(Beta2, StepCount));
         double c1 = corrections.C1, c2 = corrections.C2;
         T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
         // PyTorch: p -= (lr / c1) m / (sqrt(v) / sqrt(c2) + eps); Keras: p -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps).
         bool pyTorch = EpsilonPlacement == AdamEpsilon.PyTorch;
-        T step = T.CreateChecked(pyTorch ? LearningRate / c1 : LearningRate * Math.Sqrt(c2) / c1);
+        double learningRate = LearningRateOf(index), weightDecay = WeightDecayOf(index);
+        T step = T.CreateChecked(pyTorch ? learningRate / c1 : learningRate * Math.Sqrt(c2) / c1);
         T scale = pyTorch ? T.CreateChecked(Math.Sqrt(c2)) : T.One;
-        if (WeightDecay != 0 && DecoupledWeightDecay)
+        if (weightDecay != 0 && DecoupledWeightDecay)
         {
             // AdamW, as PyTorch: p *= 1 - lr·wd, then the Adam step.
-            var shrink = T.CreateChecked(1 - LearningRate * WeightDecay);
+            var shrink = T.CreateChecked(1 - learningRate * weightDecay);
             DeepLite.Kernels.Elementwise.Map<T, DeepLite.Kernels.MultiplyOperator<T>>(p, shrink, p);
         }
-        bool l2 = WeightDecay != 0 && !DecoupledWeightDecay;
-        T wd = T.CreateChecked(WeightDecay);
+        bool l2 = weightDecay != 0 && !DecoupledWeightDecay;
+        T wd = T.CreateChecked(weightDecay);
         // One rule type per denominator, so that Adam's loop has no AMSGrad branch per element.
         if (AmsGrad)
             UpdateRule.Apply(new Rule<LargestSecondMoment>(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, wd,
@@ -162,9 +177,19 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
 
 /// <summary>
 /// AdamW (Loshchilov and Hutter 2019, PyTorch's <c>AdamW</c>): Adam with the weight decay decoupled from the gradient,
-/// p *= 1 - lr·wd before each Adam step; PyTorch's default decay 0.01.
+/// p *= 1 - lr·wd before each Adam step (then m = β1 m + (1 - β1) g, v = β2 v + (1 - β2) g², p -= lr m̂ / (√v̂ + eps), with
+/// the bias-corrected m̂ = m / (1 - β1ᵗ), v̂ = v / (1 - β2ᵗ)); PyTorch's default decay 0.01. Groups may set their own
+/// decay (nanoGPT: 0.1 on 2-D weights, 0 on the rest).
 /// </summary>
-public sealed class AdamW<T>(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-    double epsilon = 1e-8, double weightDecay = 0.01, bool amsGrad = false)
-    : Adam<T>(parameters, learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true, amsGrad)
-    where T : unmanaged, IFloatingPointIeee754<T>;
+public sealed class AdamW<T> : Adam<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the optimizer.</summary>
+    public AdamW(IEnumerable<Tensor<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, double weightDecay = 0.01, bool amsGrad = false)
+        : base(Single(parameters), learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true, amsGrad) { }
+
+    /// <summary>Creates the optimizer over parameter groups (each may set its own learning rate and weight decay).</summary>
+    public AdamW(IEnumerable<ParameterGroup<T>> groups, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, double weightDecay = 0.01, bool amsGrad = false)
+        : base(groups, learningRate, beta1, beta2, epsilon, AdamEpsilon.PyTorch, weightDecay, decoupled: true, amsGrad) { }
+}

@@ -4,7 +4,9 @@ namespace DeepLite.Optimizers;
 
 /// <summary>
 /// PyTorch's <c>CosineAnnealingLR</c>: from the base rate down to <c>minimum</c> along half a cosine over
-/// <c>epochs</c> epochs: minimum + (base - minimum)(1 + cos(π epoch / epochs)) / 2.
+/// <c>epochs</c> epochs: minimum + (base - minimum)(1 + cos(π epoch / epochs)) / 2. Past T_max the closed form goes
+/// on, as PyTorch's: the rate rises again along the cosine (back to the base rate at 2·T_max); stop stepping, or follow it
+/// with another schedule in a <see cref="SequentialLR{T}"/>, to hold the minimum.
 /// </summary>
 public sealed class CosineAnnealingLR<T> : LearningRateScheduler<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -19,5 +21,5 @@ public sealed class CosineAnnealingLR<T> : LearningRateScheduler<T> where T : un
     }
 
     /// <inheritdoc/>
-    public override double RateAt(int epoch) => _minimum + (BaseLearningRate - _minimum) * (1 + Math.Cos(Math.PI * epoch / _epochs)) / 2;
+    public override double RateAt(int epoch, double baseRate) => _minimum + (baseRate - _minimum) * (1 + Math.Cos(Math.PI * epoch / _epochs)) / 2;
 }

@@ -5,7 +5,7 @@ using DeepLite.Tensors;
 
 namespace DeepLite.Optimizers;
 
-/// <summary>Gradient-norm clipping, as PyTorch's <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
+/// <summary>Gradient clipping, as PyTorch's <c>torch.nn.utils.clip_grad_norm_</c> and <c>clip_grad_value_</c>.</summary>
 public static class GradientClipping
 {
     /// <summary>sqrt(sum of squared gradient entries over <paramref name="parameters"/>); parameters without a gradient count as zero.</summary>
@@ -19,8 +19,9 @@ public static class GradientClipping
     }
 
     /// <summary>
-    /// Scales every gradient of <paramref name="parameters"/> in place by maxNorm / (total norm + 1e-6) when the total
-    /// norm (all gradients taken as one vector) is above <paramref name="maxNorm"/>, PyTorch's rule; returns the total
+    /// Scales every gradient of <paramref name="parameters"/> in place by maxNorm / (total norm + 1e-6) whenever that factor
+    /// is below 1, PyTorch's rule: so also when the total norm (all gradients taken as one vector) equals
+    /// <paramref name="maxNorm"/> (or is within 1e-6 below it), where the factor is maxNorm / (maxNorm + 1e-6); returns the total
     /// norm before clipping. Call it between <c>Backward</c> and the optimizer's <c>Step</c>. A non-finite norm
     /// (a NaN or infinite gradient) throws <see cref="NonFiniteException"/> instead of scaling every gradient to NaN
     /// (PyTorch's <c>error_if_nonfinite=True</c>).
@@ -44,5 +45,24 @@ public static class GradientClipping
             }
         }
         return total;
+    }
+
+    /// <summary>
+    /// Limits every gradient element of <paramref name="parameters"/> to [-clipValue, clipValue] in place (PyTorch's
+    /// <c>clip_grad_value_</c>); a NaN stays NaN. Call it between <c>Backward</c> and the optimizer's <c>Step</c>.
+    /// </summary>
+    public static void ClipByValue<T>(IEnumerable<Tensor<T>> parameters, double clipValue) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(clipValue >= 0) || double.IsInfinity(clipValue))
+            throw new ArgumentOutOfRangeException(nameof(clipValue), $"ClipByValue: the bound must be non-negative and finite, got {clipValue}.");
+        T hi = T.CreateChecked(clipValue), lo = -hi;
+        foreach (var p in parameters)
+        {
+            if (p.Grad is not { } grad) continue;
+            var g = grad.Span;
+            Elementwise.Map<T, MaximumOperator<T>>(g, lo, g);
+            Elementwise.Map<T, MinimumOperator<T>>(g, hi, g);
+        }
     }
 }

@@ -10,20 +10,66 @@ namespace DeepLite.Optimizers;
 /// </summary>
 public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Creates an optimizer over <paramref name="parameters"/> (typically <c>model.Parameters()</c>).</summary>
+    /// <summary>Creates an optimizer over <paramref name="parameters"/> (typically <c>model.Parameters()</c>), one group.</summary>
     protected Optimizer(IEnumerable<Tensor<T>> parameters, double learningRate)
+        : this([new ParameterGroup<T>(parameters ?? throw new ArgumentNullException(nameof(parameters)))], learningRate, 0) { }
+
+    /// <summary>
+    /// Creates an optimizer over parameter groups, each taking <paramref name="learningRate"/> and
+    /// <paramref name="weightDecay"/> unless it sets its own (PyTorch's <c>Optimizer(param_groups, lr=..., weight_decay=...)</c>).
+    /// </summary>
+    protected Optimizer(IEnumerable<ParameterGroup<T>> groups, double learningRate, double weightDecay)
     {
-        Parameters = parameters.ToList();
-        if (Parameters.Count == 0) throw new ArgumentException("The optimizer got no parameters.");
+        ArgumentNullException.ThrowIfNull(groups);
         if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"Learning rate must be non-negative, got {learningRate}.");
-        LearningRate = learningRate;
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Weight decay must be non-negative, got {weightDecay}.");
+        Groups = groups.ToList();
+        var all = new List<Tensor<T>>();
+        var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        var groupOf = new List<int>();
+        for (int g = 0; g < Groups.Count; g++)
+        {
+            var group = Groups[g] ?? throw new ArgumentException($"Parameter group {g} is null.");
+            group.LearningRate = group.RequestedLearningRate ?? learningRate;
+            group.WeightDecay = group.RequestedWeightDecay ?? weightDecay;
+            foreach (var p in group.Parameters)
+            {
+                if (!seen.Add(p)) throw new ArgumentException($"A parameter of shape {p.Shape} appears twice (in group {g}): each parameter belongs to one group (PyTorch's rule).");
+                all.Add(p); groupOf.Add(g);
+            }
+        }
+        Parameters = all;
+        _groupOf = [.. groupOf];
+        if (Parameters.Count == 0) throw new ArgumentException("The optimizer got no parameters.");
     }
 
-    /// <summary>The parameters this optimizer updates.</summary>
+    private readonly int[] _groupOf;
+
+    /// <summary>The parameters this optimizer updates, group after group.</summary>
     public IReadOnlyList<Tensor<T>> Parameters { get; }
 
-    /// <summary>The step size; may be changed between steps (schedules).</summary>
-    public double LearningRate { get; set; }
+    /// <summary>The parameter groups (one, unless the optimizer was made from groups).</summary>
+    public IReadOnlyList<ParameterGroup<T>> Groups { get; }
+
+    /// <summary>
+    /// The step size: the first group's; setting it sets every group's (a scheduler sets each group's from its own
+    /// initial rate instead).
+    /// </summary>
+    public double LearningRate
+    {
+        get => Groups[0].LearningRate;
+        set
+        {
+            if (!(value >= 0)) throw new ArgumentOutOfRangeException(nameof(value), $"Learning rate must be non-negative, got {value}.");
+            foreach (var g in Groups) g.LearningRate = value;
+        }
+    }
+
+    /// <summary>The learning rate of parameter <paramref name="index"/>'s group.</summary>
+    protected double LearningRateOf(int index) => Groups[_groupOf[index]].LearningRate;
+
+    /// <summary>The weight decay of parameter <paramref name="index"/>'s group.</summary>
+    protected double WeightDecayOf(int index) => Groups[_groupOf[index]].WeightDecay;
 
     /// <summary>Number of steps taken.</summary>
     public long StepCount { get; private set; }
@@ -134,7 +180,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (Buffers(name, create: false) is { } perParameter)
                 for (int i = 0; i < perParameter.Length; i++)
                     if (perParameter[i] is { } values) buffers.Add(new(i, name, (T[])values.Clone()));
-        return new OptimizerState<T>(StepCount, LearningRate, buffers);
+        return new OptimizerState<T>(StepCount, LearningRate, buffers, Groups.Count > 1 ? Groups.Select(g => g.LearningRate).ToList() : null);
     }
 
     /// <summary>Restores a state from <see cref="GetState"/>; checks every buffer before changing anything.</summary>
@@ -151,10 +197,14 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (b.Values.Length != Parameters[b.ParameterIndex].Size)
                 throw new ArgumentException($"{GetType().Name}: state '{b.Name}' of parameter {b.ParameterIndex} has {b.Values.Length} values for a parameter of shape {Parameters[b.ParameterIndex].Shape}.");
         }
+        if (state.GroupLearningRates is { } rates && rates.Count != Groups.Count)
+            throw new ArgumentException($"{GetType().Name}: the state holds learning rates for {rates.Count} parameter groups, the optimizer has {Groups.Count}.");
         _state = [];
         foreach (var b in state.Buffers) b.Values.CopyTo(State(b.Name, b.ParameterIndex));
         StepCount = state.StepCount;
         LearningRate = state.LearningRate;
+        if (state.GroupLearningRates is { } groupRates)
+            for (int g = 0; g < Groups.Count; g++) Groups[g].LearningRate = groupRates[g];
     }
 }
 
@@ -168,4 +218,6 @@ public sealed record OptimizerStateBuffer<T>(int ParameterIndex, string Name, T[
 /// <param name="StepCount">Steps taken (Adam's bias correction depends on it).</param>
 /// <param name="LearningRate">The learning rate in force (schedules change it).</param>
 /// <param name="Buffers">The state buffers created so far; a missing buffer is all zeros.</param>
-public sealed record OptimizerState<T>(long StepCount, double LearningRate, IReadOnlyList<OptimizerStateBuffer<T>> Buffers) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <param name="GroupLearningRates">Each parameter group's rate, when there are several groups (else null: <paramref name="LearningRate"/> is the one).</param>
+public sealed record OptimizerState<T>(long StepCount, double LearningRate, IReadOnlyList<OptimizerStateBuffer<T>> Buffers,
+    IReadOnlyList<double>? GroupLearningRates = null) where T : unmanaged, IFloatingPointIeee754<T>;

@@ -14,25 +14,40 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <summary>Creates the optimizer.</summary>
     public Sgd(IEnumerable<Tensor<T>> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0,
         double dampening = 0)
-        : base(parameters, learningRate)
+        : this([new ParameterGroup<T>(parameters ?? throw new ArgumentNullException(nameof(parameters)))], learningRate, momentum, nesterov, weightDecay, dampening) { }
+
+    /// <summary>Creates the optimizer over parameter groups (each may set its own learning rate and weight decay).</summary>
+    public Sgd(IEnumerable<ParameterGroup<T>> groups, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0,
+        double dampening = 0)
+        : base(groups, learningRate, weightDecay)
     {
         if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), $"Momentum must be non-negative, got {momentum}.");
         if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs a positive momentum.");
         if (!(dampening is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(dampening), $"Dampening must lie in [0, 1], got {dampening}.");
         // PyTorch's rule, and for the same reason: Nesterov's look-ahead assumes an undamped buffer.
         if (nesterov && dampening != 0) throw new ArgumentException("Nesterov momentum requires zero dampening.");
-        Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay; Dampening = dampening;
+        _momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay; Dampening = dampening;
         _firstStep = new bool[Parameters.Count];
     }
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> StateNames { get; } = ["momentum_buffer"];
 
-    /// <summary>The momentum factor.</summary>
-    public double Momentum { get; }
+    /// <summary>The momentum factor (settable between steps, as <see cref="OneCycleLR{T}"/> cycles it; a momentum of 0 stays 0).</summary>
+    public double Momentum
+    {
+        get => _momentum;
+        set
+        {
+            if (!(value >= 0)) throw new ArgumentOutOfRangeException(nameof(value), $"Momentum must be non-negative, got {value}.");
+            if ((value == 0) != (_momentum == 0)) throw new InvalidOperationException("SGD's momentum can change between positive values only: a buffer is kept or not from the start.");
+            _momentum = value;
+        }
+    }
+    private double _momentum;
     /// <summary>Whether the Nesterov variant is used.</summary>
     public bool Nesterov { get; }
-    /// <summary>The L2 penalty factor added to the gradient.</summary>
+    /// <summary>The L2 penalty factor added to the gradient (a group's own, where it sets one: <see cref="ParameterGroup{T}.WeightDecay"/>).</summary>
     public double WeightDecay { get; }
     /// <summary>The dampening of the momentum: the gradient enters the buffer scaled by 1 - dampening (not on the first step).</summary>
     public double Dampening { get; }
@@ -47,7 +62,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc/>
     protected override void Update(int index, int offset, Span<T> p, ReadOnlySpan<T> grad)
     {
-        T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay);
+        T lr = T.CreateChecked(LearningRateOf(index)), mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecayOf(index));
         if (Momentum == 0) { UpdateRule.Apply(new Plain(lr, wd), p, grad, [], []); return; }
         // PyTorch initializes the buffer with the first gradient: from a zero buffer that is v = 0·mu + 1·g.
         T gain = _firstStep[index] ? T.One : T.CreateChecked(1 - Dampening);

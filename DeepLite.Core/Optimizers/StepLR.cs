@@ -17,5 +17,5 @@ public sealed class StepLR<T> : LearningRateScheduler<T> where T : unmanaged, IF
     }
 
     /// <inheritdoc/>
-    public override double RateAt(int epoch) => BaseLearningRate * Math.Pow(_gamma, epoch / _stepSize);
+    public override double RateAt(int epoch, double baseRate) => baseRate * Math.Pow(_gamma, epoch / _stepSize);
 }

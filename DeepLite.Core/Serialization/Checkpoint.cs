@@ -25,6 +25,7 @@ public static class Checkpoint
 
     private const string Format = "deeplite.format", FormatValue = "checkpoint/1", EpochKey = "deeplite.epoch",
         OptimizerKey = "deeplite.optimizer", StepKey = "deeplite.optimizer.step_count", RateKey = "deeplite.optimizer.learning_rate",
+        GroupRatesKey = "deeplite.optimizer.group_learning_rates",
         RandomKey = "deeplite.random";
 
     /// <summary>Writes a checkpoint (atomically). Metadata keys starting with <c>deeplite.</c> are reserved.</summary>
@@ -48,6 +49,7 @@ public static class Checkpoint
             meta[OptimizerKey] = KindOf(optimizer);
             meta[StepKey] = state.StepCount.ToString(CultureInfo.InvariantCulture);
             meta[RateKey] = state.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+            if (state.GroupLearningRates is { } rates) meta[GroupRatesKey] = string.Join(",", rates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
             foreach (var b in state.Buffers)
                 entries.Add(new($"{OptimizerPrefix}{names[b.ParameterIndex]}/{b.Name}", optimizer.Parameters[b.ParameterIndex].Shape.ToArray(), b.Values));
         }
@@ -132,7 +134,20 @@ public static class Checkpoint
             ModuleWeights.RequireFinite<T>(file, t.Name, values);
             buffers.Add(new(i, buffer, values));
         }
-        return new OptimizerState<T>(steps, rate, buffers);
+        List<double>? groupRates = null;
+        if (meta.GetValueOrDefault(GroupRatesKey) is { } text)
+        {
+            groupRates = [];
+            foreach (var part in text.Split(','))
+            {
+                if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r >= 0))
+                    throw new SafeTensorsFormatException(file.Path, null, $"metadata '{GroupRatesKey}' is '{text}', not a list of non-negative numbers");
+                groupRates.Add(r);
+            }
+            if (groupRates.Count != optimizer.Groups.Count)
+                throw new SafeTensorsFormatException(file.Path, null, $"metadata '{GroupRatesKey}' holds {groupRates.Count} rates, the optimizer has {optimizer.Groups.Count} parameter groups");
+        }
+        return new OptimizerState<T>(steps, rate, buffers, groupRates);
     }
 
     /// <summary>The module name of each of the optimizer's parameters (by reference).</summary>

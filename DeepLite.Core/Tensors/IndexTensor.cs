@@ -16,6 +16,29 @@ public sealed class IndexTensor : IEquatable<IndexTensor>
         _values = values; Shape = shape;
     }
 
+    /// <summary>
+    /// An index tensor holding a copy of <paramref name="values"/> with the given shape (1-D when none is given): PyTorch's
+    /// <c>torch.tensor(values, dtype=torch.long)</c>, for <see cref="Tensor{T}.Gather"/>, <see cref="Tensor{T}.IndexSelect"/>
+    /// and <see cref="Layers.Embedding{T}"/>.
+    /// </summary>
+    public static IndexTensor FromArray(int[] values, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var s = shape.Length == 0 ? new Shape(values.Length) : new Shape(shape);
+        if (values.Length != s.Size) throw new ArgumentException($"{values.Length} values cannot fill an index tensor of shape {s} ({s.Size} elements).");
+        return new IndexTensor((int[])values.Clone(), s);
+    }
+
+    /// <summary>0, 1, ..., <paramref name="count"/> - 1 (PyTorch's <c>torch.arange(count)</c>).</summary>
+    public static IndexTensor Arange(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new IndexTensor(Enumerable.Range(0, count).ToArray(), new Shape(count));
+    }
+
+    /// <summary>The same elements with another shape (one dimension may be -1); shares the elements.</summary>
+    public IndexTensor Reshape(params int[] shape) => new(_values, Shape.Resolve(shape, Size, "Reshape"));
+
     /// <summary>The shape.</summary>
     public Shape Shape { get; }
 

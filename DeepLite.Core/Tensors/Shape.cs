@@ -83,6 +83,29 @@ public readonly struct Shape : IEquatable<Shape>
         return a;
     }
 
+    /// <summary>
+    /// <paramref name="shape"/> for <paramref name="size"/> elements with its one -1 (if any) inferred from the others, or throws
+    /// naming <paramref name="op"/>, the requested shape and this shape.
+    /// </summary>
+    internal Shape Resolve(int[] shape, int size, string op)
+    {
+        var dims = (int[])shape.Clone();
+        int infer = Array.IndexOf(dims, -1);
+        if (infer >= 0)
+        {
+            if (Array.IndexOf(dims, -1, infer + 1) >= 0) throw new ArgumentException($"{op}: only one dimension of {Format(shape)} can be -1 (shape {this}).");
+            int known = 1;
+            for (int i = 0; i < dims.Length; i++) if (i != infer) known *= dims[i];
+            if (known == 0 || size % known != 0)
+                throw new ArgumentException($"{op}: cannot infer the -1 in {Format(shape)} for {size} elements (shape {this}).");
+            dims[infer] = size / known;
+        }
+        var target = new Shape(dims);
+        if (target.Size != size)
+            throw new ArgumentException($"{op}: shape {this} ({size} elements) cannot become {target} ({target.Size} elements).");
+        return target;
+    }
+
     /// <summary>Product of the dimensions in [start, end).</summary>
     public int Product(int start, int end)
     {

@@ -56,6 +56,48 @@ public class ElementwiseKernelTests
         Binary<float, MultiplyOperator<float>>(); Binary<double, MultiplyOperator<double>>();
         Binary<float, DivideOperator<float>>(); Binary<double, DivideOperator<double>>();
         Binary<float, PositiveMaskOperator<float>>(); Binary<double, PositiveMaskOperator<double>>();
+        Binary<float, MaximumOperator<float>>(); Binary<double, MaximumOperator<double>>();
+        Binary<float, MinimumOperator<float>>(); Binary<double, MinimumOperator<double>>();
+        Binary<float, MaximumShareOperator<float>>(); Binary<double, MaximumShareOperator<double>>();
+        Binary<float, GreaterOperator<float>>(); Binary<double, GreaterOperator<double>>();
+        Binary<float, GreaterOrEqualOperator<float>>(); Binary<double, GreaterOrEqualOperator<double>>();
+        Binary<float, EqualOperator<float>>(); Binary<double, EqualOperator<double>>();
+    }
+
+    [Fact]
+    public void SoftplusMatchesScalarAtEveryLength()
+    {
+        // Vector exp and log: within a few ulps; the threshold (1.25 here) switches at the same elements.
+        for (int n = 0; n <= 67; n++)
+        {
+            var x = Values<double>(n, n, -30, 30); var xf = x.Select(v => (float)v).ToArray();
+            var y = new double[n]; var yf = new float[n];
+            Elementwise.Map<double, SoftplusOperator<double>>(x, 1.25, y);
+            Elementwise.Map<float, SoftplusOperator<float>>(xf, 1.25f, yf);
+            for (int i = 0; i < n; i++)
+            {
+                double e = SoftplusOperator<double>.Invoke(x[i], 1.25);
+                Assert.True(Math.Abs(y[i] - e) <= 1e-14 * Math.Max(1, Math.Abs(e)), $"double n={n} i={i}: {y[i]} vs {e}");
+                float ef = SoftplusOperator<float>.Invoke(xf[i], 1.25f);
+                Assert.True(Math.Abs(yf[i] - ef) <= 1e-6 * Math.Max(1, Math.Abs(ef)), $"float n={n} i={i}: {yf[i]} vs {ef}");
+            }
+        }
+    }
+
+    [Fact]
+    public void MaximumAndMinimumPropagateNaNInBothForms()
+    {
+        // Lanes 0..7 of a vector and the scalar tail alike.
+        for (int n = 1; n <= 19; n++)
+        {
+            var x = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? double.NaN : i).ToArray();
+            var y = Enumerable.Range(0, n).Select(i => i % 4 == 1 ? double.NaN : 5.0).ToArray();
+            var z = new double[n];
+            Elementwise.Map<double, MaximumOperator<double>>(x, y, z);
+            for (int i = 0; i < n; i++) Assert.Equal(double.IsNaN(x[i]) || double.IsNaN(y[i]), double.IsNaN(z[i]));
+            Elementwise.Map<double, MinimumOperator<double>>(x, y, z);
+            for (int i = 0; i < n; i++) Assert.Equal(double.IsNaN(x[i]) || double.IsNaN(y[i]), double.IsNaN(z[i]));
+        }
     }
 
     [Fact]
@@ -68,6 +110,15 @@ public class ElementwiseKernelTests
         Unary<float, ExpOperator<float>>(tol: 1e-6); Unary<double, ExpOperator<double>>(tol: 1e-14);
         Unary<float, LogOperator<float>>(0.01, 50, 1e-6); Unary<double, LogOperator<double>>(0.01, 50, 1e-14);
         Unary<float, TanhOperator<float>>(); Unary<double, SigmoidOperator<double>>(); Unary<double, SeluOperator<double>>();
+        Unary<float, AbsOperator<float>>(); Unary<double, AbsOperator<double>>();
+        Unary<float, SignOperator<float>>(); Unary<double, SignOperator<double>>();
+        Unary<float, SqrtOperator<float>>(0, 50); Unary<double, SqrtOperator<double>>(0, 50);
+        Unary<float, RsqrtOperator<float>>(0.01, 50); Unary<double, RsqrtOperator<double>>(0.01, 50);
+        // The runtime's vector sin/cos and exp: within a few ulps of the scalar library.
+        Unary<float, SinOperator<float>>(-10, 10, 1e-6); Unary<double, SinOperator<double>>(-10, 10, 1e-14);
+        Unary<float, CosOperator<float>>(-10, 10, 1e-6); Unary<double, CosOperator<double>>(-10, 10, 1e-14);
+        Unary<float, SiluOperator<float>>(-30, 30, 1e-6); Unary<double, SiluOperator<double>>(-30, 30, 1e-14);
+        Unary<float, GeluTanhOperator<float>>(-8, 8, 1e-6); Unary<double, GeluTanhOperator<double>>(-8, 8, 1e-14);
     }
 
     [Fact]

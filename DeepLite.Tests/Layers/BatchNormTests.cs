@@ -21,8 +21,8 @@ public class BatchNormTests
         double[] expected = [-z, -z, 0, 0, z, z];
         for (int i = 0; i < 6; i++) Assert.Equal(expected[i], y[i], 12);
         // running_mean = 0.9·0 + 0.1·mean, running_var = 0.9·1 + 0.1·(unbiased var 4).
-        Assert.Equal([0.3, 0.4], bn.RunningMean.ToArray().Select(v => Math.Round(v, 12)));
-        Assert.Equal([1.3, 1.3], bn.RunningVar.ToArray().Select(v => Math.Round(v, 12)));
+        Assert.Equal([0.3, 0.4], bn.RunningMean!.ToArray().Select(v => Math.Round(v, 12)));
+        Assert.Equal([1.3, 1.3], bn.RunningVar!.ToArray().Select(v => Math.Round(v, 12)));
 
         bn.Eval();
         var e = bn.Forward(Tensor.FromArray(new[] { 0.3, 1.4 }, 1, 2)).ToArray();
@@ -59,12 +59,12 @@ public class BatchNormTests
         var fresh = new Sequential<double>(new Dense<double>(3, 2, new SeededRandom(9)), new BatchNorm<double>(2));
         fresh.LoadWeights(path);
         var bn = (BatchNorm<double>)model.Layers[1];
-        Assert.Equal(bn.RunningVar.ToArray(), ((BatchNorm<double>)fresh.Layers[1]).RunningVar.ToArray());
+        Assert.Equal(bn.RunningVar!.ToArray(), ((BatchNorm<double>)fresh.Layers[1]).RunningVar!.ToArray());
         // The summary counts weight and bias (buffers are state, not parameters) and changes nothing.
-        var before = bn.RunningMean.ToArray();
+        var before = bn.RunningMean!.ToArray();
         var summary = model.Summary(3);
         Assert.Contains("Total params: 12", summary);
-        Assert.Equal(before, bn.RunningMean.ToArray());
+        Assert.Equal(before, bn.RunningMean!.ToArray());
         Assert.True(model.IsTraining);
     }
 
@@ -76,7 +76,7 @@ public class BatchNormTests
             var x = Tensor<double>.Uniform(new Shape(t.n, t.c, 2, 3), -1, 1, new SeededRandom(t.seed));
             var bn = new BatchNorm<double>(t.c);
             // A weight and a bias away from 1 and 0, so their paths are checked too (through x's gradient).
-            bn.Weight.Span.Fill(1.3); bn.Bias.Span.Fill(-0.2);
+            bn.Weight!.Span.Fill(1.3); bn.Bias!.Span.Fill(-0.2);
             AssertGradients(xs => bn.Forward(xs[0]), [x], t.seed);
             AssertHessianVectorProducts(xs => bn.Forward(xs[0]).Square(), [x], t.seed);
         });

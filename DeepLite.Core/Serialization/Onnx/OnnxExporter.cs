@@ -157,17 +157,22 @@ internal static class OnnxExporter
                     var k = pool.KernelSize; var s = pool.Stride;
                     var (t, b, l, r) = pool.Padding.Resolve(inShape[2], inShape[3], k.Height, k.Width, s.Height, s.Width);
                     return Node("AveragePool", $"{p}AveragePool", [input], output, Attribute.Ints("kernel_shape", k.Height, k.Width),
-                        Attribute.Ints("strides", s.Height, s.Width), Attribute.Ints("pads", t, l, b, r), Attribute.Int("count_include_pad", 1));
+                        Attribute.Ints("strides", s.Height, s.Width), Attribute.Ints("pads", t, l, b, r),
+                        Attribute.Int("count_include_pad", pool.CountIncludePad ? 1 : 0), Attribute.Int("ceil_mode", pool.CeilMode ? 1 : 0));
                 }
+                case GlobalAvgPool2D<T> { KeepDims: true }:
+                    return Node("GlobalAveragePool", $"{p}GlobalAveragePool", [input], output);
                 case GlobalAvgPool2D<T>:
                     // ONNX keeps the 1x1 plane ([N, C, 1, 1]); the layer gives [N, C].
                     return Node("Flatten", $"{p}Flatten", [Node("GlobalAveragePool", $"{p}GlobalAveragePool", [input], $"{p}pooled")], output, Attribute.Int("axis", 1));
                 case Layers.Flatten<T>:
                     return Node("Flatten", $"{p}Flatten", [input], output, Attribute.Int("axis", 1));
+                case BatchNorm<T> { Weight: null } or BatchNorm<T> { RunningMean: null }:
+                    throw new NotSupportedException($"ONNX export: {p}BatchNorm without affine or without running statistics has no ONNX BatchNormalization form.");
                 case BatchNorm<T> bn:
                     // ONNX's momentum weighs the running value (1 - PyTorch's); it only matters in training mode.
                     return Node("BatchNormalization", $"{p}BatchNormalization",
-                        [input, Weight(bn.Weight), Weight(bn.Bias), Weight(bn.RunningMean), Weight(bn.RunningVar)], output,
+                        [input, Weight(bn.Weight!), Weight(bn.Bias!), Weight(bn.RunningMean!), Weight(bn.RunningVar!)], output,
                         Attribute.Float("epsilon", (float)bn.Epsilon), Attribute.Float("momentum", (float)(1 - bn.Momentum)));
                 case Dropout<T>:
                     return Node("Identity", $"{p}Dropout", [input], output);
@@ -182,6 +187,10 @@ internal static class OnnxExporter
                 case Selu<T>:
                     return Node("Selu", $"{p}Selu", [input], output,
                         Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
+                case Gelu<T> { Approximate: GeluApproximation.Tanh } when opset >= 20:
+                    return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "tanh"));
+                case Gelu<T> { Approximate: GeluApproximation.Tanh }:
+                    throw new NotSupportedException($"ONNX export: {ModelSummary.Label(path, layer)}, GELU's tanh form, needs opset 20 or later.");
                 case Gelu<T>:
                     if (opset >= 20) return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "none"));
                     // Before opset 20: x · (1 + erf(x / √2)) / 2, the exact GELU the layer computes.

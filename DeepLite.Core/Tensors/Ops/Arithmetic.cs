@@ -46,6 +46,38 @@ public sealed partial class Tensor<T>
             [a.RequiresGrad ? (g / b).SumTo(a.Shape) : null, b.RequiresGrad ? (-(g * y) / b).SumTo(b.Shape) : null]);
     }
 
+    /// <summary>
+    /// The elementwise maximum of this and <paramref name="b"/>, broadcasting (PyTorch's <c>torch.maximum</c>): NaN where
+    /// either is NaN; at a tie the gradient is split evenly between the two, as PyTorch splits it.
+    /// </summary>
+    public Tensor<T> Maximum(Tensor<T> b)
+    {
+        var a = this;
+        var y = MapBinary<MaximumOperator<T>>(a, b, "Maximum");
+        return Recording(a, b) ? Backward(y, a, b) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Maximum", [a, b], g =>
+        {
+            var share = MapBinary<MaximumShareOperator<T>>(a, b, "Maximum"); // a's share of the gradient, a constant
+            return [a.RequiresGrad ? (g * share).SumTo(a.Shape) : null, b.RequiresGrad ? (g * (T.One - share)).SumTo(b.Shape) : null];
+        });
+    }
+
+    /// <summary>
+    /// The elementwise minimum of this and <paramref name="b"/>, broadcasting (PyTorch's <c>torch.minimum</c>): NaN where
+    /// either is NaN; at a tie the gradient is split evenly.
+    /// </summary>
+    public Tensor<T> Minimum(Tensor<T> b)
+    {
+        var a = this;
+        var y = MapBinary<MinimumOperator<T>>(a, b, "Minimum");
+        return Recording(a, b) ? Backward(y, a, b) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> a, Tensor<T> b) => Record(y, "Minimum", [a, b], g =>
+        {
+            var share = MapBinary<MaximumShareOperator<T>>(b, a, "Minimum"); // a's share: 1 where b > a
+            return [a.RequiresGrad ? (g * share).SumTo(a.Shape) : null, b.RequiresGrad ? (g * (T.One - share)).SumTo(b.Shape) : null];
+        });
+    }
+
     /// <summary>-x.</summary>
     public Tensor<T> Negate()
     {

@@ -137,4 +137,137 @@ public sealed partial class Tensor<T>
 
     /// <summary>x * x.</summary>
     public Tensor<T> Square() => Pow(T.CreateChecked(2));
+
+    /// <summary>|x| (PyTorch's <c>abs</c>); the gradient is sign(x), 0 at 0 as PyTorch takes it.</summary>
+    public Tensor<T> Abs()
+    {
+        var y = MapUnary<AbsOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        // sign(x) is constant almost everywhere: the backward is linear in g.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Abs", [x], g => [g * x.Sign()]);
+    }
+
+    /// <summary>-1, 0 or 1 by the sign of each element (PyTorch's <c>sign</c>); not differentiable (its gradient is zero).</summary>
+    public Tensor<T> Sign() => MapUnary<SignOperator<T>>();
+
+    /// <summary>√x (PyTorch's <c>sqrt</c>); NaN below zero.</summary>
+    public Tensor<T> Sqrt()
+    {
+        var y = MapUnary<SqrtOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        // d√x/dx = 1 / (2√x) = 0.5 / y.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Sqrt", [x], g => [g * T.CreateChecked(0.5) / y]);
+    }
+
+    /// <summary>1 / √x (PyTorch's <c>rsqrt</c>).</summary>
+    public Tensor<T> Rsqrt()
+    {
+        var y = MapUnary<RsqrtOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        // d x^(-1/2)/dx = -x^(-3/2) / 2 = -y³ / 2.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Rsqrt", [x], g => [g * (y * y * y) * T.CreateChecked(-0.5)]);
+    }
+
+    /// <summary>sin x (PyTorch's <c>sin</c>).</summary>
+    public Tensor<T> Sin()
+    {
+        var y = MapUnary<SinOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Sin", [x], g => [g * x.Cos()]);
+    }
+
+    /// <summary>cos x (PyTorch's <c>cos</c>).</summary>
+    public Tensor<T> Cos()
+    {
+        var y = MapUnary<CosOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Cos", [x], g => [-(g * x.Sin())]);
+    }
+
+    /// <summary>
+    /// Softplus (PyTorch's <c>softplus(x, beta, threshold)</c>): log(1 + e^(βx)) / β, computed without overflow, and x
+    /// itself where βx &gt; <paramref name="threshold"/> (the two agree there to rounding). Its gradient is σ(βx), 1 above
+    /// the threshold.
+    /// </summary>
+    public Tensor<T> Softplus(double beta = 1, double threshold = 20)
+    {
+        if (!(beta > 0) || double.IsInfinity(beta)) throw new ArgumentOutOfRangeException(nameof(beta), $"Softplus: beta must be positive and finite, got {beta}.");
+        if (double.IsNaN(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), "Softplus: the threshold is NaN.");
+        T b = T.CreateChecked(beta), t = T.CreateChecked(threshold);
+        var z = beta == 1 ? this : Detach().MultiplyScalar(b);
+        var y = z.MapScalar<SoftplusOperator<T>>(t);
+        if (beta != 1) y = y.MapScalar<MultiplyOperator<T>>(T.One / b);
+        return Recording(this) ? Backward(y, this, b, t) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T b, T t) => Record(y, "Softplus", [x], g =>
+        {
+            var z = x * b;
+            return [g * Where(z.Gt(t), Ones([.. z.Shape.Dims]), z.Sigmoid())];
+        });
+    }
+
+    /// <summary>SiLU, x·σ(x) (PyTorch's <c>silu</c>; swish).</summary>
+    public Tensor<T> Silu()
+    {
+        var y = MapUnary<SiluOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        // d(xσ)/dx = σ + xσ(1 - σ) = σ(1 + x(1 - σ)).
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Silu", [x], g =>
+        {
+            var s = x.Sigmoid();
+            return [g * (s * (x * (T.One - s) + T.One))];
+        });
+    }
+
+    /// <summary>
+    /// GELU (PyTorch's <c>gelu(x, approximate)</c>): exact, x·Φ(x), with <see cref="GeluApproximation.None"/>; with
+    /// <see cref="GeluApproximation.Tanh"/>, x (1 + tanh(√(2/π)(x + 0.044715 x³))) / 2 (GPT-2's form).
+    /// </summary>
+    public Tensor<T> Gelu(GeluApproximation approximate)
+    {
+        if (approximate == GeluApproximation.None) return Gelu();
+        if (approximate != GeluApproximation.Tanh) throw new ArgumentOutOfRangeException(nameof(approximate), $"Not a GELU approximation: {approximate}.");
+        var y = MapUnary<GeluTanhOperator<T>>();
+        return Recording(this) ? Backward(y, this) : y;
+        // With u = c(x + a x³) and t = tanh u: d/dx = (1 + t)/2 + x (1 - t²) c (1 + 3a x²) / 2.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "GeluTanh", [x], g =>
+        {
+            T c = GeluTanhOperator<T>.C, a = GeluTanhOperator<T>.A, half = GeluTanhOperator<T>.Half;
+            var x2 = x * x;
+            var t = ((x2 * a + T.One) * x * c).Tanh();
+            var slope = (t + T.One) * half + x * (T.One - t * t) * (x2 * (a * T.CreateChecked(3)) + T.One) * (c * half);
+            return [g * slope];
+        });
+    }
+
+    /// <summary>
+    /// Each element limited to [<paramref name="min"/>, <paramref name="max"/>] (PyTorch's <c>clamp(x, min, max)</c>; either
+    /// bound may be left out; NaN stays NaN). The gradient passes where min ≤ x ≤ max, as PyTorch's.
+    /// </summary>
+    public Tensor<T> Clamp(double? min = null, double? max = null)
+    {
+        if (min is null && max is null) throw new ArgumentException("Clamp: give at least one of min and max.");
+        if (min is { } lo0 && max is { } hi0 && lo0 > hi0) throw new ArgumentException($"Clamp: min {lo0} is above max {hi0}.");
+        var y = this;
+        if (min is { } lo) y = y.MapScalar<MaximumOperator<T>>(T.CreateChecked(lo));
+        if (max is { } hi) y = y.MapScalar<MinimumOperator<T>>(T.CreateChecked(hi));
+        return Recording(this) ? Backward(y, this, min, max) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, double? min, double? max) => Record(y, "Clamp", [x], g =>
+        {
+            // The mask is a constant: the backward is g times it.
+            var mask = Uninitialized(x.Shape);
+            var xs = x.Span; var ms = mask.Span;
+            T lo = min is { } l ? T.CreateChecked(l) : T.NegativeInfinity, hi = max is { } h ? T.CreateChecked(h) : T.PositiveInfinity;
+            for (int i = 0; i < ms.Length; i++) ms[i] = xs[i] >= lo && xs[i] <= hi ? T.One : T.Zero;
+            return [g * mask];
+        });
+    }
+}
+
+/// <summary>Which form of GELU (PyTorch's <c>approximate</c> argument).</summary>
+public enum GeluApproximation
+{
+    /// <summary>The exact x·Φ(x) (PyTorch's 'none', its default).</summary>
+    None,
+    /// <summary>The tanh approximation of Hendrycks and Gimpel (PyTorch's 'tanh').</summary>
+    Tanh,
 }

@@ -7,15 +7,21 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// Matrix product op(this) * op(b) (PyTorch's <c>a.matmul(b)</c>, <c>a @ b</c>), where op transposes the last two
     /// dimensions when asked (without a copy).
-    /// Shapes: [M,K] x [K,N]; batched [..., M, K] x [..., K, N] with equal batch dimensions; a batched
-    /// operand against a matrix broadcasts the matrix.
+    /// Shapes: [M,K] x [K,N]; batched [..., M, K] x [..., K, N] whose batch dimensions broadcast (a batched operand
+    /// against a matrix, [B, H, T, d] x [B, H, d, T] for attention, [B, 1, M, K] x [H, K, N]); a 1-D operand is a vector
+    /// as in PyTorch (its dimension dropped from the result).
     /// </summary>
     public Tensor<T> MatMul(Tensor<T> b, bool transposeA = false, bool transposeB = false)
     {
         ArgumentNullException.ThrowIfNull(b);
         var a = this;
-        if (a.Rank < 2 || b.Rank < 2)
-            throw new ArgumentException($"MatMul: operands need at least two dimensions, got {a.Shape} and {b.Shape}; reshape vectors to [1, n] or [n, 1].");
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new ArgumentException($"MatMul: operands need at least one dimension, got {a.Shape} and {b.Shape}.");
+        // Vectors as PyTorch takes them: a 1-D left operand is a row [1, K], a 1-D right one a column [K, 1], and that
+        // dimension is dropped from the result.
+        if (a.Rank == 1 && b.Rank == 1) return a.Reshape(1, a.Shape[0]).MatMul(b.Reshape(b.Shape[0], 1)).Reshape([]);
+        if (a.Rank == 1) return a.Reshape(1, a.Shape[0]).MatMul(b, false, transposeB).Squeeze(-2);
+        if (b.Rank == 1) return a.MatMul(b.Reshape(b.Shape[0], 1), transposeA, false).Squeeze(-1);
         if (b.Rank == 2 && a.Rank > 2 && !transposeA)
         {
             // [..., M, K] x [K, N]: one large GEMM over the stacked rows.
@@ -23,10 +29,12 @@ public sealed partial class Tensor<T>
             var dims = a.Shape.ToArray(); dims[^1] = transposeB ? b.Shape.Dims[0] : b.Shape.Dims[1];
             return flat.MatMul(b, false, transposeB).Reshape(dims);
         }
-        if (a.Rank != b.Rank)
+        if (a.Rank != b.Rank || !a.Shape.Dims[..^2].SequenceEqual(b.Shape.Dims[..^2]))
         {
-            if (a.Rank < b.Rank) a = a.BroadcastTo(new Shape([.. b.Shape.Dims[..^2], .. a.Shape.Dims[^2..]]));
-            else b = b.BroadcastTo(new Shape([.. a.Shape.Dims[..^2], .. b.Shape.Dims[^2..]]));
+            // Batch dimensions broadcast (PyTorch's matmul); BroadcastTo is recorded, so each gradient sums back.
+            var batchDims = Shape.Broadcast(new Shape(a.Shape.Dims[..^2].ToArray()), new Shape(b.Shape.Dims[..^2].ToArray()), "MatMul");
+            a = a.BroadcastTo(new Shape([.. batchDims.Dims, .. a.Shape.Dims[^2..]]));
+            b = b.BroadcastTo(new Shape([.. batchDims.Dims, .. b.Shape.Dims[^2..]]));
         }
         int m = transposeA ? a.Shape.Dims[^1] : a.Shape.Dims[^2];
         int k = transposeA ? a.Shape.Dims[^2] : a.Shape.Dims[^1];

@@ -77,12 +77,18 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>
-    /// 2-D average pooling over [N, C, H, W] (PyTorch's <c>avg_pool2d</c>, count_include_pad=True): each output is the
-    /// mean of its window, padded positions counting as zeros. The window is one int or (height, width), default 2; the
-    /// stride by default the window.
+    /// 2-D average pooling over [N, C, H, W] (PyTorch's <c>avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
+    /// count_include_pad)</c>): each output is the mean of its window. The window is one int or (height, width), default 2;
+    /// the stride by default the window. With <paramref name="countIncludePad"/> (PyTorch's default) padded positions count
+    /// as zeros in the mean; without, a window is divided by its input elements only. With <paramref name="ceilMode"/> the
+    /// output size rounds up and a last window reaching past the padding is divided by the part inside it (PyTorch's rule).
     /// </summary>
-    public Tensor<T> AvgPool2D(Size2D? kernelSize = null, Size2D? stride = null, Padding padding = default) =>
-        AvgPool2D(PoolGeometry("AvgPool2D", kernelSize, stride, padding, ceilMode: false));
+    public Tensor<T> AvgPool2D(Size2D? kernelSize = null, Size2D? stride = null, Padding padding = default, bool ceilMode = false, bool countIncludePad = true)
+    {
+        var g = PoolGeometry("AvgPool2D", kernelSize, stride, padding, ceilMode);
+        var (_, bottom, _, right) = padding.Resolve(g.H, g.W, g.KH, g.KW, g.SH, g.SW);
+        return AvgPool2D(g, AveragePooling.Scales<T>(g, bottom, right, countIncludePad));
+    }
 
     /// <summary>A pooling's geometry: window default 2, stride default the window.</summary>
     private ConvGeometry PoolGeometry(string op, Size2D? kernelSize, Size2D? stride, Padding padding, bool ceilMode)
@@ -92,28 +98,32 @@ public sealed partial class Tensor<T>
         return ConvShapes.Geometry(op, Shape, channels, channels, k.Height, k.Width, s.Height, s.Width, padding, ceilMode: ceilMode);
     }
 
-    /// <summary>Global average pooling: [N, C, H, W] to [N, C], the mean of each plane (Keras' GlobalAveragePooling2D).</summary>
-    public Tensor<T> GlobalAvgPool2D()
+    /// <summary>
+    /// Global average pooling, the mean of each plane: [N, C, H, W] to [N, C] (Keras' GlobalAveragePooling2D, PyTorch's
+    /// <c>AdaptiveAvgPool2d(1)</c> then <c>flatten(1)</c>), or with <paramref name="keepDims"/> to [N, C, 1, 1] (PyTorch's
+    /// <c>AdaptiveAvgPool2d(1)</c> itself).
+    /// </summary>
+    public Tensor<T> GlobalAvgPool2D(bool keepDims = false)
     {
         if (Rank != 4) throw new ArgumentException($"GlobalAvgPool2D: input must be [N, C, H, W], got shape {Shape}.");
-        return Mean([2, 3]);
+        return Mean([2, 3], keepDims);
     }
 
     /// <summary>Average pooling of a resolved geometry, recorded with its adjoint as backward.</summary>
-    private Tensor<T> AvgPool2D(ConvGeometry g)
+    private Tensor<T> AvgPool2D(ConvGeometry g, T[] scales)
     {
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW)); // the kernel writes every element
-        if (y.Size > 0) AveragePooling.Forward(Buffer, Offset, g, y.Buffer);
-        return Recording(this) ? Backward(y, this, g) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, ConvGeometry g) => Record(y, "AvgPool2D", [x], gy => [gy.AvgPool2DBackward(g)]);
+        if (y.Size > 0) AveragePooling.Forward(Buffer, Offset, g, scales, y.Buffer);
+        return Recording(this) ? Backward(y, this, g, scales) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, ConvGeometry g, T[] scales) => Record(y, "AvgPool2D", [x], gy => [gy.AvgPool2DBackward(g, scales)]);
     }
 
     /// <summary>AvgPool2D's input gradient, recorded with AvgPool2D as its backward (the two are adjoint).</summary>
-    private Tensor<T> AvgPool2DBackward(ConvGeometry g)
+    private Tensor<T> AvgPool2DBackward(ConvGeometry g, T[] scales)
     {
         var y = Uninitialized(g.InputShape()); // the kernel writes every element
-        if (y.Size > 0) AveragePooling.Backward(Buffer, Offset, g, y.Buffer);
-        return Recording(this) ? Backward(y, this, g) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> gy, ConvGeometry g) => Record(y, "AvgPool2DBackward", [gy], gg => [gg.AvgPool2D(g)]);
+        if (y.Size > 0) AveragePooling.Backward(Buffer, Offset, g, scales, y.Buffer);
+        return Recording(this) ? Backward(y, this, g, scales) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> gy, ConvGeometry g, T[] scales) => Record(y, "AvgPool2DBackward", [gy], gg => [gg.AvgPool2D(g, scales)]);
     }
 }

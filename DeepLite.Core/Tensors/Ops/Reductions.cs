@@ -67,7 +67,7 @@ public sealed partial class Tensor<T>
     {
         int ax = Shape.NormalizeAxis(axis);
         var arg = ArgMaxIndices(ax);
-        var y = Gather(arg, ax);
+        var y = PickAlong(arg, ax);
         var shaped = keepDims ? y : y.Reshape(DroppedShape([ax]));
         return shaped;
     }
@@ -119,7 +119,7 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>Picks one element along <paramref name="axis"/> per position (keeps the axis with size 1).</summary>
-    internal Tensor<T> Gather(int[] indices, int axis)
+    internal Tensor<T> PickAlong(int[] indices, int axis)
     {
         var x = this;
         int outer = Shape.Product(0, axis), len = Shape.Dims[axis], inner = Shape.Product(axis + 1, Rank);
@@ -130,11 +130,11 @@ public sealed partial class Tensor<T>
             for (int i = 0; i < inner; i++)
                 ys[o * inner + i] = xs[(o * len + indices[o * inner + i]) * inner + i];
         return Recording(x) ? Backward(y, x, indices, axis) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "Gather", [x], g => [g.Scatter(indices, axis, x.Shape)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "PickAlong", [x], g => [g.PlaceAlong(indices, axis, x.Shape)]);
     }
 
-    /// <summary>The adjoint of <see cref="Gather"/>: places each value at its index, zeros elsewhere.</summary>
-    internal Tensor<T> Scatter(int[] indices, int axis, Shape full)
+    /// <summary>The adjoint of <see cref="PickAlong"/>: places each value at its index, zeros elsewhere.</summary>
+    internal Tensor<T> PlaceAlong(int[] indices, int axis, Shape full)
     {
         var x = this;
         int outer = full.Product(0, axis), len = full.Dims[axis], inner = full.Product(axis + 1, full.Rank);
@@ -144,7 +144,7 @@ public sealed partial class Tensor<T>
             for (int i = 0; i < inner; i++)
                 ys[(o * len + indices[o * inner + i]) * inner + i] = xs[o * inner + i];
         return Recording(x) ? Backward(y, x, indices, axis) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "Scatter", [x], g => [g.Gather(indices, axis)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] indices, int axis) => Record(y, "PlaceAlong", [x], g => [g.PickAlong(indices, axis)]);
     }
 
     private Shape KeptShape(int[] axes, string op)

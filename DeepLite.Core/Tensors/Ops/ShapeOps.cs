@@ -9,19 +9,7 @@ public sealed partial class Tensor<T>
     /// </summary>
     public Tensor<T> Reshape(params int[] shape)
     {
-        var dims = (int[])shape.Clone();
-        int infer = Array.IndexOf(dims, -1);
-        if (infer >= 0)
-        {
-            int known = 1;
-            for (int i = 0; i < dims.Length; i++) if (i != infer) known *= dims[i];
-            if (known == 0 || Size % known != 0)
-                throw new ArgumentException($"Reshape: cannot infer the -1 in {Shape.Format(shape)} for {Size} elements (shape {Shape}).");
-            dims[infer] = Size / known;
-        }
-        var target = new Shape(dims);
-        if (target.Size != Size)
-            throw new ArgumentException($"Reshape: shape {Shape} ({Size} elements) cannot become {target} ({target.Size} elements).");
+        var target = Shape.Resolve(shape, Size, "Reshape");
         if (target == Shape) return this;
         var y = new Tensor<T>(target, this, Offset);
         return Recording(this) ? Backward(y, this) : y;
@@ -89,5 +77,87 @@ public sealed partial class Tensor<T>
         return Recording(this) ? Backward(y, this, start) : y;
         // A view of rows is Narrow on axis 0 without the copy: its adjoint is Narrow's.
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start) => Record(y, "SliceBatch", [x], g => [g.NarrowAdjoint(0, start, x.Shape)]);
+    }
+
+    /// <summary>
+    /// This tensor without its dimension <paramref name="axis"/> if that dimension is 1 (PyTorch's <c>x.squeeze(dim)</c>,
+    /// which leaves other sizes alone); a view.
+    /// </summary>
+    public Tensor<T> Squeeze(int axis)
+    {
+        int ax = Shape.NormalizeAxis(axis);
+        return Shape.Dims[ax] != 1 ? this : Reshape(DroppedShape([ax]));
+    }
+
+    /// <summary>This tensor without any of its dimensions of size 1 (PyTorch's <c>x.squeeze()</c>); a view.</summary>
+    public Tensor<T> Squeeze()
+    {
+        var dims = Shape.ToArray().Where(d => d != 1).ToArray();
+        return dims.Length == Rank ? this : Reshape(dims);
+    }
+
+    /// <summary>
+    /// This tensor with a dimension of size 1 inserted at <paramref name="axis"/> (PyTorch's <c>x.unsqueeze(dim)</c>; -1
+    /// appends one, as axis counts in the result's rank + 1 positions); a view.
+    /// </summary>
+    public Tensor<T> Unsqueeze(int axis)
+    {
+        int ax = axis < 0 ? axis + Rank + 1 : axis;
+        if (ax < 0 || ax > Rank) throw new ArgumentOutOfRangeException(nameof(axis), $"Unsqueeze: axis {axis} is out of range for shape {Shape} (from {-Rank - 1} to {Rank}).");
+        var dims = Shape.ToArray().ToList();
+        dims.Insert(ax, 1);
+        return Reshape([.. dims]);
+    }
+
+    /// <summary>
+    /// The tensors, all of one shape, joined along a new dimension <paramref name="axis"/> (PyTorch's
+    /// <c>torch.stack(tensors, dim)</c>); a copy.
+    /// </summary>
+    public static Tensor<T> Stack(IReadOnlyList<Tensor<T>> tensors, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0) throw new ArgumentException("Stack needs at least one tensor.");
+        var first = tensors[0].Shape;
+        foreach (var t in tensors)
+            if (t.Shape != first) throw new ArgumentException($"Stack: every tensor must have one shape, got {string.Join(", ", tensors.Select(x => x.Shape))}.");
+        int ax = axis < 0 ? axis + first.Rank + 1 : axis;
+        return Concat(tensors.Select(t => t.Unsqueeze(ax)).ToList(), ax);
+    }
+
+    /// <summary>
+    /// This tensor cut along <paramref name="axis"/> into pieces of <paramref name="splitSize"/> (the last one shorter when
+    /// the size does not divide; PyTorch's <c>x.split(split_size, dim)</c>); copies.
+    /// </summary>
+    public Tensor<T>[] Split(int splitSize, int axis = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(splitSize, 1);
+        int ax = Shape.NormalizeAxis(axis), size = Shape.Dims[ax];
+        var sizes = new List<int>();
+        for (int at = 0; at < size; at += splitSize) sizes.Add(Math.Min(splitSize, size - at));
+        if (sizes.Count == 0) sizes.Add(0);
+        return Split([.. sizes], ax);
+    }
+
+    /// <summary>This tensor cut along <paramref name="axis"/> into pieces of the given sizes, which must add up to its size there (PyTorch's <c>x.split([sizes], dim)</c>).</summary>
+    public Tensor<T>[] Split(int[] sizes, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        int ax = Shape.NormalizeAxis(axis);
+        if (sizes.Any(s => s < 0) || sizes.Sum() != Shape.Dims[ax])
+            throw new ArgumentException($"Split: sizes {Shape.Format(sizes)} do not add up to {Shape.Dims[ax]}, dimension {ax} of shape {Shape}.");
+        var pieces = new Tensor<T>[sizes.Length];
+        for (int i = 0, at = 0; i < sizes.Length; at += sizes[i], i++) pieces[i] = Narrow(ax, at, sizes[i]);
+        return pieces;
+    }
+
+    /// <summary>
+    /// This tensor cut along <paramref name="axis"/> into <paramref name="chunks"/> pieces of ⌈size / chunks⌉ (PyTorch's
+    /// <c>x.chunk(chunks, dim)</c>: fewer pieces when the last would be empty); copies.
+    /// </summary>
+    public Tensor<T>[] Chunk(int chunks, int axis = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        int size = Shape.Dims[Shape.NormalizeAxis(axis)];
+        return Split(Math.Max(1, (size + chunks - 1) / chunks), axis);
     }
 }

@@ -1,0 +1,63 @@
+using System.Numerics;
+using DeepLite.Tensors;
+
+namespace DeepLite.Layers;
+
+/// <summary>
+/// Multi-head causal self-attention as GPT-2 and nanoGPT write it (nanoGPT's <c>CausalSelfAttention</c>): for x [B, T, C],
+/// one projection <c>c_attn</c> (C → 3C) gives queries, keys and values, split into <see cref="Heads"/> heads of C / heads;
+/// each position attends to itself and the positions before it (<see cref="Tensor{T}.ScaledDotProductAttention"/> with
+/// isCausal); the heads are joined and projected by <c>c_proj</c> (C → C). Dropout (PyTorch's attention and residual
+/// dropout) applies in training mode only. Parameter names are nanoGPT's: <c>c_attn.weight</c>, <c>c_proj.weight</c> (and
+/// biases with bias: true).
+/// </summary>
+public sealed class CausalSelfAttention<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly SeededRandom _dropoutRandom;
+
+    /// <summary>Creates the layer; weights from <paramref name="init"/> drawn from <paramref name="random"/> (missing: <see cref="LayerDefaults"/>').</summary>
+    public CausalSelfAttention(int embedding, int heads, SeededRandom? random = null, Initializer? init = null, bool bias = true, double dropout = 0)
+    {
+        if (embedding <= 0 || heads <= 0 || embedding % heads != 0)
+            throw new ArgumentException($"CausalSelfAttention: the embedding size {embedding} must be a positive multiple of the number of heads {heads}.");
+        if (!(dropout is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(dropout), $"CausalSelfAttention: dropout must be in [0, 1), got {dropout}.");
+        random ??= LayerDefaults.Random;
+        Embedding = embedding; Heads = heads; DropoutProbability = dropout;
+        Attention = RegisterModule("c_attn", new Dense<T>(embedding, 3 * embedding, random, init, bias));
+        Projection = RegisterModule("c_proj", new Dense<T>(embedding, embedding, random, init, bias));
+        _dropoutRandom = random.Fork();
+    }
+
+    /// <summary>The embedding size C.</summary>
+    public int Embedding { get; }
+    /// <summary>The number of heads.</summary>
+    public int Heads { get; }
+    /// <summary>The dropout probability of the attention weights and of the output.</summary>
+    public double DropoutProbability { get; }
+    /// <summary>The query/key/value projection (nanoGPT's <c>c_attn</c>).</summary>
+    public Dense<T> Attention { get; }
+    /// <summary>The output projection (nanoGPT's <c>c_proj</c>).</summary>
+    public Dense<T> Projection { get; }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank != 3 || input.Shape[2] != Embedding)
+            throw new ArgumentException($"CausalSelfAttention({Embedding}, {Heads} heads): input must be [B, T, {Embedding}], got shape {input.Shape}.");
+        int b = input.Shape[0], t = input.Shape[1], d = Embedding / Heads;
+        // [B, T, 3C] -> [3, B, H, T, d] in one copy; q, k and v are then views of its three blocks.
+        var qkv = Attention.Forward(input).Reshape(b, t, 3, Heads, d).Permute(2, 0, 3, 1, 4);
+        var q = qkv.SliceBatch(0, 1).Reshape(b, Heads, t, d);
+        var k = qkv.SliceBatch(1, 1).Reshape(b, Heads, t, d);
+        var v = qkv.SliceBatch(2, 1).Reshape(b, Heads, t, d);
+        double p = IsTraining ? DropoutProbability : 0;
+        var y = q.ScaledDotProductAttention(k, v, isCausal: true, dropout: p, random: p > 0 ? _dropoutRandom : null);
+        var joined = y.Permute(0, 2, 1, 3).Reshape(b, t, Embedding);
+        var output = Projection.Forward(joined);
+        return p > 0 ? output.Dropout(p, _dropoutRandom) : output;
+    }
+
+    /// <inheritdoc/>
+    protected override string Describe() => $"CausalSelfAttention({Embedding}, {Heads} heads{(DropoutProbability > 0 ? $", dropout {DropoutProbability}" : "")})";
+}
