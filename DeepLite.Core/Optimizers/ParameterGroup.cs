@@ -23,8 +23,13 @@ public sealed class ParameterGroup<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The group's parameters.</summary>
     public IReadOnlyList<Tensor<T>> Parameters { get; }
 
-    /// <summary>The group's learning rate now (schedulers change it).</summary>
-    public double LearningRate { get; set; }
+    /// <summary>The group's learning rate now (schedulers change it); non-negative.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"A learning rate must be non-negative, got {value}.");
+    }
+    private double _learningRate;
 
     /// <summary>The group's weight decay.</summary>
     public double WeightDecay { get; internal set; }
