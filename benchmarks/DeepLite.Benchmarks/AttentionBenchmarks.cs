@@ -55,7 +55,7 @@ public class AttentionBenchmarks
             var a = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], null, 0.0, true);
             y = _proj.forward(a.transpose(1, 2).contiguous().view(B, T, C));
         }
-        y.backward(_tg);
+        y.backward([_tg]);
         _tx.grad!.zero_();
     }
 

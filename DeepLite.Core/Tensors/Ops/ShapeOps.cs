@@ -45,13 +45,16 @@ public sealed partial class Tensor<T>
         var y = new Tensor<T>(new Shape(dims));
         var srcStrides = Shape.Strides();
         var stride = permutation.Select(p => srcStrides[p]).ToArray();
-        var idx = new int[Rank];
         var xs = Span; var ys = y.Span;
+        // With the last dimension kept last (attention's head split and join), whole rows move: one block copy each.
+        int row = permutation[^1] == Rank - 1 ? dims[^1] : 1, walked = row > 1 ? Rank - 1 : Rank;
+        var idx = new int[Rank];
         int src = 0;
-        for (int i = 0; i < ys.Length; i++)
+        for (int i = 0; i < ys.Length; i += row)
         {
-            ys[i] = xs[src];
-            for (int d = Rank - 1; d >= 0; d--)
+            if (row > 1) xs.Slice(src, row).CopyTo(ys.Slice(i, row));
+            else ys[i] = xs[src];
+            for (int d = walked - 1; d >= 0; d--)
             {
                 idx[d]++; src += stride[d];
                 if (idx[d] < dims[d]) break;
