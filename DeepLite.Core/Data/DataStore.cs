@@ -64,11 +64,32 @@ public sealed class DataStore(DataStoreOptions? options = null)
     /// <summary>The options in force.</summary>
     public DataStoreOptions Options => _options;
 
-    /// <summary>Finds (downloading when needed), verifies and parses a dataset.</summary>
+    /// <summary>Finds (downloading when needed), verifies and parses an image dataset (MNIST, Fashion-MNIST, CIFAR-10).</summary>
     public DatasetSplits Load(string name)
     {
+        if (_options.Catalog.TryGetValue(name, out var def) && def.Format == DatasetFormat.Text)
+            throw new ArgumentException($"Dataset '{name}' is a text corpus: load it with LoadText.");
         var (location, splits) = Resolve(name, parse: true);
         return splits! with { Source = location.ToString(), Location = location };
+    }
+
+    /// <summary>
+    /// Finds (downloading when needed) and verifies a text corpus (Tiny Shakespeare), then tokenizes it by character with a
+    /// 90 % / 10 % split, as nanoGPT's shakespeare_char <c>prepare.py</c>.
+    /// </summary>
+    public TextDataset LoadText(string name)
+    {
+        if (!_options.Catalog.TryGetValue(name, out var def) || def.Format != DatasetFormat.Text)
+            throw new ArgumentException($"'{name}' is not a text dataset. Known text datasets: {string.Join(", ", _options.Catalog.Values.Where(d => d.Format == DatasetFormat.Text).Select(d => d.Name))}.");
+        var location = Resolve(name, parse: false).Location;
+        var path = Path.Combine(location.Folder, def.Files[0]);
+        var bytes = File.ReadAllBytes(path);
+        if (MatchVariant(def, def.Files[0], bytes, path) is null) // changed since it was verified
+            throw new DatasetFormatException(path, $"SHA-256 {Sha256(bytes)} matches no pinned version of {def.Name}");
+        string text;
+        try { text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (System.Text.DecoderFallbackException e) { throw new DatasetFormatException(path, $"not UTF-8 at byte {e.Index}"); }
+        return new TextDataset(def.Name, text) { Location = location };
     }
 
     /// <summary>Makes sure a verified copy exists (downloading when needed) and says where it is.</summary>
@@ -147,6 +168,8 @@ public sealed class DataStore(DataStoreOptions? options = null)
                 var bytes = IdxFile.ReadAllMaybeGzip(stream, path);
                 return MatchVariant(def, StripGz(file), bytes, path) is null ? "checksum mismatch" : null;
             }
+            if (def.Format == DatasetFormat.Text)
+                return MatchVariant(def, file, File.ReadAllBytes(path), path) is null ? "checksum mismatch" : null;
             string? problem = null;
             CifarBinary.Read(path, (name, bytes) => problem ??= MatchVariant(def, name, bytes, path) is null ? $"checksum mismatch in {name}" : null);
             return problem;
@@ -157,7 +180,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
         }
     }
 
-    private (string Variant, DatasetSplits Splits) VerifyAndParse(DatasetDefinition def, string folder)
+    private (string Variant, DatasetSplits? Splits) VerifyAndParse(DatasetDefinition def, string folder)
     {
         var variants = new HashSet<string>();
         void Check(string file, string name, byte[] content)
@@ -168,8 +191,13 @@ public sealed class DataStore(DataStoreOptions? options = null)
             variants.Add(variant);
         }
 
-        DatasetSplits splits;
-        if (def.Format == DatasetFormat.Idx)
+        DatasetSplits? splits = null;
+        if (def.Format == DatasetFormat.Text)
+        {
+            var path = Path.Combine(folder, def.Files[0]);
+            Check(path, def.Files[0], File.ReadAllBytes(path)); // parsed by LoadText
+        }
+        else if (def.Format == DatasetFormat.Idx)
         {
             IdxFile.Content ReadChecked(string file)
             {

@@ -7,6 +7,8 @@ public enum DatasetFormat
     Idx,
     /// <summary>The CIFAR-10 binary archive.</summary>
     CifarBinary,
+    /// <summary>One UTF-8 text file (a character-level corpus, loaded with <see cref="DataStore.LoadText"/>).</summary>
+    Text,
 }
 
 /// <summary>One accepted version of a dataset's content: the SHA-256 of each file's (decompressed) bytes.</summary>
@@ -85,7 +87,16 @@ public static class DatasetCatalog
         ],
         CifarBinary.ClassNames, []);
 
+    /// <summary>
+    /// Tiny Shakespeare, char-rnn's <c>data/tinyshakespeare/input.txt</c> (1,115,394 bytes), the file nanoGPT's
+    /// shakespeare_char <c>prepare.py</c> downloads.
+    /// </summary>
+    public static DatasetDefinition TinyShakespeare { get; } = new("tinyshakespeare", DatasetFormat.Text, ["input.txt"],
+        ["https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"],
+        [new("char-rnn's input.txt", new Dictionary<string, string> { ["input.txt"] = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed" })],
+        [], []);
+
     /// <summary>Every dataset by name.</summary>
     public static IReadOnlyDictionary<string, DatasetDefinition> All { get; } =
-        new[] { Mnist, FashionMnist, Cifar10 }.ToDictionary(d => d.Name);
+        new[] { Mnist, FashionMnist, Cifar10, TinyShakespeare }.ToDictionary(d => d.Name);
 }

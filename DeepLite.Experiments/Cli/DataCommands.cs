@@ -9,7 +9,7 @@ internal static class DataCommands
 {
     public static Command Create()
     {
-        var data = new Command("data", "Fetch and inspect datasets (MNIST, Fashion-MNIST, CIFAR-10).");
+        var data = new Command("data", "Fetch and inspect datasets (MNIST, Fashion-MNIST, CIFAR-10, Tiny Shakespeare).");
         data.Subcommands.Add(Fetch());
         data.Subcommands.Add(Info());
         return data;
@@ -44,6 +44,15 @@ internal static class DataCommands
         command.SetAction(result =>
         {
             var dataset = result.GetValue(name)!;
+            if (DatasetCatalog.All[dataset].Format == DatasetFormat.Text)
+            {
+                var corpus = ProgressDisplay.Run($"load {dataset}", progress => new DataStore(new DataStoreOptions { Progress = progress }).LoadText(dataset));
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(dataset)}[/] from {Markup.Escape(corpus.Location?.ToString() ?? "?")}");
+                var text = new Table().AddColumns("characters", "vocabulary", "train tokens", "validation tokens");
+                text.AddRow(corpus.Text.Length.ToString("N0"), corpus.Vocabulary.Count.ToString("N0"), corpus.Train.Length.ToString("N0"), corpus.Validation.Length.ToString("N0"));
+                AnsiConsole.Write(text);
+                return 0;
+            }
             var splits = ProgressDisplay.Run($"load {dataset}", progress => new DataStore(new DataStoreOptions { Progress = progress }).Load(dataset));
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(dataset)}[/] from {Markup.Escape(splits.Source)}");
             var table = new Table().AddColumns("split", "images", "shape (C x H x W)");

@@ -169,4 +169,33 @@ public class DataStoreTests
         var ex = Assert.Throws<FileNotFoundException>(() => new DataStore(Options(fx, other, mirror, download: false)).Load("cifar-tiny"));
         Assert.Contains("data_batch_2.bin", ex.Message);
     }
+
+    private static DatasetDefinition TextDefinition(string text, string baseUrl) => new("corpus", DatasetFormat.Text, ["input.txt"], [baseUrl],
+        [new("test corpus", new Dictionary<string, string> { ["input.txt"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))) })], [], []);
+
+    [Fact]
+    public void TextCorporaAreFetchedVerifiedAndSplitAsNanoGpt()
+    {
+        using var fx = new Fixtures();
+        const string text = "to be, or not to be: that is the question.\n";
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        using var server = new LocalHttpServer((path, _) => path.EndsWith("/input.txt", StringComparison.Ordinal) ? new(200, bytes) : new(404, []));
+        var def = TextDefinition(text, server.BaseUrl + "corpus/");
+        var corpus = new DataStore(Options(fx, def)).LoadText("corpus");
+        Assert.Equal("downloaded", corpus.Location!.Origin);
+        Assert.Equal(text.Distinct().Order(), corpus.Vocabulary);
+        Assert.Equal((int)(text.Length * 0.9), corpus.Train.Length);
+        Assert.Equal(text, corpus.Decode(corpus.Train.Concat(corpus.Validation)));
+        Assert.Throws<ArgumentException>(() => corpus.Encode("xyz"));
+        Assert.Throws<ArgumentException>(() => new DataStore(Options(fx, def)).Load("corpus"));
+        // Offline, the cache serves it; a changed file in a mirror is rejected by its checksum and named.
+        Assert.Equal("cache", new DataStore(Options(fx, def, download: false)).LoadText("corpus").Location!.Origin);
+        var mirror = Path.Combine(fx.Folder, "mirror");
+        Directory.CreateDirectory(Path.Combine(mirror, "corpus"));
+        File.WriteAllText(Path.Combine(mirror, "corpus", "input.txt"), text + "!");
+        var other = def with { Name = "corpus" };
+        var e = Assert.Throws<FileNotFoundException>(() => new DataStore(Options(fx, other, mirror, download: false) with { CacheDirectory = Path.Combine(fx.Folder, "empty") }).LoadText("corpus"));
+        Assert.Contains("present but rejected", e.Message);
+        Assert.Contains("SHA-256", e.Message);
+    }
 }

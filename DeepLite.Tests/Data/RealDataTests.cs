@@ -40,4 +40,19 @@ public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.All(cifar.Test.ClassCounts(), c => Assert.Equal(1_000, c));
         output.WriteLine(cifar.Source);
     }
+
+    [Fact]
+    public void TinyShakespeareIsNanoGptsCorpus()
+    {
+        if (Store() is not { } store) return;
+        var corpus = store.LoadText("tinyshakespeare");
+        // prepare.py prints: length of dataset in characters: 1,115,394; vocab size: 65; train has 1,003,854 tokens; val has 111,540 tokens.
+        Assert.Equal(1_115_394, corpus.Text.Length);
+        Assert.Equal(65, corpus.Vocabulary.Count);
+        Assert.Equal(1_003_854, corpus.Train.Length);
+        Assert.Equal(111_540, corpus.Validation.Length);
+        Assert.Equal('\n', corpus.Vocabulary[0]);
+        Assert.Equal("First Citizen:", corpus.Decode(corpus.Train.Take(14)));
+        Assert.Throws<ArgumentException>(() => store.Load("tinyshakespeare"));
+    }
 }

@@ -2,12 +2,12 @@
 // --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000 --lr_decay_iters=2000
 // --dropout=0.0), written with DeepLite: the model of model.py, the loop of train.py, the sampling of sample.py.
 //
-//   dotnet run -c Release --project samples/DeepLite.CharGpt -- [--iters 2000] [--seed 1337] [--data input.txt]
-//       [--checkpoint gpt.safetensors] [--sample 300]
+//   dotnet run -c Release --project samples/DeepLite.CharGpt -- [--iters 2000] [--seed 1337]
+//       [--checkpoint gpt.safetensors] [--sample 300] [--log-interval N]
 //
 // A killed run started again with the same --checkpoint resumes after its last evaluation and prints the same numbers.
 using System.Diagnostics;
-using System.Security.Cryptography;
+using DeepLite.Data;
 using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
@@ -17,23 +17,16 @@ using DeepLite.Tensors;
 var options = Options.Parse(args);
 if (options is null) return 2;
 
-// Data: char-rnn's Tiny Shakespeare, the file nanoGPT's prepare.py downloads, checked by its SHA-256.
-const string InputSha256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed";
-var path = options.Data ?? Path.Combine(Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR") ?? ".", "tinyshakespeare", "input.txt");
-if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: no such file (give --data, or set DEEPLITE_DATA_MIRROR to a folder holding tinyshakespeare/input.txt)"); return 1; }
-var bytes = File.ReadAllBytes(path);
-var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-if (hash != InputSha256) { Console.Error.WriteLine($"{path}: SHA-256 {hash}, not Tiny Shakespeare's {InputSha256}"); return 1; }
-var text = System.Text.Encoding.UTF8.GetString(bytes);
-var vocabulary = text.Distinct().Order().ToArray();                 // prepare.py: sorted(list(set(data)))
-var index = vocabulary.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-var data = text.Select(c => index[c]).ToArray();
-int split = (int)(data.Length * 0.9);
-var train = data[..split]; var val = data[split..];
-Console.WriteLine($"{data.Length:N0} characters, vocabulary {vocabulary.Length}, train {train.Length:N0}, val {val.Length:N0}");
+// Data: char-rnn's Tiny Shakespeare, the file nanoGPT's prepare.py downloads, from the data store (its cache, then
+// DEEPLITE_DATA_MIRROR, then the official address; checked by SHA-256), tokenized by character, 90 % / 10 %.
+TextDataset corpus;
+try { corpus = new DataStore().LoadText("tinyshakespeare"); }
+catch (Exception e) when (e is FileNotFoundException or DatasetFormatException) { Console.Error.WriteLine(e.Message); return 1; }
+var (train, val) = (corpus.Train, corpus.Validation);
+Console.WriteLine($"{corpus.Text.Length:N0} characters, vocabulary {corpus.Vocabulary.Count}, train {train.Length:N0}, val {val.Length:N0} ({corpus.Location})");
 
 // train.py's settings for this run.
-var config = GptConfig.ShakespeareCharCpu with { VocabularySize = vocabulary.Length };
+var config = GptConfig.ShakespeareCharCpu with { VocabularySize = corpus.Vocabulary.Count };
 const int BatchSize = 12, EvalInterval = 250, EvalIters = 20, WarmupIters = 100;
 const double LearningRate = 1e-3, MinLearningRate = 1e-4, WeightDecay = 0.1, GradClip = 1.0;
 int maxIters = options.Iterations, decayIters = options.Iterations;
@@ -143,17 +136,17 @@ Console.WriteLine($"val loss at iteration {iter}: {lastVal:F4}");
 if (options.Sample > 0)
 {
     // sample.py: start from "\n", temperature 0.8, top-k 200.
-    var generated = model.Generate([index['\n']], options.Sample, new SeededRandom(options.Seed), temperature: 0.8, topK: 200);
+    var generated = model.Generate(corpus.Encode("\n"), options.Sample, new SeededRandom(options.Seed), temperature: 0.8, topK: 200);
     Console.WriteLine("---");
-    Console.WriteLine(new string(generated.Select(t => vocabulary[t]).ToArray()));
+    Console.WriteLine(corpus.Decode(generated));
 }
 return 0;
 
-internal sealed record Options(int Iterations, long Seed, string? Data, string? Checkpoint, int Sample, int LogInterval)
+internal sealed record Options(int Iterations, long Seed, string? Checkpoint, int Sample, int LogInterval)
 {
     public static Options? Parse(string[] args)
     {
-        var o = new Options(2000, 1337, null, null, 300, 0);
+        var o = new Options(2000, 1337, null, 300, 0);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -163,7 +156,6 @@ internal sealed record Options(int Iterations, long Seed, string? Data, string? 
                 {
                     "--iters" => o with { Iterations = int.Parse(Value()) },
                     "--seed" => o with { Seed = long.Parse(Value()) },
-                    "--data" => o with { Data = Value() },
                     "--checkpoint" => o with { Checkpoint = Value() },
                     "--sample" => o with { Sample = int.Parse(Value()) },
                     "--log-interval" => o with { LogInterval = int.Parse(Value()) },
@@ -172,7 +164,7 @@ internal sealed record Options(int Iterations, long Seed, string? Data, string? 
             }
             catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
             {
-                Console.Error.WriteLine($"{e.Message}. Usage: [--iters N] [--seed N] [--data FILE] [--checkpoint FILE] [--sample N] [--log-interval N]");
+                Console.Error.WriteLine($"{e.Message}. Usage: [--iters N] [--seed N] [--checkpoint FILE] [--sample N] [--log-interval N]");
                 return null;
             }
         }
