@@ -289,6 +289,26 @@ public class OpsSemanticsTests
     }
 
     [Fact]
+    public void BatchedProductsHaveTheSameBitsWhateverTheThreadCount()
+    {
+        // Attention's per-head products are split over the batch when each is too small to split: same bits as one thread.
+        var random = new SeededRandom(11);
+        var q = Tensor<float>.Normal(new Shape(6, 4, 64, 32), 0, 1, random);
+        var k = Tensor<float>.Normal(new Shape(6, 4, 64, 32), 0, 1, random);
+        int previous = DeepLite.Kernels.Parallelism.MaxThreads;
+        float[] one;
+        try
+        {
+            DeepLite.Kernels.Parallelism.MaxThreads = 1;
+            one = q.MatMul(k, transposeB: true).ToArray();
+        }
+        finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
+        Assert.Equal(one, q.MatMul(k, transposeB: true).ToArray());
+        Assert.Equal(q.Narrow(0, 5, 1).Narrow(1, 3, 1).Reshape(64, 32).MatMul(k.Narrow(0, 5, 1).Narrow(1, 3, 1).Reshape(64, 32), transposeB: true).ToArray(),
+            one[^(64 * 64)..]);
+    }
+
+    [Fact]
     public void NewOpsRecordNothingWithGradOff()
     {
         var x = T(1, 2, 3); x.RequiresGrad = true;

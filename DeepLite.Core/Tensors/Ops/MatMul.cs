@@ -1,3 +1,4 @@
+using DeepLite.Kernels;
 using DeepLite.Kernels.Gemm;
 
 namespace DeepLite.Tensors;
@@ -46,9 +47,12 @@ public sealed partial class Tensor<T>
         int batch = a.Shape.Product(0, a.Rank - 2);
         var y = Uninitialized(Shape.Own([.. a.Shape.Dims[..^2], m, n]));
         int lda = a.Shape.Dims[^1], ldb = b.Shape.Dims[^1];
-        for (int i = 0; i < batch; i++)
-            GemmKernel.Multiply<T>(transposeA, transposeB, m, n, k,
-                a.Span.Slice(i * m * k, m * k), lda, b.Span.Slice(i * k * n, k * n), ldb, y.Span.Slice(i * m * n, m * n), n);
+        var products = new BatchedProducts(transposeA, transposeB, m, n, k, a.Buffer, a.Offset, lda, b.Buffer, b.Offset, ldb, y.Buffer);
+        // Products too small to split one by one (attention's per-head scores) are split over the batch instead: each
+        // share computes whole products, so every output has the bits of the one-product call.
+        if (batch > 1 && (long)m * n * k < SplitThresholds.GemmMultiplyAdds && (long)batch * m * n * k >= SplitThresholds.GemmMultiplyAdds)
+            WorkerPool.For(batch, products);
+        else products.Run(0, batch);
 
         return Recording(a, b) ? Backward(y, a, b, transposeA, transposeB) : y;
 
@@ -58,5 +62,17 @@ public sealed partial class Tensor<T>
             a.RequiresGrad ? (transposeA ? b.MatMul(g, transposeB, true) : g.MatMul(b, false, !transposeB)) : null,
             b.RequiresGrad ? (transposeB ? g.MatMul(a, true, transposeA) : a.MatMul(g, !transposeA, false)) : null,
         ]);
+    }
+
+    /// <summary>Products [start, end) of a batch, each one GEMM on its slices, as a struct body for the worker pool.</summary>
+    private readonly struct BatchedProducts(bool transposeA, bool transposeB, int m, int n, int k, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb, T[] y)
+        : WorkerPool.IRange
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+                GemmKernel.Multiply<T>(transposeA, transposeB, m, n, k,
+                    a.AsSpan(aOffset + i * m * k, m * k), lda, b.AsSpan(bOffset + i * k * n, k * n), ldb, y.AsSpan(i * m * n, m * n), n);
+        }
     }
 }
