@@ -39,18 +39,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
     /// The rows of indices held as numbers (whole numbers in 0..count - 1, as a <see cref="Sequential{T}"/> passes them);
     /// anything else is refused.
     /// </summary>
-    public override Tensor<T> Forward(Tensor<T> input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var s = input.Span;
-        var indices = new int[s.Length];
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!T.IsInteger(s[i])) throw new ArgumentException($"Embedding: element {i} of the input of shape {input.Shape} is {s[i]}, not an index.");
-            indices[i] = int.CreateSaturating(s[i]);
-        }
-        return Forward(IndexTensor.FromArray(indices, [.. input.Shape.Dims]));
-    }
+    public override Tensor<T> Forward(Tensor<T> input) => Forward(IndexTensor.FromWholeNumbers(input, $"Embedding({Count} x {Dimension})"));
 
     /// <inheritdoc/>
     protected override string Describe() => $"Embedding({Count}, {Dimension})";

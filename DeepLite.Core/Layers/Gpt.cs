@@ -113,15 +113,7 @@ public sealed class Gpt<T> : Module<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>The logits for token indices held as numbers [B, T] (whole numbers, as a <see cref="Sequential{T}"/> passes them).</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var s = input.Span;
-        var values = new int[s.Length];
-        for (int i = 0; i < s.Length; i++)
-            values[i] = T.IsInteger(s[i]) ? int.CreateSaturating(s[i]) : throw new ArgumentException($"Gpt: element {i} of the input of shape {input.Shape} is {s[i]}, not a token index.");
-        return Forward(IndexTensor.FromArray(values, [.. input.Shape.Dims]));
-    }
+    public override Tensor<T> Forward(Tensor<T> input) => Forward(IndexTensor.FromWholeNumbers(input, "Gpt"));
 
     /// <summary>
     /// Continues <paramref name="prompt"/> by <paramref name="count"/> tokens (nanoGPT's <c>generate</c>): the last block of

@@ -36,6 +36,20 @@ public sealed class IndexTensor : IEquatable<IndexTensor>
         return new IndexTensor(Enumerable.Range(0, count).ToArray(), new Shape(count));
     }
 
+    /// <summary>
+    /// The indices a tensor holds as whole numbers (what a <see cref="Layers.Sequential{T}"/> passes to a layer that takes
+    /// indices); anything else is refused, naming <paramref name="who"/>, the element and the shape.
+    /// </summary>
+    internal static IndexTensor FromWholeNumbers<T>(Tensor<T> input, string who) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var s = input.Span;
+        var values = new int[s.Length];
+        for (int i = 0; i < s.Length; i++)
+            values[i] = T.IsInteger(s[i]) ? int.CreateSaturating(s[i]) : throw new ArgumentException($"{who}: element {i} of the input of shape {input.Shape} is {s[i]}, not an index.");
+        return new IndexTensor(values, input.Shape);
+    }
+
     /// <summary>The same elements with another shape (one dimension may be -1); shares the elements.</summary>
     public IndexTensor Reshape(params int[] shape) => new(_values, Shape.Resolve(shape, Size, "Reshape"));
 
