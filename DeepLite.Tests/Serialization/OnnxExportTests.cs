@@ -115,6 +115,40 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void LayerNormSiluSoftplusAndGelusTanhFormRoundTrip()
+    {
+        var random = new SeededRandom(7);
+        var model = new Sequential<float>(new Flatten<float>(),
+            new Dense<float>(12, 16, random), new LayerNorm<float>(16), new Silu<float>(),
+            new Dense<float>(16, 16, random), new LayerNorm<float>(16, bias: false), new Softplus<float>(),
+            new Dense<float>(16, 16, random), new LayerNorm<float>(16, elementwiseAffine: false), new Softplus<float>(beta: 2),
+            new Dense<float>(16, 16, random), new Gelu<float>(GeluApproximation.Tanh), new Dense<float>(16, 5, random));
+        // LayerNorm's parameters are not the defaults, so a mix-up of scale and bias would show.
+        foreach (var (name, p) in model.NamedParameters().Where(n => n.Name.Contains("layers.2") || n.Name.Contains("layers.5")))
+            p.CopyFrom(Tensor<float>.Uniform(p.Shape, 0.5, 1.5, random));
+        RoundTrip("layernorm-silu-softplus-opset20", model, [3, 4], new OnnxExportOptions { Opset = 20 });
+        var proto = OnnxExporter.Build(model, [3, 4], new OnnxExportOptions { Opset = 20 });
+        Assert.Equal(3, proto.Graph.Node.Count(n => n.OpType == "LayerNormalization"));
+        // Before opset 20 GELU's tanh form is refused by name; before 17, LayerNorm.
+        var path = Path.Combine(_folder, "refused.onnx");
+        Assert.Contains("opset 20", Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path, [3, 4])).Message);
+        var ln = new Sequential<float>(new Dense<float>(4, 4), new LayerNorm<float>(4));
+        RoundTrip("layernorm-opset17", ln, [4]);
+        Assert.Contains("opset 17", Assert.Throws<NotSupportedException>(() => ln.ExportOnnx(path, [4], new OnnxExportOptions { Opset = 16 })).Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void AveragePoolingsCeilModeAndPaddingCountRoundTrip()
+    {
+        var random = new SeededRandom(8);
+        var model = new Sequential<float>(
+            new Conv2D<float>(1, 3, 3, random), new AvgPool2D<float>(3, 2, Padding.Symmetric(1), ceilMode: true, countIncludePad: false),
+            new AvgPool2D<float>(2, 1, Padding.Symmetric(1), countIncludePad: false), new GlobalAvgPool2D<float>(keepDims: true), new Flatten<float>());
+        RoundTrip("avgpool-options", model, [1, 11, 10]);
+    }
+
+    [Fact]
     public void BatchNormInEvaluationModeAndASoftmaxOutputRoundTrip()
     {
         var random = new SeededRandom(4);

@@ -18,8 +18,8 @@ namespace DeepLite.Serialization.Onnx;
 internal static class OnnxExporter
 {
     /// <summary>The layers written, for the message that refuses any other.</summary>
-    private const string Exportable = "Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, BatchNorm, Dropout, "
-        + "Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Selu";
+    private const string Exportable = "Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, BatchNorm, LayerNorm, Dropout, "
+        + "Relu, LeakyRelu, Gelu, Silu, Softplus, Tanh, Sigmoid, Selu";
 
     /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
     public static void Export<T>(Module<T> model, string path, int[] inputShape, OnnxExportOptions? options) where T : unmanaged, IFloatingPointIeee754<T>
@@ -187,6 +187,27 @@ internal static class OnnxExporter
                 case Selu<T>:
                     return Node("Selu", $"{p}Selu", [input], output,
                         Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
+                case LayerNorm<T> when opset < 17:
+                    throw new NotSupportedException($"ONNX export: {ModelSummary.Label(path, layer)}, LayerNormalization, needs opset 17 or later.");
+                case LayerNorm<T> ln:
+                {
+                    // ONNX's LayerNormalization over the last dimensions (axis = -k); its scale is required: ones without an affine.
+                    var shape = ln.NormalizedShape.ToArray();
+                    string scale = ln.Weight is { } w ? Weight(w) : Filled($"{p}ones", shape, 1);
+                    return Node("LayerNormalization", $"{p}LayerNormalization", [input, scale, .. Optional(ln.Bias)], output,
+                        Attribute.Int("axis", -shape.Length), Attribute.Float("epsilon", (float)ln.Epsilon));
+                }
+                case Silu<T>:
+                    return Node("Mul", $"{p}Mul", [input, Node("Sigmoid", $"{p}Sigmoid", [input], $"{p}sigmoid")], output);
+                case Softplus<T> { Beta: 1 }:
+                    // ONNX's Softplus has no threshold: above it the two differ by less than e^-threshold relatively.
+                    return Node("Softplus", $"{p}Softplus", [input], output);
+                case Softplus<T> sp:
+                {
+                    var times = Node("Mul", $"{p}Scale", [input, Constant($"{p}beta", sp.Beta)], $"{p}scaled");
+                    var soft = Node("Softplus", $"{p}Softplus", [times], $"{p}softplus");
+                    return Node("Div", $"{p}Div", [soft, Constant($"{p}beta", sp.Beta)], output);
+                }
                 case Gelu<T> { Approximate: GeluApproximation.Tanh } when opset >= 20:
                     return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "tanh"));
                 case Gelu<T> { Approximate: GeluApproximation.Tanh }:
@@ -223,6 +244,18 @@ internal static class OnnxExporter
             if (!names.TryGetValue(tensor, out var name))
                 throw new InvalidOperationException($"ONNX export: a tensor of shape {tensor.Shape} used by a layer is not among the model's parameters and buffers.");
             if (_initializers.Add(name)) graph.Initializer.Add(Initializer(name, tensor.Shape.Dims, tensor.Span));
+            return name;
+        }
+
+        /// <summary>A constant tensor of <paramref name="dims"/> filled with <paramref name="value"/>, as an initializer.</summary>
+        private string Filled(string name, int[] dims, double value)
+        {
+            if (_initializers.Add(name))
+            {
+                var values = new T[new Shape(dims).Size];
+                values.AsSpan().Fill(T.CreateChecked(value));
+                graph.Initializer.Add(Initializer(name, dims, values));
+            }
             return name;
         }
 
