@@ -69,7 +69,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
     {
         if (_options.Catalog.TryGetValue(name, out var def) && def.Format == DatasetFormat.Text)
             throw new ArgumentException($"Dataset '{name}' is a text corpus: load it with LoadText.");
-        var (location, splits) = Resolve(name, parse: true);
+        var (location, splits, _) = Resolve(name, parse: true);
         return splits! with { Source = location.ToString(), Location = location };
     }
 
@@ -81,21 +81,14 @@ public sealed class DataStore(DataStoreOptions? options = null)
     {
         if (!_options.Catalog.TryGetValue(name, out var def) || def.Format != DatasetFormat.Text)
             throw new ArgumentException($"'{name}' is not a text dataset. Known text datasets: {string.Join(", ", _options.Catalog.Values.Where(d => d.Format == DatasetFormat.Text).Select(d => d.Name))}.");
-        var location = Resolve(name, parse: false).Location;
-        var path = Path.Combine(location.Folder, def.Files[0]);
-        var bytes = File.ReadAllBytes(path);
-        if (MatchVariant(def, def.Files[0], bytes, path) is null) // changed since it was verified
-            throw new DatasetFormatException(path, $"SHA-256 {Sha256(bytes)} matches no pinned version of {def.Name}");
-        string text;
-        try { text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
-        catch (System.Text.DecoderFallbackException e) { throw new DatasetFormatException(path, $"not UTF-8 at byte {e.Index}"); }
-        return new TextDataset(def.Name, text) { Location = location };
+        var (location, _, text) = Resolve(name, parse: true);
+        return new TextDataset(def.Name, text!) { Location = location };
     }
 
     /// <summary>Makes sure a verified copy exists (downloading when needed) and says where it is.</summary>
     public DatasetLocation Fetch(string name) => Resolve(name, parse: false).Location;
 
-    private (DatasetLocation Location, DatasetSplits? Splits) Resolve(string name, bool parse)
+    private (DatasetLocation Location, DatasetSplits? Splits, string? Text) Resolve(string name, bool parse)
     {
         if (!_options.Catalog.TryGetValue(name, out var def))
             throw new ArgumentException($"Unknown dataset '{name}'. Known: {string.Join(", ", _options.Catalog.Keys)}.");
@@ -114,8 +107,8 @@ public sealed class DataStore(DataStoreOptions? options = null)
             }
             try
             {
-                var (variant, splits) = VerifyAndParse(def, folder);
-                return (new DatasetLocation(def.Name, folder, origin, variant), parse ? splits : null);
+                var (variant, splits, text) = VerifyAndParse(def, folder);
+                return (new DatasetLocation(def.Name, folder, origin, variant), parse ? splits : null, parse ? text : null);
             }
             catch (Exception e) when (e is DatasetFormatException or IOException)
             {
@@ -130,8 +123,8 @@ public sealed class DataStore(DataStoreOptions? options = null)
         try
         {
             Download(def, cache);
-            var (variant, splits) = VerifyAndParse(def, cache);
-            return (new DatasetLocation(def.Name, cache, "downloaded", variant), parse ? splits : null);
+            var (variant, splits, text) = VerifyAndParse(def, cache);
+            return (new DatasetLocation(def.Name, cache, "downloaded", variant), parse ? splits : null, parse ? text : null);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
@@ -180,7 +173,8 @@ public sealed class DataStore(DataStoreOptions? options = null)
         }
     }
 
-    private (string Variant, DatasetSplits? Splits) VerifyAndParse(DatasetDefinition def, string folder)
+    /// <summary>Verifies every file against the pinned hashes and parses the very bytes verified: image splits, or a corpus's text.</summary>
+    private (string Variant, DatasetSplits? Splits, string? Text) VerifyAndParse(DatasetDefinition def, string folder)
     {
         var variants = new HashSet<string>();
         void Check(string file, string name, byte[] content)
@@ -192,10 +186,14 @@ public sealed class DataStore(DataStoreOptions? options = null)
         }
 
         DatasetSplits? splits = null;
+        string? text = null;
         if (def.Format == DatasetFormat.Text)
         {
             var path = Path.Combine(folder, def.Files[0]);
-            Check(path, def.Files[0], File.ReadAllBytes(path)); // parsed by LoadText
+            var bytes = File.ReadAllBytes(path);
+            Check(path, def.Files[0], bytes);
+            try { text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+            catch (System.Text.DecoderFallbackException e) { throw new DatasetFormatException(path, $"not UTF-8 at byte {e.Index}"); }
         }
         else if (def.Format == DatasetFormat.Idx)
         {
@@ -222,7 +220,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
         }
         if (variants.Count > 1)
             throw new DatasetFormatException(folder, $"files from different versions of {def.Name} are mixed: {string.Join("; ", variants)}");
-        return (variants.Single(), splits);
+        return (variants.Single(), splits, text);
     }
 
     private static string? MatchVariant(DatasetDefinition def, string name, byte[] content, string file)
