@@ -7,7 +7,9 @@ namespace DeepLite.Optimizers;
 /// <summary>
 /// Adadelta (Zeiler 2012), the rule PyTorch and Keras share:
 /// E[g²] = ρ E[g²] + (1-ρ) g²; Δ = sqrt(E[Δ²] + ε) / sqrt(E[g²] + ε) * g; E[Δ²] = ρ E[Δ²] + (1-ρ) Δ²; p -= lr Δ.
-/// The frameworks differ only in defaults: see <see cref="KerasDefaults"/> and <see cref="PyTorchDefaults"/>.
+/// The frameworks differ only in defaults: see <see cref="KerasDefaults"/> and <see cref="PyTorchDefaults"/>. A weight
+/// decay is PyTorch's weight_decay: an L2 term wd·p added to the gradient before the running averages (Keras' Adadelta
+/// has none).
 /// </summary>
 public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -30,15 +32,8 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
     {
         if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), $"Adadelta rho must lie in [0, 1], got {rho}.");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"Adadelta epsilon must be positive, got {epsilon}.");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adadelta weight decay must be non-negative, got {weightDecay}.");
-        Rho = rho; Epsilon = epsilon; WeightDecay = weightDecay;
+        Rho = rho; Epsilon = epsilon;
     }
-
-    /// <summary>
-    /// PyTorch's weight_decay: an L2 term wd·p added to the gradient before the running averages (0: none; a group may set
-    /// its own). Keras' Adadelta has no such term.
-    /// </summary>
-    public double WeightDecay { get; }
 
     /// <summary>Creates the optimizer from a preset.</summary>
     public Adadelta(IEnumerable<Tensor<T>> parameters, Settings settings)

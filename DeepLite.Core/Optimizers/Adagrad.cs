@@ -25,13 +25,11 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         if (!(learningRateDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRateDecay), $"Adagrad learning-rate decay must be non-negative, got {learningRateDecay}.");
         if (!(initialAccumulatorValue >= 0)) throw new ArgumentOutOfRangeException(nameof(initialAccumulatorValue), $"Adagrad's initial accumulator must be non-negative, got {initialAccumulatorValue}.");
         if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"Adagrad epsilon must be non-negative, got {epsilon}.");
-        LearningRateDecay = learningRateDecay; WeightDecay = weightDecay; InitialAccumulatorValue = initialAccumulatorValue; Epsilon = epsilon;
+        LearningRateDecay = learningRateDecay; InitialAccumulatorValue = initialAccumulatorValue; Epsilon = epsilon;
     }
 
     /// <summary>The decay of the step size with the step count (PyTorch's lr_decay).</summary>
     public double LearningRateDecay { get; }
-    /// <summary>The L2 term added to the gradient (a group may set its own).</summary>
-    public double WeightDecay { get; }
     /// <summary>The sum of squares every element starts from.</summary>
     public double InitialAccumulatorValue { get; }
     /// <summary>Added to the denominator.</summary>

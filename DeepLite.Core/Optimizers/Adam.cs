@@ -39,8 +39,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         double epsilon, AdamEpsilon epsilonPlacement, double weightDecay, bool decoupled, bool amsGrad) : base(groups, learningRate, weightDecay)
     {
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must lie in [0, 1), got {beta1}, {beta2}.");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Adam weight decay must be non-negative, got {weightDecay}.");
-        _beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; WeightDecay = weightDecay; DecoupledWeightDecay = decoupled;
+        _beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; EpsilonPlacement = epsilonPlacement; DecoupledWeightDecay = decoupled;
         AmsGrad = amsGrad;
         StateNames = amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
     }
@@ -48,8 +47,6 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Whether the AMSGrad variant is used (the denominator's second moment never decreases).</summary>
     public bool AmsGrad { get; }
 
-    /// <summary>The weight decay factor (0: none); a group may set its own (<see cref="ParameterGroup{T}.WeightDecay"/>).</summary>
-    public double WeightDecay { get; }
     /// <summary>True for AdamW's decay (p shrinks by lr·wd·p before the step), false for an L2 term in the gradient.</summary>
     public bool DecoupledWeightDecay { get; }
 

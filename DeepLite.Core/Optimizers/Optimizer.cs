@@ -22,7 +22,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(groups);
         if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"Learning rate must be non-negative, got {learningRate}.");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Weight decay must be non-negative, got {weightDecay}.");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"{GetType().Name.Split('`')[0]}: weight decay must be non-negative, got {weightDecay}.");
+        WeightDecay = weightDecay;
         Groups = groups.ToList();
         var all = new List<Tensor<T>>();
         var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
@@ -47,6 +48,12 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The parameters this optimizer updates, group after group.</summary>
     public IReadOnlyList<Tensor<T>> Parameters { get; }
+
+    /// <summary>
+    /// The weight decay of groups that set none (what it means is the optimizer's: an L2 term in the gradient, or AdamW's
+    /// decoupled shrink); a group's own is <see cref="ParameterGroup{T}.WeightDecay"/>.
+    /// </summary>
+    public double WeightDecay { get; }
 
     /// <summary>The parameter groups (one, unless the optimizer was made from groups).</summary>
     public IReadOnlyList<ParameterGroup<T>> Groups { get; }

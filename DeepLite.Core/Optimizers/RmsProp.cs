@@ -25,7 +25,7 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         if (!(alpha is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), $"RMSprop alpha must lie in [0, 1], got {alpha}.");
         if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"RMSprop epsilon must be non-negative, got {epsilon}.");
         if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), $"RMSprop momentum must be non-negative, got {momentum}.");
-        Alpha = alpha; Epsilon = epsilon; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;
+        Alpha = alpha; Epsilon = epsilon; Momentum = momentum; Centered = centered;
         StateNames = [.. new[] { "square_avg" }, .. momentum > 0 ? ["momentum_buffer"] : Array.Empty<string>(), .. centered ? ["grad_avg"] : Array.Empty<string>()];
     }
 
@@ -33,8 +33,6 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     public double Alpha { get; }
     /// <summary>Added to the denominator (outside the root, as PyTorch).</summary>
     public double Epsilon { get; }
-    /// <summary>The L2 term added to the gradient (a group may set its own).</summary>
-    public double WeightDecay { get; }
     /// <summary>The momentum factor (0: none).</summary>
     public double Momentum { get; }
     /// <summary>Whether the gradient's running mean is subtracted (the variance estimate, Graves 2013).</summary>

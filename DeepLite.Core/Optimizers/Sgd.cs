@@ -26,7 +26,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         if (!(dampening is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(dampening), $"Dampening must lie in [0, 1], got {dampening}.");
         // PyTorch's rule, and for the same reason: Nesterov's look-ahead assumes an undamped buffer.
         if (nesterov && dampening != 0) throw new ArgumentException("Nesterov momentum requires zero dampening.");
-        _momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay; Dampening = dampening;
+        _momentum = momentum; Nesterov = nesterov; Dampening = dampening;
         _firstStep = new bool[Parameters.Count];
     }
 
@@ -47,8 +47,6 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     private double _momentum;
     /// <summary>Whether the Nesterov variant is used.</summary>
     public bool Nesterov { get; }
-    /// <summary>The L2 penalty factor added to the gradient (a group's own, where it sets one: <see cref="ParameterGroup{T}.WeightDecay"/>).</summary>
-    public double WeightDecay { get; }
     /// <summary>The dampening of the momentum: the gradient enters the buffer scaled by 1 - dampening (not on the first step).</summary>
     public double Dampening { get; }
 
