@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using DeepLite.Kernels.Convolution;
 using DeepLite.Tensors;
 
 namespace DeepLite.Tests;

@@ -41,7 +41,7 @@ public sealed class Batch
 /// <summary>
 /// Iterates a dataset in mini-batches: optional seeded shuffling (the order of epoch e depends only on
 /// the seed and e, so a resumed run sees the same batches), optional dropping of a short last batch,
-/// optional normalization. Batches are written into buffers allocated once.
+/// normalized as the dataset is (<see cref="ImageDataset.Normalized"/>). Batches are written into buffers allocated once.
 /// </summary>
 public sealed class DataLoader
 {
@@ -50,14 +50,11 @@ public sealed class DataLoader
     private readonly Batch _batch;
 
     /// <summary>Creates a loader.</summary>
-    public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = true, long seed = 0, bool dropLast = false, Normalization? normalization = null)
+    public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = true, long seed = 0, bool dropLast = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be positive, got {batchSize}.");
-        if (normalization is not null && (normalization.Mean.Length != dataset.Channels || normalization.Std.Length != dataset.Channels))
-            throw new ArgumentException($"Normalization has {normalization.Mean.Length} means and {normalization.Std.Length} deviations for {dataset.Channels} channels of {dataset.Name}.");
-        _dataset = dataset; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast; Normalization = normalization;
-        if (normalization is not null) dataset.Family.Training = (normalization, dataset.Name);
+        _dataset = dataset; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast;
         _order = new int[dataset.Count];
         // Never from the pool, even when made inside a scope: the batch lives across steps.
         _batch = new Batch(Tensor<float>.Unpooled(new Shape(batchSize, dataset.Channels, dataset.Height, dataset.Width)), new int[batchSize]);
@@ -71,8 +68,8 @@ public sealed class DataLoader
     public long Seed { get; }
     /// <summary>Whether a short last batch is skipped.</summary>
     public bool DropLast { get; }
-    /// <summary>The normalization applied to images, or null for plain [0, 1].</summary>
-    public Normalization? Normalization { get; }
+    /// <summary>The normalization applied to images (the dataset's), or null for plain [0, 1].</summary>
+    public Normalization? Normalization => _dataset.Normalization;
 
     /// <summary>Batches per epoch.</summary>
     public int BatchesPerEpoch => DropLast ? _dataset.Count / BatchSize : (_dataset.Count + BatchSize - 1) / BatchSize;
@@ -99,7 +96,7 @@ public sealed class DataLoader
             int start = b * BatchSize, count = Math.Min(BatchSize, _dataset.Count - start);
             var indices = _order.AsSpan(start, count);
             _batch.Set(count, b);
-            _dataset.WriteImages(_order, start, count, _batch.Images.Buffer, _batch.Images.Offset, Normalization);
+            _dataset.WriteImages(_order, start, count, _batch.Images.Buffer, _batch.Images.Offset);
             for (int i = 0; i < count; i++) _batch.LabelBuffer[i] = _dataset.Labels[indices[i]];
             yield return _batch;
         }

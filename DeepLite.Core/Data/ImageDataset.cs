@@ -4,7 +4,9 @@ namespace DeepLite.Data;
 
 /// <summary>
 /// Images and class labels held compactly as bytes (N x C x H x W, row-major) and converted to
-/// float in [0, 1] (optionally normalized) when a tensor or a batch is asked for.
+/// float in [0, 1] when a tensor or a batch is asked for, then normalized with the dataset's <see cref="Normalization"/>
+/// if it has one (<see cref="Normalized"/>: PyTorch's <c>transforms.Normalize</c> given to the dataset, so every loader
+/// and every evaluation over it sees the same inputs).
 /// </summary>
 public sealed class ImageDataset
 {
@@ -49,12 +51,23 @@ public sealed class ImageDataset
     /// <summary>The class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>The per-channel normalization applied after scaling pixels to [0, 1], or null for plain [0, 1].</summary>
+    public Normalization? Normalization { get; private init; }
+
     /// <summary>
-    /// The datasets that share this one's images' origin: the splits of one <see cref="DatasetSplits"/> and every
-    /// dataset derived from them. A <see cref="DataLoader"/> that normalizes records it here, so that
-    /// <see cref="Losses.Evaluation.Evaluate"/> on a sibling cannot silently score unnormalized inputs.
+    /// The same images (a view sharing the bytes) normalized with <paramref name="normalization"/> whenever they are
+    /// read: by <see cref="ToTensor"/>, a <see cref="DataLoader"/> or an evaluation. Normalize the training and the test
+    /// split alike (<see cref="DatasetSplits.Normalized"/>), or a model is scored on inputs unlike its training data.
     /// </summary>
-    internal DatasetFamily Family { get; set; } = new();
+    public ImageDataset Normalized(Normalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(normalization);
+        if (normalization.Mean.Length != Channels || normalization.Std.Length != Channels)
+            throw new ArgumentException($"Normalization has {normalization.Mean.Length} means and {normalization.Std.Length} deviations for {Channels} channels of {Name}.");
+        if (normalization.Std.Any(s => !(s > 0) || !float.IsFinite(s)) || normalization.Mean.Any(m => !float.IsFinite(m)))
+            throw new ArgumentException($"Normalization of {Name}: every mean must be finite and every deviation positive and finite, got {normalization}.");
+        return new ImageDataset(Name, _pixels, _firstImage, Labels, Channels, Height, Width, ClassNames) { Normalization = normalization };
+    }
 
     /// <summary>Images per class, indexed by label.</summary>
     public int[] ClassCounts()
@@ -64,48 +77,46 @@ public sealed class ImageDataset
         return counts;
     }
 
-    /// <summary>All images as a [N, C, H, W] tensor scaled to [0, 1], then normalized when asked.</summary>
-    public Tensor<float> ToTensor(Normalization? normalization = null)
+    /// <summary>All images as a [N, C, H, W] tensor scaled to [0, 1], then normalized if the dataset is.</summary>
+    public Tensor<float> ToTensor()
     {
         var t = new Tensor<float>(new Shape(Count, Channels, Height, Width));
-        WriteImages(Enumerable.Range(0, Count).ToArray(), t.Span, normalization);
+        WriteImages(Enumerable.Range(0, Count).ToArray(), t.Span);
         return t;
     }
 
-    /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats.</summary>
-    public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination, Normalization? normalization = null)
+    /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats (normalized if the dataset is).</summary>
+    public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination)
     {
         if (destination.Length < indices.Length * ImageSize)
             throw new ArgumentException($"{Name}: a buffer of {destination.Length} floats cannot hold {indices.Length} images of {ImageSize} values.");
-        for (int n = 0; n < indices.Length; n++) WriteImage(indices[n], destination.Slice(n * ImageSize, ImageSize), normalization);
+        for (int n = 0; n < indices.Length; n++) WriteImage(indices[n], destination.Slice(n * ImageSize, ImageSize));
     }
 
     /// <summary>
-    /// <see cref="WriteImages(ReadOnlySpan{int}, Span{float}, Normalization?)"/> for images order[start..start+count)
+    /// <see cref="WriteImages(ReadOnlySpan{int}, Span{float})"/> for images order[start..start+count)
     /// into destination[offset..], split over the worker threads when there are enough pixels: a data loader's batch
     /// is on the training step's path, and the images are independent, so the result does not depend on the split.
     /// </summary>
-    internal void WriteImages(int[] order, int start, int count, float[] destination, int offset, Normalization? normalization)
+    internal void WriteImages(int[] order, int start, int count, float[] destination, int offset)
     {
-        if ((long)count * ImageSize < ParallelPixels) { WriteImages(order.AsSpan(start, count), destination.AsSpan(offset), normalization); return; }
-        Kernels.WorkerPool.For(count, new ImageRange(this, order, start, destination, offset, normalization));
+        if ((long)count * ImageSize < Kernels.SplitThresholds.ImagePixels) { WriteImages(order.AsSpan(start, count), destination.AsSpan(offset)); return; }
+        Kernels.WorkerPool.For(count, new ImageRange(this, order, start, destination, offset));
     }
 
-    /// <summary>Below this many pixels a batch is converted on the calling thread (waking a worker would cost more).</summary>
-    private const int ParallelPixels = 1 << 15;
-
-    private readonly struct ImageRange(ImageDataset dataset, int[] order, int start, float[] destination, int offset, Normalization? normalization) : Kernels.WorkerPool.IRange
+    private readonly struct ImageRange(ImageDataset dataset, int[] order, int start, float[] destination, int offset) : Kernels.WorkerPool.IRange
     {
         public void Run(int first, int end)
         {
             for (int n = first; n < end; n++)
-                dataset.WriteImage(order[start + n], destination.AsSpan(offset + n * dataset.ImageSize, dataset.ImageSize), normalization);
+                dataset.WriteImage(order[start + n], destination.AsSpan(offset + n * dataset.ImageSize, dataset.ImageSize));
         }
     }
 
     /// <summary>Image <paramref name="index"/> as floats into <paramref name="destination"/> (its first <see cref="ImageSize"/> elements).</summary>
-    private void WriteImage(int index, Span<float> destination, Normalization? normalization)
+    private void WriteImage(int index, Span<float> destination)
     {
+        var normalization = Normalization;
         int size = ImageSize, plane = Height * Width;
         var src = _pixels.AsSpan((_firstImage + index) * size, size);
         for (int c = 0; c < Channels; c++)
@@ -140,7 +151,7 @@ public sealed class ImageDataset
     }
 
     private ImageDataset Slice(int start, int count, string name) =>
-        new(name, _pixels, _firstImage + start, Labels[start..(start + count)], Channels, Height, Width, ClassNames) { Family = Family };
+        new(name, _pixels, _firstImage + start, Labels[start..(start + count)], Channels, Height, Width, ClassNames) { Normalization = Normalization };
 
     /// <summary>A seeded random sample of <paramref name="perClass"/> images of every class (in their original order).</summary>
     public ImageDataset SamplePerClass(int perClass, long seed)
@@ -168,7 +179,7 @@ public sealed class ImageDataset
         var perm = new SeededRandom(seed).Permutation(Count);
         var labels = new int[Count];
         for (int i = 0; i < Count; i++) labels[i] = Labels[perm[i]];
-        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", _pixels, _firstImage, labels, Channels, Height, Width, ClassNames) { Family = Family };
+        return new ImageDataset($"{Name}[labels permuted, seed {seed}]", _pixels, _firstImage, labels, Channels, Height, Width, ClassNames) { Normalization = Normalization };
     }
 
     private ImageDataset Select(int[] indices, string name)
@@ -181,15 +192,8 @@ public sealed class ImageDataset
             _pixels.AsSpan((_firstImage + indices[i]) * size, size).CopyTo(pixels.AsSpan(i * size, size));
             labels[i] = Labels[indices[i]];
         }
-        return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames) { Family = Family };
+        return new ImageDataset(name, pixels, labels, Channels, Height, Width, ClassNames) { Normalization = Normalization };
     }
-}
-
-/// <summary>What the datasets of one origin were last loaded with, for the check in <see cref="Losses.Evaluation.Evaluate"/>.</summary>
-internal sealed class DatasetFamily
-{
-    /// <summary>The normalization of the last normalizing <see cref="DataLoader"/> over one of the family, and that dataset's name.</summary>
-    public (Normalization Normalization, string Dataset)? Training { get; set; }
 }
 
 /// <summary>Per-channel mean and standard deviation applied after scaling pixels to [0, 1].</summary>
@@ -207,15 +211,17 @@ public sealed record Normalization(float[] Mean, float[] Std)
     public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
 }
 
-/// <summary>A dataset's training and test splits (one family: see <see cref="ImageDataset.Family"/>).</summary>
+/// <summary>A dataset's training and test splits.</summary>
 public sealed record DatasetSplits
 {
     /// <summary>Pairs the splits.</summary>
     public DatasetSplits(ImageDataset train, ImageDataset test, string source)
     {
         Train = train; Test = test; Source = source;
-        test.Family = train.Family;
     }
+
+    /// <summary>Both splits normalized alike (<see cref="ImageDataset.Normalized"/>): the usual way to normalize, so that a model is trained and scored on the same inputs.</summary>
+    public DatasetSplits Normalized(Normalization normalization) => this with { Train = Train.Normalized(normalization), Test = Test.Normalized(normalization) };
 
     /// <summary>The training split.</summary>
     public ImageDataset Train { get; init; }

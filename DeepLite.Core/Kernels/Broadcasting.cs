@@ -90,7 +90,7 @@ internal static class Broadcasting
         int aSize = Size(aDims), bSize = Size(bDims), zSize = Size(zDims);
         if (aWhole && bWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[..zSize], z[..zSize]); return; }
         if (bSize == 1 && aWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[0], z[..zSize]); return; }
-        if (aSize == 1 && bWhole) { Elementwise.Map<T, TOp>(a[0], b[..zSize], z[..zSize]); return; }
+        if (aSize == 1 && bWhole) { Elementwise.Map<T, SwappedOperator<T, TOp>>(b[..zSize], a[0], z[..zSize]); return; }
         if (zSize == 0) return;
         if (aWhole && IsTrailingBlock(bDims, zDims))
         {
@@ -116,7 +116,7 @@ internal static class Broadcasting
             var zRow = z.Slice(r * inner, inner);
             if (ia == 1 && ib == 1) Elementwise.Map<T, TOp>(a.Slice(walk.OffsetA, inner), b.Slice(walk.OffsetB, inner), zRow);
             else if (ia == 1) Elementwise.Map<T, TOp>(a.Slice(walk.OffsetA, inner), b[walk.OffsetB], zRow);
-            else if (ib == 1) Elementwise.Map<T, TOp>(a[walk.OffsetA], b.Slice(walk.OffsetB, inner), zRow);
+            else if (ib == 1) Elementwise.Map<T, SwappedOperator<T, TOp>>(b.Slice(walk.OffsetB, inner), a[walk.OffsetA], zRow);
             else zRow.Fill(TOp.Invoke(a[walk.OffsetA], b[walk.OffsetB]));
         }
     }

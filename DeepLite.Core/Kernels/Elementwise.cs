@@ -11,6 +11,7 @@ namespace DeepLite.Kernels;
 /// </summary>
 internal static class Elementwise
 {
+    /// <summary>y[i] = op(x[i]).</summary>
     public static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IUnaryOperator<T>
     {
@@ -27,6 +28,7 @@ internal static class Elementwise
         for (; i < x.Length; i++) y[i] = TOp.Invoke(x[i]);
     }
 
+    /// <summary>z[i] = op(x[i], y[i]).</summary>
     public static void Map<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
@@ -44,6 +46,10 @@ internal static class Elementwise
         for (; i < x.Length; i++) z[i] = TOp.Invoke(x[i], y[i]);
     }
 
+    /// <summary>
+    /// z[i] = op(x[i], y). The scalar on the left, z[i] = op(x, y[i]), is this with <see cref="SwappedOperator{T, TOp}"/>
+    /// (TensorPrimitives' pattern): one driver for both.
+    /// </summary>
     public static void Map<T, TOp>(ReadOnlySpan<T> x, T y, Span<T> z)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
@@ -61,27 +67,10 @@ internal static class Elementwise
         for (; i < x.Length; i++) z[i] = TOp.Invoke(x[i], y);
     }
 
-    public static void Map<T, TOp>(T x, ReadOnlySpan<T> y, Span<T> z)
-        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
-    {
-        if (z.Length != y.Length) throw new ArgumentException("Map: operand lengths differ.");
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref T ys = ref MemoryMarshal.GetReference(y);
-            ref T zs = ref MemoryMarshal.GetReference(z);
-            var xv = Vector256.Create(x);
-            int w = Vector256<T>.Count;
-            for (; i <= y.Length - w; i += w)
-                TOp.Invoke(xv, Vector256.LoadUnsafe(ref ys, (nuint)i)).StoreUnsafe(ref zs, (nuint)i);
-        }
-        for (; i < y.Length; i++) z[i] = TOp.Invoke(x, y[i]);
-    }
-
     /// <summary>
     /// Sets every element to zero. Small spans are filled with vector stores: Span.Clear writes them with
     /// narrower stores, and a vector load of the cleared memory right after (a gradient accumulated into a
-    /// fresh tensor) then waited about 150 ns on this machine, instead of a few.
+    /// fresh tensor) then stalls on the store-to-load forwarding of the narrow stores.
     /// </summary>
     public static void Zero<T>(Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {

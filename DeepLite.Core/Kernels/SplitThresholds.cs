@@ -11,7 +11,7 @@ internal static class SplitThresholds
 {
     /// <summary>
     /// GEMMs of fewer multiply-adds (256K, 64³) run on one thread: with the workers spinning between back-to-back
-    /// kernels two threads pay from there; the threshold was 4M when waking a worker cost more.
+    /// kernels two threads pay from there.
     /// </summary>
     public const long GemmMultiplyAdds = 1 << 18;
 
@@ -23,6 +23,15 @@ internal static class SplitThresholds
     /// gradient and the state through memory, and one core does not saturate it (the 784x128 layer's SGD step).
     /// </summary>
     public const int OptimizerElements = 1 << 15;
+
+    /// <summary>
+    /// A zero-filled tensor of fewer elements is cleared on the calling thread with ordinary stores; a larger one goes
+    /// through the parallel (and, past <see cref="StreamingFillBytes"/>, streaming) fill.
+    /// </summary>
+    public const int ZeroFillElements = 1 << 20;
+
+    /// <summary>A batch of fewer pixels is converted from bytes to floats on the calling thread (a data loader's batch).</summary>
+    public const int ImagePixels = 1 << 15;
 
     /// <summary>Gradients of fewer elements are accumulated (added into .Grad) on one thread.</summary>
     public const int GradientAccumulationElements = 1 << 20;

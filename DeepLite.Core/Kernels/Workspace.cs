@@ -2,23 +2,41 @@ using System.Numerics;
 
 namespace DeepLite.Kernels;
 
+/// <summary>What a kernel's scratch buffer holds: each use has its own slot, so two buffers a kernel needs at once never alias.</summary>
+internal enum WorkspaceSlot
+{
+    /// <summary>The unfolded input windows of im2col.</summary>
+    Im2Col,
+    /// <summary>A product's output matrix before it is laid out as the tensor.</summary>
+    Matrix,
+    /// <summary>The gradient's columns before col2im folds them back.</summary>
+    GradientColumns,
+    /// <summary>An input plane with its padding written out.</summary>
+    PaddedInput,
+    /// <summary>An output gradient plane with its padding written out.</summary>
+    PaddedGradient,
+    /// <summary>Per-thread partial sums reduced in a fixed order.</summary>
+    PartialSums,
+    /// <summary>Weights packed for the GEMM micro-kernel.</summary>
+    PackedWeights,
+    /// <summary>The Winograd-transformed weights.</summary>
+    WinogradWeights,
+}
+
 /// <summary>
-/// Scratch buffers that kernels reuse across calls instead of allocating: a few numbered slots per
-/// thread and element type, each grown to the largest size asked for and then kept until
-/// <see cref="Workspace.Release"/>.
+/// Scratch buffers that kernels reuse across calls instead of allocating: one per <see cref="WorkspaceSlot"/>, thread
+/// and element type, each grown to the largest size asked for and then kept until <see cref="Workspace.Release"/>.
 /// </summary>
 internal static class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public const int Im2ColSlot = 0, MatrixSlot = 1, GradientColumnsSlot = 2, PaddedInputSlot = 3, PaddedGradientSlot = 4, PartialSumsSlot = 5, PackedWeightsSlot = 6, WinogradWeightsSlot = 7;
-
     [ThreadStatic] private static T[]?[]? _slots;
 
     /// <summary>A buffer of at least <paramref name="length"/> elements; its contents are unspecified.</summary>
-    public static T[] Get(int slot, int length)
+    public static T[] Get(WorkspaceSlot slot, int length)
     {
-        var slots = _slots ??= Workspace.Register(new T[]?[8]);
-        var buffer = slots[slot];
-        if (buffer is null || buffer.Length < length) slots[slot] = buffer = new T[length];
+        var slots = _slots ??= Workspace.Register(new T[]?[Enum.GetValues<WorkspaceSlot>().Length]);
+        var buffer = slots[(int)slot];
+        if (buffer is null || buffer.Length < length) slots[(int)slot] = buffer = new T[length];
         return buffer;
     }
 }

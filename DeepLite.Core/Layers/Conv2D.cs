@@ -1,4 +1,5 @@
 using System.Numerics;
+using DeepLite.Kernels.Convolution;
 using DeepLite.Tensors;
 
 namespace DeepLite.Layers;
@@ -8,7 +9,7 @@ namespace DeepLite.Layers;
 /// (PyTorch's layout), optional bias [outChannels]. Padding defaults to <see cref="Padding.Valid"/>, as in both
 /// frameworks; <see cref="Padding.Same"/> is Keras' "same", <see cref="Padding.Symmetric"/> PyTorch's padding=p.
 /// </summary>
-public sealed class Conv2D<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Conv2D<T> : Module<T>, IFusesWithNext<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// Creates the layer with weights from <paramref name="init"/> drawn from <paramref name="random"/> (either missing is
@@ -59,11 +60,14 @@ public sealed class Conv2D<T> : Module<T> where T : unmanaged, IFloatingPointIee
     public override Tensor<T> Forward(Tensor<T> input) => input.Conv2D(Weight, Bias, Stride, Padding, Dilation, Groups, Algorithm);
 
     /// <summary>
-    /// relu(Forward(input)) without keeping the pre-activation (see <see cref="Sequential{T}"/>); a grouped layer runs
-    /// the two ops.
+    /// relu(Forward(input)) without keeping the pre-activation, when <paramref name="next"/> is a <see cref="Relu{T}"/> and
+    /// the layer is not grouped (the fused op is the ungrouped convolution's).
     /// </summary>
-    internal Tensor<T> ForwardRelu(Tensor<T> input) =>
-        Groups == 1 ? Tensor<T>.Conv2DRelu(input, Weight, Bias, Stride, Dilation, Padding, Algorithm) : Forward(input).Relu();
+    bool IFusesWithNext<T>.TryForwardWith(Module<T> next, Tensor<T> input, out Tensor<T> output)
+    {
+        output = next is Relu<T> && Groups == 1 ? Tensor<T>.Conv2DRelu(input, Weight, Bias, Stride, Dilation, Padding, Algorithm) : null!;
+        return output is not null;
+    }
 
     /// <inheritdoc/>
     protected override string Describe() =>

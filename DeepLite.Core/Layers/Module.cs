@@ -119,22 +119,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Saves the parameters and buffers as safetensors under their <see cref="NamedState"/> names (through a
-    /// temporary file and a rename); PyTorch's <c>safetensors.torch.load_file</c> reads the file.
-    /// </summary>
-    public void SaveWeights(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ModuleWeights.Save(this, path, metadata);
-
-    /// <summary>
-    /// Loads parameters and buffers saved by <see cref="SaveWeights"/> (or any safetensors file with these names and
-    /// shapes, in F16, BF16, F32 or F64). Nothing changes unless every tensor checks out; with
-    /// <paramref name="strict"/> (the default) missing and unexpected tensors are errors that name them; without,
-    /// the result lists them (PyTorch's <c>missing_keys</c> and <c>unexpected_keys</c>), and a file of which no
-    /// tensor is a parameter or buffer of this module is still an error.
-    /// </summary>
-    public Serialization.WeightsLoadResult LoadWeights(string path, bool strict = true) => Serialization.ModuleWeights.Load(this, path, strict);
-
-    /// <summary>
-    /// A copy of the module's state, in memory (PyTorch's <c>state_dict()</c>): every parameter and buffer under its
+    /// A copy of the module's state, in memory (PyTorch's <c>state_dict()</c>; <c>LoadStateDict</c> and the weights files are in DeepLite.Serialization): every parameter and buffer under its
     /// <see cref="NamedState"/> name, in that order. The tensors are copies: changing them changes nothing here.
     /// </summary>
     public IReadOnlyDictionary<string, Tensor<T>> StateDict()
@@ -142,40 +127,6 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         var state = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         foreach (var (name, tensor) in NamedState()) state.Add(name, tensor.Clone()); // a plain copy: no gradient, no graph
         return state;
-    }
-
-    /// <summary>
-    /// Copies <paramref name="state"/> into the module's parameters and buffers (PyTorch's <c>load_state_dict</c>), by the
-    /// rules <see cref="LoadWeights"/> follows: every check runs before anything changes; a shape that differs is an error;
-    /// with <paramref name="strict"/> so are a missing or an unexpected name; a state of which nothing applies is an error.
-    /// </summary>
-    public Serialization.WeightsLoadResult LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state, bool strict = true)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return Serialization.ModuleWeights.Load(this, state.Keys.ToList(), name => state.TryGetValue(name, out var t) ? t.Shape.ToArray() : null,
-            (name, values) => state[name].Span.CopyTo(values), strict, "state dict",
-            (name, message) => new ArgumentException(name is null ? $"LoadStateDict: {message}." : $"LoadStateDict: {name}: {message}."));
-    }
-
-    /// <summary>
-    /// Writes the model as an ONNX file (PyTorch's <c>torch.onnx.export</c>) for inputs of [N, ..<paramref name="inputShape"/>]
-    /// (the shape without the batch dimension, which stays dynamic): a <see cref="Sequential{T}"/> of the public layers, or
-    /// one of them, as standard operators in evaluation mode, its parameters and buffers as initializers under their
-    /// <see cref="NamedState"/> names. ONNX Runtime, Netron and the ONNX converters read it. A layer without an ONNX form
-    /// (a custom module) is refused with a <see cref="NotSupportedException"/> naming it; the file is written atomically.
-    /// </summary>
-    public void ExportOnnx(string path, int[] inputShape, Serialization.Onnx.OnnxExportOptions? options = null) =>
-        Serialization.Onnx.OnnxExporter.Export(this, path, inputShape, options);
-
-    /// <summary>
-    /// <see cref="ExportOnnx(string, int[], Serialization.Onnx.OnnxExportOptions?)"/> for inputs shaped as
-    /// <paramref name="sampleInput"/> ([N, ...]; its batch size and values do not matter), as PyTorch's export takes a sample.
-    /// </summary>
-    public void ExportOnnx(string path, Tensor<T> sampleInput, Serialization.Onnx.OnnxExportOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(sampleInput);
-        if (sampleInput.Rank < 2) throw new ArgumentException($"ExportOnnx: the sample input must be a batch [N, ...], got shape {sampleInput.Shape}.");
-        ExportOnnx(path, sampleInput.Shape.Dims[1..].ToArray(), options);
     }
 
     /// <summary>

@@ -5,8 +5,8 @@ namespace DeepLite.Layers;
 
 /// <summary>Applies its layers in order. Layer i's parameters are named <c>layers.i.&lt;name&gt;</c>.</summary>
 /// <remarks>
-/// A <see cref="Conv2D{T}"/> directly followed by a <see cref="Relu{T}"/> runs as one op (ReLU in place on the
-/// convolution's output), which keeps one activation less per conv layer in memory; values and gradients are
+/// A layer that fuses with the one after it (<see cref="IFusesWithNext{T}"/>: a <see cref="Conv2D{T}"/> followed by a
+/// <see cref="Relu{T}"/>) runs the two as one op, which keeps one activation less in memory; values and gradients are
 /// those of the two layers.
 /// </remarks>
 public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -36,9 +36,9 @@ public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPoin
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (_layers[i] is Conv2D<T> conv && i + 1 < _layers.Count && _layers[i + 1] is Relu<T>)
+            if (i + 1 < _layers.Count && _layers[i] is IFusesWithNext<T> layer && layer.TryForwardWith(_layers[i + 1], x, out var fused))
             {
-                x = conv.ForwardRelu(x);
+                x = fused;
                 i++;
             }
             else x = _layers[i].Forward(x);

@@ -23,9 +23,8 @@ internal interface IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 internal static class UpdateRule
 {
     /// <summary>Applies <paramref name="rule"/> to every element of <paramref name="p"/> (state buffers unused by the rule may be empty).</summary>
-    // Never inlined: called through the worker pool's share, a virtual Update and this, the loop was inlined into the
-    // share's method under tiered PGO, whose inlining budget then ran out before Span.Slice and Vector.CopyTo, which
-    // stayed calls in the loop (a 100K-parameter SGD step with momentum: 13 µs on two threads, 80 µs so).
+    // Never inlined: inlined into the worker pool's share under tiered PGO, the share's inlining budget runs out before
+    // Span.Slice and Vector.CopyTo, which then stay calls inside the loop.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b)
         where T : unmanaged, IFloatingPointIeee754<T> where TRule : struct, IUpdateRule<T>, allows ref struct

@@ -7,8 +7,8 @@ namespace DeepLite.Serialization;
 /// <summary>
 /// Saves and loads a module's parameters and buffers as safetensors, one tensor each under its
 /// <see cref="Module{T}.NamedState"/> name (<c>layers.0.weight</c>, <c>layers.1.running_mean</c>): the <c>state_dict</c> keys of a
-/// PyTorch module of the same structure and names. Use <see cref="Module{T}.SaveWeights"/> and
-/// <see cref="Module{T}.LoadWeights"/>.
+/// PyTorch module of the same structure and names. Use <see cref="ModuleStateExtensions.SaveWeights{T}"/> and
+/// <see cref="ModuleStateExtensions.LoadWeights{T}"/>.
 /// </summary>
 internal static class ModuleWeights
 {
@@ -102,7 +102,7 @@ internal static class ModuleWeights
 }
 
 /// <summary>
-/// What <see cref="Module{T}.LoadWeights"/> did, as PyTorch's <c>load_state_dict</c> reports it.
+/// What <see cref="ModuleStateExtensions.LoadWeights{T}"/> did, as PyTorch's <c>load_state_dict</c> reports it.
 /// </summary>
 /// <param name="Loaded">The module's parameters that were read from the file.</param>
 /// <param name="MissingKeys">The module's parameters the file lacks (only without strict; they kept their values).</param>

@@ -79,10 +79,10 @@ public sealed class BoolTensor : IEquatable<BoolTensor>
     public BoolTensor Not() => new(_values.Select(v => !v).ToArray(), Shape);
 
     /// <summary>Elementwise and, broadcasting (PyTorch's <c>a &amp; b</c>).</summary>
-    public BoolTensor And(BoolTensor other) => Combine(other, (a, b) => a && b, "And");
+    public BoolTensor And(BoolTensor other) => ZipWith(other, (a, b) => a && b, "And");
 
     /// <summary>Elementwise or, broadcasting (PyTorch's <c>a | b</c>).</summary>
-    public BoolTensor Or(BoolTensor other) => Combine(other, (a, b) => a || b, "Or");
+    public BoolTensor Or(BoolTensor other) => ZipWith(other, (a, b) => a || b, "Or");
 
     /// <summary>Elementwise not.</summary>
     public static BoolTensor operator !(BoolTensor mask) => mask.Not();
@@ -131,7 +131,7 @@ public sealed class BoolTensor : IEquatable<BoolTensor>
         return result;
     }
 
-    private BoolTensor Combine(BoolTensor other, Func<bool, bool, bool> f, string op)
+    private BoolTensor ZipWith(BoolTensor other, Func<bool, bool, bool> f, string op)
     {
         ArgumentNullException.ThrowIfNull(other);
         var shape = Shape.Broadcast(Shape, other.Shape, op);

@@ -41,17 +41,6 @@ internal static class ConvShapes
         }
     }
 
-    /// <summary>The kernel a public algorithm choice names.</summary>
-    public static ConvKernel Kernel(ConvAlgorithm algorithm) => algorithm switch
-    {
-        ConvAlgorithm.Auto => ConvKernel.Auto,
-        ConvAlgorithm.Im2ColGemm => ConvKernel.Im2ColGemm,
-        ConvAlgorithm.Direct => ConvKernel.Direct,
-        ConvAlgorithm.Winograd => ConvKernel.Winograd,
-        ConvAlgorithm.Winograd4x4 => ConvKernel.Winograd4x4,
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), $"Not a convolution algorithm: {algorithm}."),
-    };
-
     /// <summary>[N, F, OH, OW].</summary>
     public static Shape OutputShape(this ConvGeometry g) => new(g.N, g.F, g.OH, g.OW);
     /// <summary>[N, C, H, W].</summary>

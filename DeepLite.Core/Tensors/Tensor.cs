@@ -52,8 +52,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Creates a zero-filled tensor of the given shape (its memory is pooled inside a <see cref="TensorPool"/> scope).</summary>
     public Tensor(Shape shape) : this(shape, TensorPool.Rent<T>(shape.Size))
     {
-        if (Size < (1 << 20)) Elementwise.Zero(Span);
-        else FillElements(T.Zero); // streamed when far larger than the caches
+        if (Size < SplitThresholds.ZeroFillElements) Elementwise.Zero(Span);
+        else FillElements(T.Zero);
     }
 
     /// <summary>

@@ -86,8 +86,8 @@ public static class TensorPool
     /// <summary>A pooling scope; disposing it returns every buffer rented inside and invalidates their tensors.</summary>
     public sealed class Scope : IDisposable
     {
-        // A scope's list of rented buffers is reused by the thread's next scope: grown afresh each step, it
-        // was a few KB of a step's allocations (the list doubling to a few hundred entries).
+        // A scope's list of rented buffers is reused by the thread's next scope, so a steady loop does not grow a
+        // fresh list (doubling to a few hundred entries) every step.
         [ThreadStatic] private static Stack<List<BufferLease>>? _spareLists;
 
         private readonly Scope? _parent;

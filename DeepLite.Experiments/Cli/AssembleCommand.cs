@@ -21,13 +21,14 @@ internal static class AssembleCommand
             int assembled = 0, incomplete = 0, failed = 0;
             foreach (var experiment in options.Selected(result))
             {
-                var context = options.Context(result);
+                var context = new ExperimentContext { OutputRoot = output, Configuration = options.Configuration(result) };
                 try
                 {
                     // The folder must hold this seed's and preset's results: a mismatch is an error, not "all missing".
-                    if (Directory.Exists(context.Folder(experiment))) context.ClaimFolder(experiment);
-                    ExperimentRunner.Assemble(experiment, context);
-                    Console.WriteLine($"{experiment.Id}: assembled {experiment.Units(context).Count} units into {Path.GetFullPath(context.Folder(experiment))}");
+                    if (Directory.Exists(context.Store.Folder(experiment))) context.Store.ClaimFolder(experiment);
+                    var units = experiment.Units(context.Configuration);
+                    ExperimentRunner.Assemble(experiment, units, context);
+                    Console.WriteLine($"{experiment.Id}: assembled {units.Count} units into {Path.GetFullPath(context.Store.Folder(experiment))}");
                     assembled++;
                 }
                 catch (MissingUnitsException e)

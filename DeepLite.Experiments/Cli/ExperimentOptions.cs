@@ -41,11 +41,9 @@ internal sealed class ExperimentOptions
     public IReadOnlyList<IExperiment> Selected(ParseResult result) =>
         All(result) ? ExperimentRegistry.All : result.GetValue(Ids)!.Distinct().Select(id => ExperimentRegistry.Find(id)!).ToList();
 
-    /// <summary>A context for the parsed preset, folder and seed.</summary>
-    public ExperimentContext Context(ParseResult result, bool fresh = false, CancellationToken cancellation = default, IExperimentProgress? progress = null, MemoryMonitor? memory = null, TimeSpan? checkpointEvery = null) => new()
-    {
-        CheckpointInterval = checkpointEvery ?? TimeSpan.FromSeconds(60),
-        OutputRoot = result.GetValue(Output)!, Preset = result.GetValue(Preset), Seed = result.GetValue(Seed), Fresh = fresh,
-        Cancellation = cancellation, Progress = progress ?? new SilentProgress(), Memory = memory,
-    };
+    /// <summary>The parsed preset and seed: what fixes the results.</summary>
+    public RunConfiguration Configuration(ParseResult result) => new() { Preset = result.GetValue(Preset), Seed = result.GetValue(Seed) };
+
+    /// <summary>The results folder's files for the parsed folder, preset and seed.</summary>
+    public RunStore Store(ParseResult result) => new(result.GetValue(Output)!, Configuration(result));
 }

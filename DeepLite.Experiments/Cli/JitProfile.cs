@@ -5,9 +5,9 @@ namespace DeepLite.Experiments.Cli;
 /// <summary>
 /// Multicore JIT (.NET's <see cref="ProfileOptimization"/>): each run records which methods it compiled, and the next
 /// run compiles them on a background thread from its start, while the data loads. Without tiered JIT (see the
-/// project file) the first training step compiled the whole step at full optimization on the critical path: about
-/// 75 ms of the MLP loop's first epoch, which took 1.9x a later one; with a profile it takes 1.05x. Results are the
-/// same either way: it changes when methods are compiled, not how.
+/// project file) the first training step would compile the whole step at full optimization on the critical path
+/// (measured in benchmarks/README.md, "Measurements behind the code"). Results are the same either way: it changes
+/// when methods are compiled, not how.
 /// </summary>
 internal static class JitProfile
 {

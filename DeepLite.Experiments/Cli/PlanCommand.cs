@@ -21,12 +21,12 @@ internal static class PlanCommand
         command.SetAction(result =>
         {
             int n = result.GetValue(shards);
-            var context = options.Context(result);
-            var units = Shard.Plan(options.Selected(result), context, n)
-                .Select(u => (Cost: u.Unit.CostSeconds, Measured: context.StoredRecord(u.Experiment, u.Unit.Id)?.Seconds, u.Shard)).ToList();
+            var store = options.Store(result);
+            var units = Shard.Plan(options.Selected(result), store.Configuration, n)
+                .Select(u => (Cost: u.Unit.CostSeconds, Measured: store.StoredRecord(u.Experiment, u.Unit.Id)?.Seconds, u.Shard)).ToList();
             bool anyMeasured = units.Any(u => u.Measured is not null);
             Console.WriteLine($"{units.Count} units over {n} shards ({result.GetValue(options.Preset).ToString().ToLowerInvariant()} preset): " +
-                $"estimated {Seconds(units.Sum(u => u.Cost))} in all{(anyMeasured ? $", measured {Seconds(units.Sum(u => u.Measured ?? 0))} for the {units.Count(u => u.Measured is not null)} stored in {context.OutputRoot}" : "")}");
+                $"estimated {Seconds(units.Sum(u => u.Cost))} in all{(anyMeasured ? $", measured {Seconds(units.Sum(u => u.Measured ?? 0))} for the {units.Count(u => u.Measured is not null)} stored in {store.OutputRoot}" : "")}");
             Console.WriteLine($"shard\tunits\testimated{(anyMeasured ? "\tmeasured\tstored" : "")}");
             for (int k = 0; k < n; k++)
             {

@@ -30,7 +30,7 @@ internal static class ReportCommand
     public static (string Markdown, string Html) Write(string root)
     {
         Directory.CreateDirectory(root);
-        return ReportWriter.Write(root, ExperimentRegistry.All, ReportComments.For, Hw1Claims.All, FullPresetVerdicts());
+        return ReportWriter.Write(root, ExperimentRegistry.All, FullPresetVerdicts());
     }
 
     /// <summary>

@@ -12,111 +12,125 @@ namespace DeepLite.Experiments.Cli;
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create()
+    /// <summary>The options of <c>run</c> beyond those it shares with <c>assemble</c> and <c>plan</c>, with their validation.</summary>
+    private sealed class RunOptions
     {
-        var options = new ExperimentOptions(outputMustExist: false);
-        var threads = new Option<int>("--threads") { Description = "Threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be at least 1."); });
-        var fresh = new Option<bool>("--fresh") { Description = "Redo runs that finished earlier instead of reading their results." };
-        var checkpointEvery = new Option<double>("--checkpoint-every")
+        public ExperimentOptions Shared { get; } = new(outputMustExist: false);
+        public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        public Option<bool> Fresh { get; } = new("--fresh") { Description = "Redo runs that finished earlier instead of reading their results." };
+        public Option<double> CheckpointEvery { get; } = new("--checkpoint-every")
         {
             Description = "Least seconds between two checkpoints of a training run (0: after every epoch; more often loses less work to a kill or preemption).",
             DefaultValueFactory = _ => 60,
         };
-        checkpointEvery.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--checkpoint-every must be 0 or more seconds."); });
-        var shard = new Option<string?>("--shard")
+        public Option<string?> Shard { get; } = new("--shard")
         {
             Description = "Run only shard K of N of the units (K/N, e.g. 3/8), balanced by estimated cost, and skip the assembly; " +
                 "'auto' takes K and N from a Slurm array task (or a Kubernetes Indexed Job). Then run 'assemble'.",
         };
-        shard.Validators.Add(r =>
+
+        public RunOptions()
         {
-            var text = r.GetValueOrDefault<string?>();
-            if (text is not null && text != "auto" && Shard.Parse(text, out var problem) is null) r.AddError(problem!);
-        });
-        var command = new Command("run", "Run experiments (finished runs are resumed, not redone).") { threads, fresh, shard, checkpointEvery };
+            Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be at least 1."); });
+            CheckpointEvery.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--checkpoint-every must be 0 or more seconds."); });
+            Shard.Validators.Add(r =>
+            {
+                var text = r.GetValueOrDefault<string?>();
+                if (text is not null && text != "auto" && Framework.Shard.Parse(text, out var problem) is null) r.AddError(problem!);
+            });
+        }
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Threads); command.Options.Add(Fresh); command.Options.Add(Shard); command.Options.Add(CheckpointEvery);
+            Shared.AddTo(command);
+            command.Validators.Add(r =>
+            {
+                if (r.GetValue(Shard) is not null && r.GetValue(Fresh))
+                    r.AddError("--fresh cannot be combined with --shard: it would delete the results other shards are writing. Use a new --out.");
+            });
+        }
+    }
+
+    public static Command Create()
+    {
+        var options = new RunOptions();
+        var command = new Command("run", "Run experiments (finished runs are resumed, not redone).");
         options.AddTo(command);
-        command.Validators.Add(r =>
-        {
-            if (r.GetValue(shard) is not null && r.GetValue(fresh))
-                r.AddError("--fresh cannot be combined with --shard: it would delete the results other shards are writing. Use a new --out.");
-        });
-        command.SetAction(result =>
-        {
-            var selected = options.Selected(result);
-            var output = result.GetValue(options.Output)!;
-            var preset = result.GetValue(options.Preset);
-            Shard? mine = null;
-            if (result.GetValue(shard) is { } shardText)
-            {
-                mine = shardText == "auto" ? Shard.FromEnvironment(Environment.GetEnvironmentVariable, out var problem) : Shard.Parse(shardText, out problem);
-                if (mine is null)
-                {
-                    Console.Error.WriteLine($"error: {problem}");
-                    return 2;
-                }
-            }
-            Parallelism.MaxThreads = result.GetValue(threads);
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-
-            // Which units this process runs: all of them, or its shard's share of all the selected experiments' units.
-            List<(IExperiment Experiment, IReadOnlyList<RunUnit> Units)> plan;
-            if (mine is not null)
-            {
-                var all = Shard.Plan(selected, options.Context(result), mine.Count);
-                plan = [.. selected.Select(e => (e, (IReadOnlyList<RunUnit>)[.. all.Where(u => u.Experiment == e && u.Shard == mine.Index - 1).Select(u => u.Unit)]))];
-                Console.WriteLine($"Shard {mine.Index}/{mine.Count}: {plan.Sum(p => p.Units.Count)} of {all.Count} units, estimated {ListCommand.Format(TimeSpan.FromSeconds(plan.Sum(p => p.Units.Sum(u => u.CostSeconds))))} " +
-                    $"(all shards: {ListCommand.Format(TimeSpan.FromSeconds(all.Sum(u => u.Unit.CostSeconds)))})");
-            }
-            else
-            {
-                plan = [.. selected.Select(e => (e, e.Units(options.Context(result))))];
-                foreach (var (e, units) in plan)
-                    Console.WriteLine($"{e.Id}: {e.Title}, {preset.ToString().ToLowerInvariant()} preset, estimated {ListCommand.Format(TimeSpan.FromSeconds(units.Sum(u => u.CostSeconds)))} on this machine");
-            }
-
-            int swept = DeepLite.Serialization.AtomicFile.RemoveStaleTemporaryFiles(output);
-            if (swept > 0) Console.WriteLine($"Removed {swept} temporary file(s) left by interrupted writes in {output}.");
-            // Every folder is claimed before any work: a conflict is found now, not after hours of training. Shards of
-            // one sweep share the folders (same fingerprint).
-            foreach (var (experiment, _) in plan)
-                options.Context(result, result.GetValue(fresh)).ClaimFolder(experiment);
-            var outcomes = new List<(IExperiment Experiment, TimeSpan Time, string? Error)>();
-            try
-            {
-                foreach (var (experiment, units) in plan)
-                {
-                    if (mine is not null && units.Count == 0) continue;
-                    var started = DateTime.UtcNow;
-                    try
-                    {
-                        RunOne(experiment, units, assemble: mine is null, options, result, result.GetValue(fresh), TimeSpan.FromSeconds(result.GetValue(checkpointEvery)), cancel.Token);
-                        outcomes.Add((experiment, DateTime.UtcNow - started, null));
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException && Failure(e))
-                    {
-                        // One experiment's failure (no data offline, a diverged run, a full disk) does not stop the
-                        // others; the summary lists it and the exit code is 1.
-                        Console.Error.WriteLine($"{experiment.Id}: failed: {e.Message}");
-                        outcomes.Add((experiment, DateTime.UtcNow - started, e.Message));
-                    }
-                }
-                if (mine is null && options.All(result) && outcomes.Any(o => o.Error is null))
-                {
-                    var (md, html) = ReportCommand.Write(output);
-                    Console.WriteLine($"Report: {Path.GetFullPath(md)}, {Path.GetFullPath(html)}");
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("Cancelled. Finished runs are kept; run the same command again to resume.");
-                return 1;
-            }
-            Summary(outcomes, output, mine);
-            return outcomes.Any(o => o.Error is not null) ? 1 : 0;
-        });
+        command.SetAction(result => Execute(result, options));
         return command;
+    }
+
+    /// <summary>Parses the shard, plans once, claims every folder, runs the plan; the exit code.</summary>
+    private static int Execute(ParseResult result, RunOptions options)
+    {
+        var output = result.GetValue(options.Shared.Output)!;
+        Shard? mine = null;
+        if (result.GetValue(options.Shard) is { } shardText)
+        {
+            mine = shardText == "auto" ? Shard.FromEnvironment(Environment.GetEnvironmentVariable, out var problem) : Shard.Parse(shardText, out problem);
+            if (mine is null)
+            {
+                Console.Error.WriteLine($"error: {problem}");
+                return 2;
+            }
+        }
+        Parallelism.MaxThreads = result.GetValue(options.Threads);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+        // The units are listed once: this plan is what is printed, claimed and run.
+        var plan = RunPlan.Make(options.Shared.Selected(result), options.Shared.Configuration(result), mine);
+        PrintPlan(plan, result.GetValue(options.Shared.Preset));
+
+        int swept = DeepLite.Serialization.AtomicFile.RemoveStaleTemporaryFiles(output);
+        if (swept > 0) Console.WriteLine($"Removed {swept} temporary file(s) left by interrupted writes in {output}.");
+        // Every folder is claimed before any work: a conflict is found now, not after hours of training. Shards of
+        // one sweep share the folders (same fingerprint).
+        bool fresh = result.GetValue(options.Fresh);
+        var store = options.Shared.Store(result);
+        foreach (var entry in plan.Entries) store.ClaimFolder(entry.Experiment, replace: fresh);
+        var execution = new Execution(output, store.Configuration, fresh, TimeSpan.FromSeconds(result.GetValue(options.CheckpointEvery)), cancel.Token);
+        return RunPlanned(plan, execution, report: mine is null && options.Shared.All(result));
+    }
+
+    /// <summary>Runs every experiment of the plan (one's failure does not stop the others), then the report if asked; the exit code.</summary>
+    private static int RunPlanned(RunPlan plan, Execution execution, bool report)
+    {
+        var outcomes = new List<(IExperiment Experiment, TimeSpan Time, string? Error)>();
+        try
+        {
+            foreach (var entry in plan.Entries)
+            {
+                var experiment = entry.Experiment;
+                if (plan.Shard is not null && entry.Mine.Count == 0) continue;
+                var started = DateTime.UtcNow;
+                try
+                {
+                    RunOne(entry, assemble: plan.Shard is null, execution);
+                    outcomes.Add((experiment, DateTime.UtcNow - started, null));
+                }
+                catch (Exception e) when (e is not OperationCanceledException && Failure(e))
+                {
+                    // One experiment's failure (no data offline, a diverged run, a full disk) does not stop the
+                    // others; the summary lists it and the exit code is 1.
+                    Console.Error.WriteLine($"{experiment.Id}: failed: {e.Message}");
+                    outcomes.Add((experiment, DateTime.UtcNow - started, e.Message));
+                }
+            }
+            if (report && outcomes.Any(o => o.Error is null))
+            {
+                var (md, html) = ReportCommand.Write(execution.Output);
+                Console.WriteLine($"Report: {Path.GetFullPath(md)}, {Path.GetFullPath(html)}");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("Cancelled. Finished runs are kept; run the same command again to resume.");
+            return 1;
+        }
+        Summary(outcomes, execution.Output, plan.Shard);
+        return outcomes.Any(o => o.Error is not null) ? 1 : 0;
     }
 
     /// <summary>The failures an experiment can meet that leave the others able to run.</summary>
@@ -136,18 +150,36 @@ internal static class RunCommand
             Console.WriteLine($"This shard's units are stored; when every shard is done, 'assemble <ids> --out {output}' writes the charts and results.");
     }
 
-    private static void RunOne(IExperiment experiment, IReadOnlyList<RunUnit> units, bool assemble, ExperimentOptions options, ParseResult result, bool fresh, TimeSpan checkpointEvery, CancellationToken cancellation)
+    /// <summary>How this process runs its units: where, at which configuration, redoing finished ones or not, checkpoint interval, cancellation.</summary>
+    private sealed record Execution(string Output, RunConfiguration Configuration, bool Fresh, TimeSpan CheckpointEvery, CancellationToken Cancellation);
+
+    private static void PrintPlan(RunPlan plan, Preset preset)
     {
+        if (plan.Shard is { } shard)
+            Console.WriteLine($"Shard {shard.Index}/{shard.Count}: {plan.Entries.Sum(e => e.Mine.Count)} of {plan.Entries.Sum(e => e.AllUnits.Count)} units, " +
+                $"estimated {ListCommand.Format(TimeSpan.FromSeconds(plan.MineSeconds))} (all shards: {ListCommand.Format(TimeSpan.FromSeconds(plan.AllSeconds))})");
+        else
+            foreach (var e in plan.Entries)
+                Console.WriteLine($"{e.Experiment.Id}: {e.Experiment.Title}, {preset.ToString().ToLowerInvariant()} preset, estimated {ListCommand.Format(TimeSpan.FromSeconds(e.AllUnits.Sum(u => u.CostSeconds)))} on this machine");
+    }
+
+    /// <summary>Runs the planned units of one experiment (and assembles it when this process ran them all), with a progress display and a memory monitor.</summary>
+    private static void RunOne(RunPlan.Entry entry, bool assemble, Execution execution)
+    {
+        var experiment = entry.Experiment;
         var started = DateTime.UtcNow;
         TensorPool.Trim(); // the previous experiment's idle buffers are not this one's memory
         using var memory = new MemoryMonitor();
         void Execute(IExperimentProgress progress)
         {
-            var context = options.Context(result, fresh, cancellation, progress, memory, checkpointEvery);
-            if (fresh) context.ClearRuns(experiment);
-            var ids = units.Select(u => u.Id).ToHashSet();
-            ExperimentRunner.RunUnits(experiment, context, u => ids.Contains(u.Id));
-            if (assemble) ExperimentRunner.Assemble(experiment, context);
+            var context = new ExperimentContext
+            {
+                OutputRoot = execution.Output, Configuration = execution.Configuration, Fresh = execution.Fresh, Cancellation = execution.Cancellation,
+                Progress = progress, Memory = memory, CheckpointInterval = execution.CheckpointEvery,
+            };
+            if (execution.Fresh) context.Store.ClearRuns(experiment);
+            ExperimentRunner.RunUnits(experiment, entry.Mine, context);
+            if (assemble) ExperimentRunner.Assemble(experiment, entry.AllUnits, context);
         }
         if (ProgressDisplay.Interactive)
             AnsiConsole.Progress().AutoClear(false)
@@ -155,6 +187,6 @@ internal static class RunCommand
                 .Start(ctx => Execute(new BarExperimentProgress(ctx)));
         else
             Execute(new LineExperimentProgress());
-        Console.WriteLine($"{experiment.Id}: {(assemble ? "done" : $"{units.Count} unit(s) done")} in {(DateTime.UtcNow - started).TotalSeconds:F0} s, peak memory {memory.Peaks()}; results in {Path.GetFullPath(Path.Combine(options.Context(result).OutputRoot, experiment.Id))}");
+        Console.WriteLine($"{experiment.Id}: {(assemble ? "done" : $"{entry.Mine.Count} unit(s) done")} in {(DateTime.UtcNow - started).TotalSeconds:F0} s, peak memory {memory.Peaks()}; results in {Path.GetFullPath(Path.Combine(execution.Output, experiment.Id))}");
     }
 }

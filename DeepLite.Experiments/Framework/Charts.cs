@@ -175,6 +175,6 @@ public static class Charts
     }
 
     /// <summary>The subtitle every chart carries: preset and seed (the quick preset says it is one).</summary>
-    public static string Subtitle(ExperimentContext context, string detail) =>
-        (context.Preset == Preset.Quick ? "QUICK preset (fewer epochs/samples than the report) · " : "full preset · ") + $"seed {context.Seed} · {detail}";
+    public static string Subtitle(RunConfiguration configuration, string detail) =>
+        (configuration.Preset == Preset.Quick ? "QUICK preset (fewer epochs/samples than the report) · " : "full preset · ") + $"seed {configuration.Seed} · {detail}";
 }

@@ -23,10 +23,10 @@ public sealed record ClaimResult(Verdict Verdict, string Evidence);
 /// A statement of the report about one experiment, and how to judge it from that experiment's points (its
 /// results.csv). The thresholds are part of the claim: quick and full runs are judged alike.
 /// </summary>
-public sealed record Claim(string Experiment, string Id, string Statement, Func<IReadOnlyList<Point>, ClaimResult> Judge)
+public sealed record Claim(string Experiment, string Id, string Statement, Func<IReadOnlyList<Measurement>, ClaimResult> Judge)
 {
     /// <summary>The verdict on <paramref name="points"/>; missing metrics make it not conclusive, not an error.</summary>
-    public ClaimResult Evaluate(IReadOnlyList<Point> points)
+    public ClaimResult Evaluate(IReadOnlyList<Measurement> points)
     {
         try { return Judge(points); }
         catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or ArgumentException)

@@ -7,7 +7,7 @@ namespace DeepLite.Experiments.Framework;
 /// <c>results.csv</c> from <paramref name="Points"/>, one PNG and SVG per chart (which must be the experiment's
 /// declared <see cref="IExperiment.Charts"/>) and <c>manifest.json</c> with <paramref name="Manifest"/>'s entries added.
 /// </summary>
-public sealed record ExperimentResults(IReadOnlyList<Point> Points, IReadOnlyList<Chart> Charts, IReadOnlyDictionary<string, object>? Manifest = null);
+public sealed record ExperimentResults(IReadOnlyList<Measurement> Points, IReadOnlyList<Chart> Charts, IReadOnlyDictionary<string, object>? Manifest = null);
 
 /// <summary>A chart and the file name (without extension) it is saved under.</summary>
 public sealed record Chart(string Name, PlotModel Model);

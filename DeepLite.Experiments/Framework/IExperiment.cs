@@ -1,10 +1,11 @@
 namespace DeepLite.Experiments.Framework;
 
 /// <summary>
-/// One homework item, declared in two parts: its independent <see cref="Units"/> (training runs, each stored and
-/// resumable on its own, so they can be spread over processes) and its <see cref="Assemble"/> step (charts, CSV
-/// points and manifest entries from all the units' points). <see cref="ExperimentRunner"/> runs the units and
-/// writes what the assembly declares.
+/// One homework item, declared in one file: its id and settings per preset, its independent <see cref="Units"/>
+/// (training runs, each stored and resumable on its own, so they can be spread over processes), its
+/// <see cref="Assemble"/> step (charts, CSV points and manifest entries from all the units' points), the
+/// <see cref="Claims"/> the report judges on its results and the report's <see cref="Comments"/>.
+/// <see cref="ExperimentRunner"/> runs the units and writes what the assembly declares.
 /// </summary>
 public interface IExperiment
 {
@@ -21,11 +22,17 @@ public interface IExperiment
     object PresetSettings(Preset preset);
 
     /// <summary>
-    /// The units at the settings in force, in a fixed order. Listing them is cheap: data is loaded when a unit
-    /// trains, not here.
+    /// The units at <paramref name="configuration"/>'s settings, in a fixed order. Listing them is cheap: data is
+    /// loaded when a unit trains, not here.
     /// </summary>
-    IReadOnlyList<RunUnit> Units(ExperimentContext context);
+    IReadOnlyList<RunUnit> Units(RunConfiguration configuration);
 
     /// <summary>Draws the charts and gathers the result points from every unit's points (no training, no data).</summary>
-    ExperimentResults Assemble(ExperimentContext context, UnitResults units);
+    ExperimentResults Assemble(RunConfiguration configuration, UnitResults units);
+
+    /// <summary>The report's claims about this experiment, each judged from its results.csv (quick and full alike).</summary>
+    IReadOnlyList<Claim> Claims { get; }
+
+    /// <summary>The comment under the experiment in the report, computed from its points; a sentence starting with "Expected" flags an effect the homework expects that did not show.</summary>
+    IEnumerable<string> Comments(IReadOnlyList<Measurement> points);
 }

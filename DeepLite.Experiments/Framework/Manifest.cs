@@ -9,9 +9,10 @@ namespace DeepLite.Experiments.Framework;
 /// <summary>Writes manifest.json: settings, seeds, preset, versions, machine and the timing of every run.</summary>
 public static class Manifest
 {
-    public static void Write(IExperiment experiment, ExperimentContext context, object settings, IDictionary<string, object>? extra = null)
+    public static void Write(IExperiment experiment, ExperimentContext context, IDictionary<string, object>? extra = null)
     {
-        var folder = context.Folder(experiment);
+        var folder = context.Store.Folder(experiment);
+        var settings = context.Configuration.Settings(experiment);
         var runs = Directory.Exists(Path.Combine(folder, "runs"))
             ? Directory.GetFiles(Path.Combine(folder, "runs"), "*.json").Order(StringComparer.Ordinal)
                 .Select(f => JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(f), Json.Options)!).ToList()

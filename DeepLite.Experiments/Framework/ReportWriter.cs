@@ -11,15 +11,16 @@ namespace DeepLite.Experiments.Framework;
 /// </summary>
 public static class ReportWriter
 {
-    /// <summary>Writes both files (and claims.json when <paramref name="claims"/> are given); returns the paths.</summary>
+    /// <summary>
+    /// Writes both files (and claims.json when the experiments declare claims); returns the paths. Under each experiment,
+    /// its <see cref="IExperiment.Comments"/>; at the top, its <see cref="IExperiment.Claims"/> judged from its points.
+    /// </summary>
     /// <param name="root">The results folder.</param>
     /// <param name="experiments">The experiments, in report order.</param>
-    /// <param name="comment">The remarks under each experiment, from its points.</param>
-    /// <param name="claims">The report's claims, judged from each experiment's points into a table at the top.</param>
     /// <param name="reference">Verdicts recorded from the full preset (experiment/claim id to verdict), shown beside a quick run's.</param>
-    public static (string Markdown, string Html) Write(string root, IReadOnlyList<IExperiment> experiments, Func<IExperiment, IReadOnlyList<Point>, IEnumerable<string>> comment,
-        IReadOnlyList<Claim>? claims = null, IReadOnlyDictionary<string, ClaimRecord>? reference = null)
+    public static (string Markdown, string Html) Write(string root, IReadOnlyList<IExperiment> experiments, IReadOnlyDictionary<string, ClaimRecord>? reference = null)
     {
+        var claims = experiments.SelectMany(e => e.Claims).ToList();
         var md = new StringBuilder("# DeepLite: HW1 results\n\n");
         var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DeepLite: HW1 results</title>" +
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;line-height:1.45}svg{max-width:100%;height:auto}" +
@@ -40,7 +41,7 @@ public static class ReportWriter
                 html.Append($"<p class=\"flag\">Not run yet: <code>run {experiment.Id}</code>.</p>");
                 continue;
             }
-            var points = Point.FromCsv(File.ReadAllText(csv), csv);
+            var points = Measurement.FromCsv(File.ReadAllText(csv), csv);
             var manifestPath = Path.Combine(folder, "manifest.json");
             if (File.Exists(manifestPath))
             {
@@ -51,7 +52,7 @@ public static class ReportWriter
                 md.Append(line).Append("\n\n```json\n").Append(settings).Append("\n```\n\n");
                 html.Append($"<p>{WebUtility.HtmlEncode(line)}</p><pre>{WebUtility.HtmlEncode(settings)}</pre>");
             }
-            foreach (var text in comment(experiment, points))
+            foreach (var text in experiment.Comments(points))
             {
                 md.Append("- ").Append(text).Append('\n');
                 html.Append($"<p{(text.StartsWith("Expected", StringComparison.Ordinal) ? " class=\"flag\"" : "")}>{WebUtility.HtmlEncode(text)}</p>");
@@ -100,13 +101,13 @@ public static class ReportWriter
                 using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
                 preset = doc.RootElement.GetProperty("preset").GetString() ?? preset;
             }
-            var result = claim.Evaluate(Point.FromCsv(File.ReadAllText(csv), csv));
+            var result = claim.Evaluate(Measurement.FromCsv(File.ReadAllText(csv), csv));
             records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, preset, result.Verdict, result.Evidence));
         }
         AtomicFile.WriteAllText(Path.Combine(root, "claims.json"), JsonSerializer.Serialize(records, Json.Options));
         static string Word(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", Verdict.TooShort => "too short to judge", _ => "not conclusive" };
         bool withReference = reference is { Count: > 0 } && records.Any(r => r.Preset != "full");
-        md.Append("## The report's claims\n\nEach claim judged from this folder's results (thresholds in `Hw1Claims`; docs/hw1.md says what each item measures)")
+        md.Append("## The report's claims\n\nEach claim judged from this folder's results (thresholds in each experiment's file; docs/hw1.md says what each item measures)")
           .Append(withReference ? ", beside the verdict recorded from the full preset" : "").Append(".\n\n")
           .Append(withReference ? "| item | claim | verdict | full preset | numbers |\n| --- | --- | --- | --- | --- |\n" : "| item | claim | verdict | numbers |\n| --- | --- | --- | --- |\n");
         html.Append("<h2>The report's claims</h2><table><tr><th>item</th><th>claim</th><th>verdict</th>").Append(withReference ? "<th>full preset</th>" : "").Append("<th>numbers</th></tr>");

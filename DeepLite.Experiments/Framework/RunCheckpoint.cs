@@ -31,11 +31,11 @@ public sealed class RunCheckpoint
     public string Path { get; }
 
     /// <summary>The run's points so far; restored by <see cref="Resume"/>, saved with every checkpoint.</summary>
-    public List<Point> Points { get; } = [];
+    public List<Measurement> Points { get; } = [];
 
     /// <summary>
     /// Loads the checkpoint, if there is one made with this run's seed and settings (see
-    /// <see cref="ExperimentContext.RunKey"/>), into <paramref name="model"/> and <paramref name="optimizer"/> and
+    /// <see cref="RunConfiguration.RunKey"/>), into <paramref name="model"/> and <paramref name="optimizer"/> and
     /// restores <see cref="Points"/>; returns the number of finished epochs (0 without one: another seed's or
     /// settings' checkpoint is ignored and later overwritten).
     /// </summary>
@@ -46,7 +46,7 @@ public sealed class RunCheckpoint
         if (file.Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
         var info = Checkpoint.Load(file, model, optimizer);
         Points.Clear();
-        Points.AddRange(Point.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
+        Points.AddRange(Measurement.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
         if (info.Epoch > 0) _progress?.Resumed(_run, info.Epoch);
         return info.Epoch;
     }
@@ -57,7 +57,7 @@ public sealed class RunCheckpoint
         if (_sinceSave.Elapsed < _interval) return;
         Checkpoint.Save(Path, model, optimizer, epoch, metadata: new Dictionary<string, string>
         {
-            [PointsKey] = Point.ToCsv(Points),
+            [PointsKey] = Measurement.ToCsv(Points),
             [RunKeyKey] = _key,
         });
         _sinceSave.Restart();

@@ -73,13 +73,17 @@ public sealed record Shard(int Index, int Count)
     }
 
     /// <summary>
-    /// Every unit of <paramref name="experiments"/> (listed from <paramref name="context"/>) with the shard (0-based, of
+    /// Every unit of <paramref name="experiments"/> (listed at <paramref name="configuration"/>) with the shard (0-based, of
     /// <paramref name="count"/>) that runs it: <see cref="Assign"/> over the keys <c>experiment/unit</c> and the units'
     /// costs. What <c>run --shard</c> runs and <c>plan</c> shows.
     /// </summary>
-    public static IReadOnlyList<(IExperiment Experiment, RunUnit Unit, int Shard)> Plan(IEnumerable<IExperiment> experiments, ExperimentContext context, int count)
+    public static IReadOnlyList<(IExperiment Experiment, RunUnit Unit, int Shard)> Plan(IEnumerable<IExperiment> experiments, RunConfiguration configuration, int count) =>
+        Plan(experiments.Select(e => (e, e.Units(configuration))), count);
+
+    /// <summary><see cref="Plan(IEnumerable{IExperiment}, RunConfiguration, int)"/> for units already listed.</summary>
+    public static IReadOnlyList<(IExperiment Experiment, RunUnit Unit, int Shard)> Plan(IEnumerable<(IExperiment Experiment, IReadOnlyList<RunUnit> Units)> listed, int count)
     {
-        var units = experiments.SelectMany(e => e.Units(context).Select(u => (Experiment: e, Unit: u))).ToList();
+        var units = listed.SelectMany(l => l.Units.Select(u => (l.Experiment, Unit: u))).ToList();
         var assignment = Assign(units.Select(u => ($"{u.Experiment.Id}/{u.Unit.Id}", u.Unit.CostSeconds)).ToList(), count);
         return units.Select((u, i) => (u.Experiment, u.Unit, assignment[i])).ToList();
     }

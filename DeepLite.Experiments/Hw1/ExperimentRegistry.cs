@@ -9,6 +9,9 @@ public static class ExperimentRegistry
     public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining(), new TrainingTrajectories(), new GradientNormTraining(), new MinimalRatio(),
         new RandomLabels(), new ParametersVsGeneralization(), new FlatnessInterpolation(), new FlatnessSensitivity()];
 
+    /// <summary>Every experiment's claims, in the order of the report.</summary>
+    public static IReadOnlyList<Claim> Claims { get; } = [.. All.SelectMany(e => e.Claims)];
+
     /// <summary>The experiment with this id, or null.</summary>
     public static IExperiment? Find(string id) => All.FirstOrDefault(e => e.Id == id);
 }

@@ -1,9 +1,12 @@
-using DeepLite.Data;
 using DeepLite.Analysis;
+using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
+
+using static DeepLite.Experiments.Hw1.PointQueries;
 
 namespace DeepLite.Experiments.Hw1;
 
@@ -31,30 +34,30 @@ public sealed class FlatnessSensitivity : IExperiment
         : new Settings([32, 64, 128, 256, 512], Epochs: 5, TrainPerClass: 1000, TestCount: 2000, SensitivitySamples: 300, 1e-3, [1e-4, 1e-3], 20, 5, 1000); // 300 per class was too noisy to show the full run's trends
 
     /// <inheritdoc/>
-    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
-        var s = context.SettingsFor<Settings>(this);
-        var data = new Lazy<(ImageDataset Train, ImageDataset Test, Tensor<float> Probe, ImageDataset SharpSet, Tensor<float> SharpImages)>(() =>
+        var s = configuration.SettingsFor<Settings>(this);
+        (ImageDataset Train, ImageDataset Test, Tensor<float> Probe, ImageDataset SharpSet, Tensor<float> SharpImages) Data(ExperimentContext context) => context.Shared("data", () =>
         {
             var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
             var sharpSet = train.Take(Math.Min(s.SharpnessImages, train.Count));
             return (train, test, splits.Test.Take(Math.Min(s.SensitivitySamples, splits.Test.Count)).ToTensor(), sharpSet, sharpSet.ToTensor());
         });
         double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
-        // Measured 2026-11-29: the full preset (5 batch sizes x 10 epochs of 60,000 images, 3 epsilons) in 10 s.
+        // Per image trained and sharpness sample (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * images * 2.5e-6 + s.Epsilons.Length * (s.SharpnessSamples + s.SharpnessAscentSteps) * s.SharpnessImages * 1e-6 + 0.3;
         return [.. s.BatchSizes.Select(batch =>
         {
             var id = $"batch-{batch}";
-            return new RunUnit(id, s.Epochs, cost, seed =>
+            return new RunUnit(id, s.Epochs, cost, (context, seed) =>
             {
-                var (train, test, probe, sharpSet, sharpImages) = data.Value;
-                var model = Training.TrainMlp(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
-                var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
-                var (testLoss, testAccuracy) = Training.Evaluate(model, test);
+                var (train, test, probe, sharpSet, sharpImages) = Data(context);
+                var model = MlpTraining.Train(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
+                var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
+                var (testLoss, testAccuracy) = Evaluation.Evaluate(model, test);
                 // The report's variant at the training batch size, on the first batch of the training set.
                 var first = train.Take(Math.Min(batch, train.Count));
-                var result = new List<Point>
+                var result = new List<Measurement>
                 {
                     new(id, "batch_size", batch, "train_loss", trainLoss), new(id, "batch_size", batch, "test_loss", testLoss),
                     new(id, "batch_size", batch, "train_accuracy", trainAccuracy), new(id, "batch_size", batch, "test_accuracy", testAccuracy),
@@ -75,26 +78,64 @@ public sealed class FlatnessSensitivity : IExperiment
     }
 
     /// <inheritdoc/>
-    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name, bool second = false) =>
             new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), SecondAxis: second);
         var detail = $"MLP 784-128-10, Adam(1e-3), {s.Epochs} epochs each: larger batches made fewer updates; dashed: sensitivity (right)";
         return new ExperimentResults(points,
         [
-            new("loss-and-sensitivity", Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
+            new("loss-and-sensitivity", Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("batch size", Log: true), new AxisSpec("cross-entropy"),
                 [Metric("train_loss", "train loss"), Metric("test_loss", "test loss"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
                 y2: new AxisSpec("sensitivity"))),
-            new("accuracy-and-sensitivity", Framework.Charts.Create("Accuracy and sensitivity vs batch size", Framework.Charts.Subtitle(context, detail),
+            new("accuracy-and-sensitivity", Framework.Charts.Create("Accuracy and sensitivity vs batch size", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("batch size", Log: true), new AxisSpec("accuracy (fraction)"),
                 [Metric("train_accuracy", "train accuracy"), Metric("test_accuracy", "test accuracy"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
                 y2: new AxisSpec("sensitivity"))),
-            new("sharpness", Framework.Charts.Create("Sharpness vs batch size (Keskar et al.)", Framework.Charts.Subtitle(context, "max loss in the ε-box minus the loss, random samples and projected ascent"),
+            new("sharpness", Framework.Charts.Create("Sharpness vs batch size (Keskar et al.)", Framework.Charts.Subtitle(configuration, "max loss in the ε-box minus the loss, random samples and projected ascent"),
                 new AxisSpec("batch size", Log: true), new AxisSpec("sharpness (loss increase)", Log: true),
                 s.Epsilons.Select(e => Metric($"sharpness_eps_{e:G}", $"ε = {e:G}")))),
         ]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Claim> Claims =>
+    [
+        new(Id, "sensitivity-vs-batch", "Sensitivity (Jacobian norm) rises with the batch size.", SensitivityRises),
+        new(Id, "sharpness-vs-batch", "Sharpness rises with the batch size (large batches find sharper minima).", SharpnessRises),
+    ];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Comments(IReadOnlyList<Measurement> p)
+    {
+        List<(double Batch, double Value)> Series(string metric) => p.Where(x => x.Metric == metric).OrderBy(x => x.X).Select(x => (x.X, x.Value)).ToList();
+        var jac = Series("sensitivity_jacobian"); var report = Series("sensitivity_loss_gradient"); var test = Series("test_accuracy");
+        if (jac.Count == 0) yield break;
+        yield return $"Sensitivity (Jacobian) {jac[0].Value:G3} at batch {jac[0].Batch} and {jac[^1].Value:G3} at batch {jac[^1].Batch}; the report's loss-gradient measure went from {report[0].Value:G3} to {report[^1].Value:G3}, a fall the 1/B of the batch mean produces by itself.";
+        yield return $"Test accuracy {test[0].Value:P1} at batch {test[0].Batch} and {test[^1].Value:P1} at batch {test[^1].Batch} (same epochs, so the large batch made {p.First(x => x.Metric == "updates" && x.X == jac[0].Batch).Value / p.First(x => x.Metric == "updates" && x.X == jac[^1].Batch).Value:F0}x fewer updates).";
+        foreach (var metric in p.Select(x => x.Metric).Where(m => m.StartsWith("sharpness_eps_", StringComparison.Ordinal)).Distinct())
+        {
+            var s = Series(metric);
+            yield return $"Sharpness ({metric["sharpness_eps_".Length..].Replace('_', ' ')}): {s[0].Value:G3} at batch {s[0].Batch}, {s[^1].Value:G3} at batch {s[^1].Batch}{(s[^1].Value > s[0].Value ? " (larger batches sit in sharper regions)" : "")}.";
+        }
+    }
+
+    private static ClaimResult SensitivityRises(IReadOnlyList<Measurement> p) => Trend(p, "sensitivity_jacobian", "sensitivity (Jacobian)");
+
+    private static ClaimResult SharpnessRises(IReadOnlyList<Measurement> p)
+    {
+        var metric = p.Select(x => x.Metric).Where(m => m.StartsWith("sharpness_keskar_eps_", StringComparison.Ordinal)).Distinct().OrderBy(m => m, StringComparer.Ordinal).Last();
+        return Trend(p, metric, metric.Replace('_', ' '));
+    }
+
+    /// <summary>Rises: the value at the largest batch against the smallest, 20 % either way decides.</summary>
+    private static ClaimResult Trend(IReadOnlyList<Measurement> p, string metric, string name)
+    {
+        var s = p.Where(x => x.Metric == metric).OrderBy(x => x.X).ToList();
+        double ratio = s[^1].Value / s[0].Value;
+        return new(Claim.Threshold(ratio, 1.2, 1 / 1.2), $"{name} {F(s[0].Value, "G3")} at batch {s[0].X} and {F(s[^1].Value, "G3")} at batch {s[^1].X} ({F(ratio, "F2")}x)");
     }
 }

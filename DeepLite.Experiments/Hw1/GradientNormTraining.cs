@@ -5,6 +5,9 @@ using DeepLite.Experiments.Models;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
+
+using static DeepLite.Experiments.Hw1.PointQueries;
 
 namespace DeepLite.Experiments.Hw1;
 
@@ -27,18 +30,18 @@ public sealed class GradientNormTraining : IExperiment
         : new Settings(Epochs: 10, BatchSize: 128, TrainPerClass: 200, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var cost = s.Epochs * (s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10) * 7e-6 + 2;
-        return [new RunUnit("mlp-784-128-32-10", s.Epochs, cost, seed =>
+        return [new RunUnit("mlp-784-128-32-10", s.Epochs, cost, (context, seed) =>
         {
             var (train, _, _) = context.Subsets("mnist", s.TrainPerClass, 0);
             var random = new SeededRandom(seed);
             var model = Hw1Models.ImageMlp(random, 784, 128, 32, 10);
             var optimizer = new Sgd<float>(model.Parameters(), s.LearningRate, momentum: s.Momentum);
             var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
-            var result = new List<Point>();
+            var result = new List<Measurement>();
             int iteration = 0;
             for (int epoch = 1; epoch <= s.Epochs; epoch++)
             {
@@ -46,9 +49,8 @@ public sealed class GradientNormTraining : IExperiment
                 foreach (var batch in loader.Epoch(epoch - 1))
                 {
                     context.Cancellation.ThrowIfCancellationRequested();
-                    using var scope = TensorPool.BeginScope();
                     iteration++;
-                    double loss = Training.Step(optimizer, () => Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels), epoch, batch.Index + 1,
+                    double loss = Trainer.Step(optimizer, () => Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels), epoch: epoch, step: batch.Index + 1,
                         beforeUpdate: value =>
                         {
                             result.Add(new("mlp", "iteration", iteration, "loss", value));
@@ -63,15 +65,43 @@ public sealed class GradientNormTraining : IExperiment
     }
 
     /// <inheritdoc/>
-    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
         return new ExperimentResults(points, [new("gradient-norm-and-loss", Framework.Charts.CreateStacked("MNIST MLP 784-128-32-10: gradient norm and loss per iteration",
-            Framework.Charts.Subtitle(context, $"SGD(lr {s.LearningRate}, momentum {s.Momentum}), batch {s.BatchSize}"),
+            Framework.Charts.Subtitle(configuration, $"SGD(lr {s.LearningRate}, momentum {s.Momentum}), batch {s.BatchSize}"),
             new AxisSpec("iteration"),
             [(new AxisSpec("gradient norm", Log: true), [Metric("gradient_norm", "gradient norm")]),
              (new AxisSpec("training loss (cross-entropy)", Log: true), [Metric("loss", "loss")])]))]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Claim> Claims =>
+    [
+        new(Id, "gradient-does-not-vanish", "The training loss falls while the minibatch gradient norm does not fall to zero.", GradientDoesNotVanish),
+    ];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Comments(IReadOnlyList<Measurement> p)
+    {
+        var g = p.Where(x => x.Metric == "gradient_norm").OrderBy(x => x.X).Select(x => x.Value).ToList();
+        var l = p.Where(x => x.Metric == "loss").OrderBy(x => x.X).Select(x => x.Value).ToList();
+        if (g.Count == 0) yield break;
+        yield return $"{g.Count} iterations: gradient norm {g[0]:G3} at the start, peak {g.Max():G3}, {g[^1]:G3} at the end, while the loss went from {l[0]:G3} to {l[^1]:G3}.";
+        if (g[^1] > 0.2 * g.Max()) yield return "The gradient norm stays of the same order while the loss falls: minibatch gradients do not vanish during training.";
+    }
+
+    private static ClaimResult GradientDoesNotVanish(IReadOnlyList<Measurement> p)
+    {
+        var g = p.Where(x => x.Metric == "gradient_norm").OrderBy(x => x.X).Select(x => x.Value).ToList();
+        var l = p.Where(x => x.Metric == "loss").OrderBy(x => x.X).Select(x => x.Value).ToList();
+        int tail = Math.Max(1, g.Count / 10);
+        double endGradient = g.TakeLast(tail).Average(), peak = g.Max(), startLoss = l.Take(tail).Average(), endLoss = l.TakeLast(tail).Average();
+        bool falls = endLoss < 0.5 * startLoss;
+        double share = endGradient / peak;
+        var verdict = !falls ? Verdict.NotConclusive : Claim.Threshold(share, 0.1, 0.02);
+        return new(verdict, $"loss {F(startLoss, "G3")} -> {F(endLoss, "G3")}; gradient norm over the last tenth {F(endGradient, "G3")}, {F(share, "P0")} of its peak {F(peak, "G3")}");
     }
 }

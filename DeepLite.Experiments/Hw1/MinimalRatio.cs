@@ -5,9 +5,12 @@ using DeepLite.Experiments.Models;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Series;
+
+using static DeepLite.Experiments.Hw1.PointQueries;
 
 namespace DeepLite.Experiments.Hw1;
 
@@ -36,25 +39,25 @@ public sealed class MinimalRatio : IExperiment
         : new Settings(Runs: 100, [1, 10, 10, 1], Points: 100, FitSteps: 1000, GradientSteps: 1000, GradientThreshold: 1e-3, EigenvalueTolerance: 1e-6, Samples: 100, SampleRadius: 1e-2, SpectrumRuns: 4);
 
     /// <inheritdoc/>
-    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
-        var s = context.SettingsFor<Settings>(this);
-        // Measured 2026-11-29: the full preset (100 runs of 3,000 fitting steps) in 5 s, the quick one in 2-3 s: about
-        // 15 µs a fitting step; the gradient-norm descent rarely runs (half the fits already meet the threshold).
+        var s = configuration.SettingsFor<Settings>(this);
+        // Per fitting step; the gradient-norm descent rarely runs, half the fits already meet the threshold
+        // (benchmarks/README.md, "Unit cost estimates").
         double cost = s.FitSteps * 15e-6 + s.GradientSteps * 2e-6 + 0.005;
-        return [.. Enumerable.Range(0, s.Runs).Select(run => new RunUnit($"run-{run + 1:D3}", 2, cost, seed => Train(context, run, s, seed)))];
+        return [.. Enumerable.Range(0, s.Runs).Select(run => new RunUnit($"run-{run + 1:D3}", 2, cost, (context, seed) => Train(context, run, s, seed)))];
     }
 
     /// <inheritdoc/>
-    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
-        return new ExperimentResults(points, Draw(context, s, points), new Dictionary<string, object> { ["runsBelowThreshold"] = converged });
+        return new ExperimentResults(points, Draw(configuration, s, points), new Dictionary<string, object> { ["runsBelowThreshold"] = converged });
     }
 
-    private static List<Point> Train(ExperimentContext context, int index, Settings s, long seed)
+    private static List<Measurement> Train(ExperimentContext context, int index, Settings s, long seed)
     {
         var random = new SeededRandom(seed);
         var model = Hw1Models.Mlp<double>(random, s.Widths);
@@ -68,12 +71,11 @@ public sealed class MinimalRatio : IExperiment
         for (int step = 0; step < s.FitSteps; step++)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            using var scope = TensorPool.BeginScope();
-            Training.Step(fit, () => Loss.MeanSquaredError(model.Forward(x), y), 1, step + 1, what: $"{id} fit loss");
+            Trainer.Step(fit, () => Loss.MeanSquaredError(model.Forward(x), y), epoch: 1, step: step + 1, what: $"{id} fit loss");
         }
         context.Progress.Epoch(id, 1, 2, Mse(model, x, y), null);
 
-        // Minimize ||∇L||²: its gradient, 2·H·∇L, comes from differentiating the recorded gradient. Not Training.Step:
+        // Minimize ||∇L||²: its gradient, 2·H·∇L, comes from differentiating the recorded gradient. Not Trainer.Step:
         // the norm is checked against the threshold between the forward pass and the backward one.
         var descend = new Adam<double>(parameters, 1e-3);
         double norm = double.PositiveInfinity;
@@ -86,7 +88,7 @@ public sealed class MinimalRatio : IExperiment
             var grads = AutoDiff.Grad(Loss.MeanSquaredError(model.Forward(x), y), parameters, createGraph: true);
             var squared = grads.Select(g => (g * g).Sum()).Aggregate((a, b) => a + b);
             norm = Math.Sqrt(squared.Item());
-            Training.EnsureFinite(norm, 2, steps + 1, $"{id} gradient norm");
+            Trainer.EnsureFinite(norm, $"{id} gradient norm", 2, steps + 1);
             if (norm < s.GradientThreshold) break;
             squared.Backward();
             descend.Step();
@@ -96,7 +98,7 @@ public sealed class MinimalRatio : IExperiment
 
         var spectrum = HessianSpectrum.Compute(Loss.MeanSquaredError(model.Forward(x), y), parameters);
         double sampled = SampledMinimalRatio.Estimate(parameters, () => Mse(model, x, y), s.Samples, s.SampleRadius, random);
-        var points = new List<Point>
+        var points = new List<Measurement>
         {
             new(id, "run", index + 1, "loss", loss),
             new(id, "run", index + 1, "gradient_norm", norm),
@@ -109,7 +111,7 @@ public sealed class MinimalRatio : IExperiment
             new(id, "run", index + 1, "sampled_ratio", sampled),
         };
         if (index < s.SpectrumRuns)
-            points.AddRange(spectrum.Eigenvalues.Select((e, i) => new Point(id, "index", i, "eigenvalue", e)));
+            points.AddRange(spectrum.Eigenvalues.Select((e, i) => new Measurement(id, "index", i, "eigenvalue", e)));
         return points;
     }
 
@@ -126,20 +128,20 @@ public sealed class MinimalRatio : IExperiment
         return Loss.MeanSquaredError(model.Forward(x), y).Item();
     }
 
-    private static List<Chart> Draw(ExperimentContext context, Settings s, IReadOnlyList<Point> points)
+    private static List<Chart> Draw(RunConfiguration configuration, Settings s, IReadOnlyList<Measurement> points)
     {
         List<(double, double)> Pairs(string metric) => points.Where(p => p.Metric == metric)
             .Join(points.Where(p => p.Metric == "loss"), a => a.Run, b => b.Run, (a, b) => (a.Value, b.Value)).ToList();
         int converged = points.Count(p => p.Metric == "converged" && p.Value == 1);
         var ratios = Framework.Charts.Create("Minimal ratio vs loss where the gradient is (almost) zero",
-            Framework.Charts.Subtitle(context, $"{s.Runs} runs, {converged} reached ||∇L|| < {s.GradientThreshold:G}; x: the course's minimal ratio = share of all Hessian eigenvalues > {s.EigenvalueTolerance:G} (most are near zero), with the share among those not near zero and the report's sampled estimate"),
+            Framework.Charts.Subtitle(configuration, $"{s.Runs} runs, {converged} reached ||∇L|| < {s.GradientThreshold:G}; x: the course's minimal ratio = share of all Hessian eigenvalues > {s.EigenvalueTolerance:G} (most are near zero), with the share among those not near zero and the report's sampled estimate"),
             new AxisSpec("ratio (see legend)"), new AxisSpec("training loss (MSE)", Log: true),
             [new Framework.Series("minimal ratio: positive / all eigenvalues (course)", Pairs("minimal_ratio"), Scatter: true),
              new Framework.Series("positive / eigenvalues not near zero", Pairs("nonzero_positive_ratio"), Scatter: true),
              new Framework.Series($"sampled: share of {s.Samples} neighbours higher (report)", Pairs("sampled_ratio"), Scatter: true)]);
 
         var eigen = points.Where(p => p.Metric == "eigenvalue").Select(p => p.Value).ToList();
-        var model = Framework.Charts.NewModel($"Hessian eigenvalues of the first {s.SpectrumRuns} runs", Framework.Charts.Subtitle(context, "at the end of the gradient-norm descent; |λ| shown on a signed log scale"));
+        var model = Framework.Charts.NewModel($"Hessian eigenvalues of the first {s.SpectrumRuns} runs", Framework.Charts.Subtitle(configuration, "at the end of the gradient-norm descent; |λ| shown on a signed log scale"));
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "sign(λ)·log10(1 + |λ|/1e-6)" });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "count" });
         // A signed log scale: the spectrum spans decades on both sides of zero.
@@ -158,5 +160,30 @@ public sealed class MinimalRatio : IExperiment
             model.Series.Add(histogram);
         }
         return [new("minimal-ratio-vs-loss", ratios), new("eigenvalues", model)];
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Claim> Claims =>
+    [
+        new(Id, "not-minima", "Where the gradient almost vanishes, the points are mostly not minima: the minimal ratio (share of positive Hessian eigenvalues) is well below 1.", NotMinima),
+    ];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Comments(IReadOnlyList<Measurement> p)
+    {
+        int runs = p.Count(x => x.Metric == "converged"), below = p.Count(x => x.Metric == "converged" && x.Value == 1);
+        var ratio = p.Where(x => x.Metric == "minimal_ratio").Select(x => x.Value).Order().ToList();
+        var sampled = p.Where(x => x.Metric == "sampled_ratio").Select(x => x.Value).Order().ToList();
+        yield return $"{below} of {runs} runs reached the gradient-norm threshold. Minimal ratio from the Hessian: {RangeOf(ratio, "F2")} (median {ratio[ratio.Count / 2]:F2}); the report's sampled ratio: {RangeOf(sampled, "F2")} (median {sampled[sampled.Count / 2]:F2}).";
+        var eigen = p.Where(x => x.Metric == "eigenvalue").Select(x => x.Value).ToList();
+        if (eigen.Count > 0)
+            yield return $"Of {eigen.Count} eigenvalues shown, {eigen.Count(e => e > 1e-6)} are positive, {eigen.Count(e => e < -1e-6)} negative and {eigen.Count(e => Math.Abs(e) <= 1e-6)} (near) zero: most critical points found are flat or saddle-like, which sampling neighbours cannot reveal.";
+    }
+
+    private static ClaimResult NotMinima(IReadOnlyList<Measurement> p)
+    {
+        var ratios = p.Where(x => x.Metric == "minimal_ratio").Select(x => x.Value).Order().ToList();
+        double median = ratios[ratios.Count / 2];
+        return new(Claim.Threshold(-median, -0.8, -0.95), $"median minimal ratio {F(median, "F2")} over {ratios.Count} runs (range {F(ratios[0], "F2")} to {F(ratios[^1], "F2")})");
     }
 }

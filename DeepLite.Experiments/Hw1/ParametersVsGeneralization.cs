@@ -1,6 +1,9 @@
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Optimizers;
+using DeepLite.Training;
+
+using static DeepLite.Experiments.Hw1.PointQueries;
 
 namespace DeepLite.Experiments.Hw1;
 
@@ -25,24 +28,23 @@ public sealed class ParametersVsGeneralization : IExperiment
         : new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 200, TestCount: 2000, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
-        var s = context.SettingsFor<Settings>(this);
-        var data = new Lazy<(ImageDataset Train, ImageDataset Test)>(() => { var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount); return (train, test); });
+        var s = configuration.SettingsFor<Settings>(this);
         double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
-        // Measured 2026-11-29: the full preset (10 MLPs x 10 epochs of 60,000 images) in 42 s, about 7 µs an image.
+        // Per training image and epoch (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * images * 7e-6;
         return [.. s.Hidden.Select(hidden =>
         {
             var id = $"784-{hidden[0]}-{hidden[1]}-10";
-            return new RunUnit(id, s.Epochs, cost, seed =>
+            return new RunUnit(id, s.Epochs, cost, (context, seed) =>
             {
-                var (train, test) = data.Value;
-                var model = Training.TrainMlp(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
+                var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
+                var model = MlpTraining.Train(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
                     p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, checkpoint: context.Checkpoint(this, id));
                 double count = model.ParameterCount;
-                var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
-                var (testLoss, testAccuracy) = Training.Evaluate(model, test);
+                var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
+                var (testLoss, testAccuracy) = Evaluation.Evaluate(model, test);
                 return [new(id, "parameters", count, "train_loss", trainLoss), new(id, "parameters", count, "test_loss", testLoss),
                         new(id, "parameters", count, "train_accuracy", trainAccuracy), new(id, "parameters", count, "test_accuracy", testAccuracy)];
             });
@@ -50,18 +52,42 @@ public sealed class ParametersVsGeneralization : IExperiment
     }
 
     /// <inheritdoc/>
-    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), Scatter: true);
         var detail = $"{s.Hidden.Length} MLPs 784-a-b-10, {s.Epochs} epochs of SGD(0.01, 0.9) on {(s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10)} images";
         return new ExperimentResults(points,
         [
-            new("loss-vs-parameters", Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(context, detail),
+            new("loss-vs-parameters", Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("parameters", Log: true), new AxisSpec("cross-entropy"), [Metric("train_loss", "train"), Metric("test_loss", "test")])),
-            new("accuracy-vs-parameters", Framework.Charts.Create("Accuracy vs number of parameters", Framework.Charts.Subtitle(context, detail),
+            new("accuracy-vs-parameters", Framework.Charts.Create("Accuracy vs number of parameters", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("parameters", Log: true), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train"), Metric("test_accuracy", "test")])),
         ]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Claim> Claims =>
+    [
+        new(Id, "plateau", "Test accuracy plateaus as the number of parameters grows: the larger half of the models is not clearly better than the smaller half.", Plateau),
+    ];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Comments(IReadOnlyList<Measurement> p)
+    {
+        var test = p.Where(x => x.Metric == "test_accuracy").OrderBy(x => x.X).ToList();
+        var train = p.Where(x => x.Metric == "train_accuracy").ToDictionary(x => x.Run, x => x.Value);
+        if (test.Count == 0) yield break;
+        yield return $"Parameters from {test[0].X:N0} to {test[^1].X:N0}: test accuracy {test[0].Value:P1} (smallest) to {test[^1].Value:P1} (largest); the largest train-test gap is {test.Max(t => train[t.Run] - t.Value):P1}.";
+    }
+
+    private static ClaimResult Plateau(IReadOnlyList<Measurement> p)
+    {
+        var models = p.Where(x => x.Metric == "test_accuracy").OrderBy(x => x.X).ToList();
+        int half = models.Count / 2;
+        double small = models.Take(half).Average(x => x.Value), large = models.Skip(models.Count - half).Average(x => x.Value);
+        double gain = large - small;
+        return new(Claim.Threshold(-gain, -0.015, -0.03), $"mean test accuracy of the {half} larger models {F(large, "P1")} vs the {half} smaller {F(small, "P1")} (gain {F(gain * 100, "F1")} points)");
     }
 }

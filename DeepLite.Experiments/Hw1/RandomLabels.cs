@@ -1,6 +1,9 @@
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Optimizers;
+using DeepLite.Training;
+
+using static DeepLite.Experiments.Hw1.PointQueries;
 
 namespace DeepLite.Experiments.Hw1;
 
@@ -26,22 +29,22 @@ public sealed class RandomLabels : IExperiment
         : new Settings(Epochs: 60, BatchSize: 128, TrainPerClass: 100, TestCount: 1000, 0.01, 0.9);
 
     /// <inheritdoc/>
-    public IReadOnlyList<RunUnit> Units(ExperimentContext context)
+    public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, testImages = s.TestCount == 0 ? 10_000 : s.TestCount;
-        // About 12 µs per training image and 3 µs per evaluated image here for this MLP.
+        // Per training image and per evaluated image (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * (images * 15e-6 + testImages * 3e-6);
-        return [new RunUnit("mlp-784-256-128-10", s.Epochs, cost, seed =>
+        return [new RunUnit("mlp-784-256-128-10", s.Epochs, cost, (context, seed) =>
         {
             var (train, test) = Data(context, s);
             var checkpoint = context.Checkpoint(this, "mlp-784-256-128-10");
             var result = checkpoint.Points;
-            Training.TrainMlp(context, "mlp-784-256-128-10", [784, 256, 128, 10], train, s.BatchSize, s.Epochs,
+            MlpTraining.Train(context, "mlp-784-256-128-10", [784, 256, 128, 10], train, s.BatchSize, s.Epochs,
                 p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, (epoch, model) =>
                 {
-                    var (trainLoss, trainAccuracy) = Training.Evaluate(model, train);
-                    var (testLoss, testAccuracy) = Training.Evaluate(model, test);
+                    var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
+                    var (testLoss, testAccuracy) = Evaluation.Evaluate(model, test);
                     result.Add(new("mlp", "epoch", epoch, "train_loss", trainLoss));
                     result.Add(new("mlp", "epoch", epoch, "train_accuracy", trainAccuracy));
                     result.Add(new("mlp", "epoch", epoch, "test_loss", testLoss));
@@ -61,18 +64,41 @@ public sealed class RandomLabels : IExperiment
     }
 
     /// <inheritdoc/>
-    public ExperimentResults Assemble(ExperimentContext context, UnitResults units)
+    public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
-        var s = context.SettingsFor<Settings>(this);
+        var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
         var detail = $"{Count(s.TrainPerClass * 10, 60_000)} training images with permuted labels, {Count(s.TestCount, 10_000)} test images with true labels; SGD(0.01, 0.9)";
         return new ExperimentResults(points,
         [
-            new("loss", Framework.Charts.Create("Random labels: loss", Framework.Charts.Subtitle(context, detail),
+            new("loss", Framework.Charts.Create("Random labels: loss", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("epoch"), new AxisSpec("cross-entropy", Log: true), [Metric("train_loss", "train (random labels)"), Metric("test_loss", "test (true labels)")])),
-            new("accuracy", Framework.Charts.Create("Random labels: accuracy", Framework.Charts.Subtitle(context, detail),
+            new("accuracy", Framework.Charts.Create("Random labels: accuracy", Framework.Charts.Subtitle(configuration, detail),
                 new AxisSpec("epoch"), new AxisSpec("accuracy (fraction)"), [Metric("train_accuracy", "train (random labels)"), Metric("test_accuracy", "test (true labels)")])),
         ]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Claim> Claims =>
+    [
+        new(Id, "random-labels", "On randomly permuted labels, training accuracy climbs well above chance while test accuracy stays at chance.", FitsRandomLabels),
+    ];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Comments(IReadOnlyList<Measurement> p)
+    {
+        double train = FinalPerRun(p, "train_accuracy").FirstOrDefault(), test = FinalPerRun(p, "test_accuracy").FirstOrDefault();
+        yield return $"Final training accuracy on the permuted labels {train:P1}; test accuracy on the true labels {test:P1} (chance is 10%).";
+        if (train < 0.9) yield return "Expected the training accuracy to approach 100%; it needs more epochs (or a smaller training set).";
+        if (test > 0.2) yield return "Expected the test accuracy to stay near chance; it did not.";
+    }
+
+    private static ClaimResult FitsRandomLabels(IReadOnlyList<Measurement> p)
+    {
+        var run = p.First(x => x.Metric == "train_accuracy").Run;
+        double train = Final(p, run, "train_accuracy"), test = Final(p, run, "test_accuracy");
+        var verdict = test > 0.2 ? Verdict.DoesNotHold : Claim.Threshold(train, 0.3, 0.15);
+        return new(verdict, $"final training accuracy {F(train, "P1")} on permuted labels, test accuracy {F(test, "P1")} on true labels (chance 10 %)");
     }
 }

@@ -1,13 +1,11 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
-using DeepLite.Tensors;
 
 namespace DeepLite.Tests.Architecture;
 
 /// <summary>
-/// Core's layers read bottom-up (docs/architecture.md): Kernels know nothing above them (no tensor, shape, autograd,
-/// layer), and every file's namespace is its folder's. Checked on the compiled types (signatures, fields, base
-/// types) and on the source (method bodies, using directives).
+/// What the dependency matrix (<see cref="DependencyMatrixTests"/>) cannot say: Kernels' sources name no tensor or shape
+/// even unqualified, and every file's namespace is its folder's (so the matrix, keyed by namespace, sees every file
+/// under its folder).
 /// </summary>
 public partial class LayeringTests
 {
@@ -16,18 +14,6 @@ public partial class LayeringTests
     /// <summary>The namespaces above Kernels, which Kernels must not use.</summary>
     private static readonly string[] AboveKernels =
         ["DeepLite.Tensors", "DeepLite.Autograd", "DeepLite.Layers", "DeepLite.Losses", "DeepLite.Optimizers", "DeepLite.Data", "DeepLite.Serialization", "DeepLite.Analysis"];
-
-    [Fact]
-    public void NoKernelTypeMentionsATypeOfAHigherLayer()
-    {
-        var core = typeof(Tensor<float>).Assembly;
-        var problems = new List<string>();
-        foreach (var type in core.GetTypes().Where(t => t.Namespace?.StartsWith("DeepLite.Kernels", StringComparison.Ordinal) == true))
-            foreach (var (where, used) in Mentions(type))
-                if (used.Namespace is { } ns && AboveKernels.Any(a => ns == a || ns.StartsWith(a + ".", StringComparison.Ordinal)))
-                    problems.Add($"{type.FullName} {where}: {used.FullName}");
-        Assert.True(problems.Count == 0, "Kernels depend on higher layers:\n" + string.Join("\n", problems.Distinct()));
-    }
 
     [Fact]
     public void NoKernelSourceUsesAHigherLayer()
@@ -78,35 +64,4 @@ public partial class LayeringTests
 
     [GeneratedRegex(@"^namespace ([\w.]+) \{", RegexOptions.Multiline)]
     private static partial Regex GeneratedNamespaceLine();
-
-    /// <summary>Every type <paramref name="type"/>'s declaration mentions: base type, interfaces, fields, properties, method signatures.</summary>
-    private static IEnumerable<(string Where, Type Used)> Mentions(Type type)
-    {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        // A type and the types inside it (elements, generic arguments, a generic parameter's constraints), each once:
-        // constraints such as T : IFloatingPointIeee754<T> refer back to T.
-        IEnumerable<Type> Expand(Type root)
-        {
-            var seen = new HashSet<Type>();
-            var stack = new Stack<Type>([root]);
-            while (stack.Count > 0)
-            {
-                var t = stack.Pop();
-                if (!seen.Add(t)) continue;
-                if (t.HasElementType) { stack.Push(t.GetElementType()!); continue; }
-                if (t.IsGenericParameter) { foreach (var c in t.GetGenericParameterConstraints()) stack.Push(c); continue; }
-                yield return t;
-                if (t.IsGenericType) foreach (var a in t.GetGenericArguments()) stack.Push(a);
-            }
-        }
-        if (type.BaseType is { } b) foreach (var t in Expand(b)) yield return ("base type", t);
-        foreach (var i in type.GetInterfaces()) foreach (var t in Expand(i)) yield return ("interface", t);
-        foreach (var f in type.GetFields(all)) foreach (var t in Expand(f.FieldType)) yield return ($"field {f.Name}", t);
-        foreach (var p in type.GetProperties(all)) foreach (var t in Expand(p.PropertyType)) yield return ($"property {p.Name}", t);
-        foreach (var m in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-        {
-            if (m is MethodInfo mi) foreach (var t in Expand(mi.ReturnType)) yield return ($"{m.Name} returns", t);
-            foreach (var p in m.GetParameters()) foreach (var t in Expand(p.ParameterType)) yield return ($"{m.Name}({p.Name})", t);
-        }
-    }
 }

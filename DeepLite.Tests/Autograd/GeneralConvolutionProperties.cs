@@ -97,6 +97,7 @@ public class GeneralConvolutionProperties
     });
 
     [Property(MaxTest = 80)]
+    [Trait("Category", "Slow")]
     public Property Gradients() => Prop.ForAll(Cases(), t =>
     {
         var (x, w, b) = Make(t);
@@ -111,7 +112,7 @@ public class GeneralConvolutionProperties
         var w = Tensor<float>.Zeros(16, 16, 3, 3);
         var g = ConvShapes.Geometry("test", x.Shape, 16, 16, 3, 3, 1, 1, Padding.Same, 2, 2);
         var plan = ConvPlan.For(g);
-        Assert.Equal([ConvKernel.Im2ColGemm, ConvKernel.Im2ColGemm, ConvKernel.Im2ColGemm], new[] { plan.Forward, plan.InputGradient, plan.WeightGradient });
+        Assert.Equal([ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Im2ColGemm], new[] { plan.Forward, plan.InputGradient, plan.WeightGradient });
         Assert.Throws<NotSupportedException>(() => x.Conv2D(w, dilation: 2, algorithm: ConvAlgorithm.Winograd4x4));
         Assert.Throws<NotSupportedException>(() => x.Conv2D(w, dilation: 2, algorithm: ConvAlgorithm.Direct));
         // Groups must divide the channels and the filters, and the weight has C / groups channels.

@@ -50,6 +50,7 @@ public class DataStoreTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task ConcurrentFirstFetchesIntoOneCacheAllSucceedAndLeaveOthersDownloadsAlone()
     {
         using var fx = new Fixtures();
@@ -105,6 +106,7 @@ public class DataStoreTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void AServerErrorIsRetried()
     {
         using var fx = new Fixtures();

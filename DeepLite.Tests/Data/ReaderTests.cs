@@ -22,7 +22,7 @@ public class ReaderTests
         var t = ds.ToTensor();
         Assert.Equal(new DeepLite.Tensors.Shape(12, 1, 28, 28), t.Shape);
         Assert.Equal(raw.Data[5] / 255f, t.Span[5]);
-        var normalized = ds.ToTensor(Normalization.Mnist);
+        var normalized = ds.Normalized(Normalization.Mnist).ToTensor();
         Assert.Equal((raw.Data[5] / 255f - 0.1307f) / 0.3081f, normalized.Span[5], 5);
     }
 

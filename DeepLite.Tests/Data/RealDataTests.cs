@@ -3,22 +3,22 @@ using DeepLite.Data;
 namespace DeepLite.Tests.Data;
 
 /// <summary>
-/// The full MNIST and CIFAR-10 from DEEPLITE_DATA_MIRROR (CI sets it). Without the variable there is
-/// nothing to load and the test says so in its output; with it, missing or wrong data fails.
+/// The full MNIST, CIFAR-10 and Tiny Shakespeare from DEEPLITE_DATA_MIRROR (CI sets it). Without the variable there
+/// is nothing to load and the tests report Skipped; with it, missing or wrong data fails.
 /// </summary>
 public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private DataStore? Store()
+    private static DataStore Store()
     {
         var mirror = Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR");
-        if (string.IsNullOrEmpty(mirror)) { output.WriteLine("DEEPLITE_DATA_MIRROR is not set: real-data check not run."); return null; }
+        Skip.If(string.IsNullOrEmpty(mirror), "DEEPLITE_DATA_MIRROR is not set: no real data to check.");
         return new DataStore(new DataStoreOptions { MirrorDirectory = mirror, AllowDownload = false, CacheDirectory = Path.Combine(Path.GetTempPath(), "deeplite-empty-cache") });
     }
 
-    [Fact]
+    [SkippableFact]
     public void MnistHasItsFullCountsAndBalancedClasses()
     {
-        if (Store() is not { } store) return;
+        var store = Store();
         var mnist = store.Load("mnist");
         Assert.Equal(60_000, mnist.Train.Count);
         Assert.Equal(10_000, mnist.Test.Count);
@@ -29,10 +29,10 @@ public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
         output.WriteLine(mnist.Source);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Cifar10HasItsFullCountsAndExactlyBalancedClasses()
     {
-        if (Store() is not { } store) return;
+        var store = Store();
         var cifar = store.Load("cifar10");
         Assert.Equal(50_000, cifar.Train.Count);
         Assert.Equal(10_000, cifar.Test.Count);
@@ -41,10 +41,10 @@ public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
         output.WriteLine(cifar.Source);
     }
 
-    [Fact]
+    [SkippableFact]
     public void TinyShakespeareIsNanoGptsCorpus()
     {
-        if (Store() is not { } store) return;
+        var store = Store();
         var corpus = store.LoadText("tinyshakespeare");
         // prepare.py prints: length of dataset in characters: 1,115,394; vocab size: 65; train has 1,003,854 tokens; val has 111,540 tokens.
         Assert.Equal(1_115_394, corpus.Text.Length);

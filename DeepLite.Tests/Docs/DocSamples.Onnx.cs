@@ -13,15 +13,16 @@ public sealed partial class DocSamples
     public void ExportToOnnx()
     {
         LayerDefaults.ManualSeed(3);
+        var path = Path.Combine(_folder, "cnn.onnx");
         // snippet-begin: export-onnx
         var cnn = new Sequential<float>(
             new Conv2D<float>(1, 8, kernelSize: 3, padding: Padding.Same), new BatchNorm<float>(8), new Relu<float>(),
             new MaxPool2D<float>(2), new Flatten<float>(), new Dropout<float>(0.3), new Dense<float>(8 * 14 * 14, 10));
         // ... train it, then write the graph and its weights; the batch dimension stays dynamic
-        cnn.ExportOnnx("cnn.onnx", inputShape: [1, 28, 28], new OnnxExportOptions { SoftmaxOutput = true });
+        cnn.ExportOnnx(path, inputShape: [1, 28, 28], new OnnxExportOptions { SoftmaxOutput = true });
 
         // Serving it anywhere ONNX runs, e.g. with Microsoft.ML.OnnxRuntime:
-        using var session = new InferenceSession("cnn.onnx");
+        using var session = new InferenceSession(path);   // e.g. "cnn.onnx"
         var images = new DenseTensor<float>(new float[2 * 28 * 28], [2, 1, 28, 28]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", images)]);
         var probabilities = results[0].AsTensor<float>();   // [2, 10], each row sums to 1

@@ -2,6 +2,7 @@ using DeepLite.Analysis;
 using DeepLite.Autograd;
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Hw1;
 using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
@@ -14,18 +15,14 @@ namespace DeepLite.Tests.Docs;
 /// The code of every C# block in docs/*.md, between <c>snippet-begin</c>/<c>snippet-end</c> markers, run as
 /// tests; <see cref="DocSnippetTests"/> checks that each page shows exactly this code.
 /// </summary>
+[Collection(nameof(ProcessWideSettings))] // the memory sample sets TensorPool.MaxIdleBytes, as a user would
 public sealed partial class DocSamples : IDisposable
 {
+    // The files the samples write go here; the samples name them by paths made from it (never the process's
+    // current directory, which tests running in parallel share).
     private readonly string _folder = Directory.CreateTempSubdirectory("deeplite-docs-").FullName;
-    private readonly string _previous = Directory.GetCurrentDirectory();
 
-    public DocSamples() => Directory.SetCurrentDirectory(_folder);
-
-    public void Dispose()
-    {
-        Directory.SetCurrentDirectory(_previous);
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void TensorsAndAutograd()
@@ -168,14 +165,14 @@ public sealed partial class DocSamples : IDisposable
             "run,x_name,x,metric,value\nmlp,epoch,300,train_accuracy,0.82\nmlp,epoch,300,test_accuracy,0.098\n");
         // snippet-begin: hw1-claims
         var csv = Path.Combine(results, "hw1-3-1", "results.csv");
-        var points = Point.FromCsv(File.ReadAllText(csv), csv);
-        foreach (var claim in DeepLite.Experiments.Hw1.Hw1Claims.For("hw1-3-1"))
+        var points = Measurement.FromCsv(File.ReadAllText(csv), csv);
+        foreach (var claim in new RandomLabels().Claims)   // an experiment declares its claims in its file
         {
             var verdict = claim.Evaluate(points);          // holds / does not hold / not conclusive, with the numbers
             Console.WriteLine($"{claim.Statement} {verdict.Verdict}: {verdict.Evidence}");
         }
         // snippet-end
-        Assert.Equal(DeepLite.Experiments.Framework.Verdict.Holds, DeepLite.Experiments.Hw1.Hw1Claims.For("hw1-3-1").Single().Evaluate(points).Verdict);
+        Assert.Equal(DeepLite.Experiments.Framework.Verdict.Holds, ExperimentRegistry.Find("hw1-3-1")!.Claims.Single().Evaluate(points).Verdict);
     }
 
     [Fact]
@@ -191,8 +188,9 @@ public sealed partial class DocSamples : IDisposable
         var store = new DataStore(options);  // options: folders, downloads on or off; DataStore.Get uses the defaults
         var mnist = store.Load("mnist");     // or DataStore.Get("mnist"): cache, mirror, system, download
         Console.WriteLine(mnist.Source);     // where it was found and which pinned version it matched
-        var train = mnist.Train.SamplePerClass(2, seed: 1);            // a seeded, class-balanced subset
-        var loader = new DataLoader(train, batchSize: 8, shuffle: true, seed: 1, normalization: Normalization.Mnist);
+        var (train, test, _) = mnist.Normalized(Normalization.Mnist);    // both splits (transforms.Normalize): loaders and Evaluate read it
+        train = train.SamplePerClass(2, seed: 1);                       // a seeded, class-balanced subset, still normalized
+        var loader = new DataLoader(train, batchSize: 8, shuffle: true, seed: 1);
         foreach (var batch in loader.Epoch(0))                          // epoch e's order depends on seed and e only
             Console.WriteLine($"{batch.Index}: {batch.Images.Shape}, first label {batch.Labels[0]}");
         // snippet-end
@@ -230,11 +228,12 @@ public sealed partial class DocSamples : IDisposable
         var random = new SeededRandom(1);
         var model = new Sequential<float>(new Dense<float>(4, 8, random), new Relu<float>(), new Dense<float>(8, 2, random));
         var optimizer = new Adam<float>(model.Parameters());
+        string path = Path.Combine(_folder, "model.safetensors"), runPath = Path.Combine(_folder, "run.safetensors");
         // snippet-begin: save-weights
-        model.SaveWeights("model.safetensors");       // layers.0.weight, layers.0.bias, ... as F32
-        model.LoadWeights("model.safetensors");       // checks names and shapes first; errors name the tensor
+        model.SaveWeights(path);                      // e.g. "model.safetensors": layers.0.weight, layers.0.bias, ... as F32
+        model.LoadWeights(path);                      // checks names and shapes first; errors name the tensor
 
-        var file = SafeTensorsFile.Open("model.safetensors");   // any safetensors file, e.g. from PyTorch
+        var file = SafeTensorsFile.Open(path);        // any safetensors file, e.g. from PyTorch
         foreach (var t in file.Tensors)
             Console.WriteLine($"{t.Name}: {t.DType} [{string.Join(", ", t.Shape)}]");
         var firstWeight = file.Read<float>("layers.0.weight");
@@ -244,10 +243,10 @@ public sealed partial class DocSamples : IDisposable
         // snippet-begin: checkpoint
         int epoch = 3;
         var shuffling = new SeededRandom(7);
-        Checkpoint.Save("run.safetensors", model, optimizer, epoch, shuffling);
+        Checkpoint.Save(runPath, model, optimizer, epoch, shuffling);
 
         // later, in a new process: build the same model and optimizer, then
-        var info = Checkpoint.Load("run.safetensors", model, optimizer, shuffling);
+        var info = Checkpoint.Load(runPath, model, optimizer, shuffling);
         for (int e = info.Epoch + 1; e <= 10; e++) { /* train epoch e */ }
         // snippet-end
         Assert.Equal(3, info.Epoch);

@@ -28,27 +28,28 @@ public class CheckpointResumeTests
     private static string Interrupted(IExperiment experiment, object settings, string root, out List<(string Run, int Epoch)> resumedEpochs)
     {
         var cancel = new CancellationTokenSource();
-        var first = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel) };
+        var first = new ExperimentContext { OutputRoot = root, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel), Configuration = new() { Seed = 3, SettingsOverride = settings } };
         Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(experiment, first));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(first.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(first.Store.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
 
         var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
-        var second = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Progress = progress };
+        var second = new ExperimentContext { OutputRoot = root, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Progress = progress, Configuration = new() { Seed = 3, SettingsOverride = settings } };
         ExperimentRunner.Run(experiment, second);
         resumedEpochs = progress.Epochs;
         _lastResumes = progress.Resumes;
-        Assert.Empty(Directory.GetFiles(Path.Combine(second.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(second.Store.Folder(experiment), "runs"), "*.checkpoint.safetensors"));
         return ResultsCsv(experiment, second);
     }
 
     private static string Uninterrupted(IExperiment experiment, object settings, string root)
     {
-        var context = new ExperimentContext { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic };
+        var context = new ExperimentContext { OutputRoot = root, Data = Synthetic, Configuration = new() { Seed = 3, SettingsOverride = settings } };
         ExperimentRunner.Run(experiment, context);
         return ResultsCsv(experiment, context);
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void ACnnRunResumesBitForBit()
     {
         using var a = new Data.Fixtures();
@@ -72,7 +73,7 @@ public class CheckpointResumeTests
         Assert.Equal([3, 4], epochs.Select(e => e.Epoch));
         var expected = Uninterrupted(new RandomLabels(), settings, b.Folder);
         Assert.Equal(expected, resumed);
-        Assert.Equal(16, Point.FromCsv(resumed, "csv").Count);
+        Assert.Equal(16, Measurement.FromCsv(resumed, "csv").Count);
     }
 
     [Fact]
@@ -82,15 +83,15 @@ public class CheckpointResumeTests
         var two = new RandomLabels.Settings(Epochs: 2, BatchSize: 10, TrainPerClass: 0, TestCount: 0, 0.01, 0.9);
         var three = two with { Epochs = 3 };
         Uninterrupted(new RandomLabels(), two, a.Folder);
-        var redone = Point.FromCsv(Uninterrupted(new RandomLabels(), three, a.Folder), "csv");
+        var redone = Measurement.FromCsv(Uninterrupted(new RandomLabels(), three, a.Folder), "csv");
         Assert.Equal(12, redone.Count); // three epochs, not the two stored ones read back
 
         // A checkpoint left by a run with other settings is ignored, not resumed.
         var cancel = new CancellationTokenSource();
-        var context = new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = two with { Epochs = 4 }, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel), Fresh = true };
+        var context = new ExperimentContext { OutputRoot = a.Folder, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(2, cancel), Fresh = true, Configuration = new() { Seed = 3, SettingsOverride = two with { Epochs = 4 } } };
         Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(new RandomLabels(), context));
         var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
-        ExperimentRunner.Run(new RandomLabels(), new ExperimentContext { OutputRoot = a.Folder, Seed = 3, SettingsOverride = three with { LearningRate = 0.02 }, Data = Synthetic, Progress = progress, Fresh = true });
+        ExperimentRunner.Run(new RandomLabels(), new ExperimentContext { OutputRoot = a.Folder, Data = Synthetic, Progress = progress, Fresh = true, Configuration = new() { Seed = 3, SettingsOverride = three with { LearningRate = 0.02 } } });
         Assert.Equal([1, 2, 3], progress.Epochs.Select(e => e.Epoch));
     }
 }

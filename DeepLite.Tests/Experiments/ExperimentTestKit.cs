@@ -38,15 +38,15 @@ public static class ExperimentTestKit
 
     /// <summary>The experiment's results.csv as written.</summary>
     public static string ResultsCsv(IExperiment experiment, ExperimentContext context) =>
-        File.ReadAllText(Path.Combine(context.Folder(experiment), "results.csv"));
+        File.ReadAllText(Path.Combine(context.Store.Folder(experiment), "results.csv"));
 
     /// <summary>The experiment's results.csv, parsed.</summary>
-    public static List<Point> Results(IExperiment experiment, ExperimentContext context) =>
-        Point.FromCsv(ResultsCsv(experiment, context), "results.csv");
+    public static List<Measurement> Results(IExperiment experiment, ExperimentContext context) =>
+        Measurement.FromCsv(ResultsCsv(experiment, context), "results.csv");
 
     public static void AssertChartsAndCsv(IExperiment experiment, ExperimentContext context)
     {
-        var folder = context.Folder(experiment);
+        var folder = context.Store.Folder(experiment);
         foreach (var chart in experiment.Charts)
         {
             AssertValidPng(Path.Combine(folder, chart + ".png"));
@@ -60,7 +60,7 @@ public static class ExperimentTestKit
         {
             var runs = manifest.RootElement.GetProperty("runs");
             Assert.Equal(System.Text.Json.JsonValueKind.Array, runs.ValueKind);
-            Assert.Equal(experiment.Units(context).Count, runs.GetArrayLength());
+            Assert.Equal(experiment.Units(context.Configuration).Count, runs.GetArrayLength());
         }
         Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
     }

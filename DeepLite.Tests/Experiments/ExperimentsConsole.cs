@@ -18,7 +18,14 @@ public static class ExperimentsConsole
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
-        await p.WaitForExitAsync(cancel.Token);
+        try { await p.WaitForExitAsync(cancel.Token); }
+        catch (OperationCanceledException)
+        {
+            // A hung console must not outlive the test (nor hold its output folder's lock for the next one).
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            throw new TimeoutException($"The console ({string.Join(' ', args)}) ran longer than {timeout} and was killed. Its output:\n{await stdout}{await stderr}");
+        }
         return (p.ExitCode, await stdout + await stderr);
     }
 

@@ -6,15 +6,15 @@ namespace DeepLite.Tests.Experiments;
 /// <summary>The report's claims: their judges, and the quick preset telling the full preset's story (issue #15).</summary>
 public class Hw1ClaimsTests
 {
-    private static Point P(string run, string xName, double x, string metric, double value) => new(run, xName, x, metric, value);
+    private static Measurement P(string run, string xName, double x, string metric, double value) => new(run, xName, x, metric, value);
 
     [Fact]
     public void TheOneHiddenClaimNeedsTheOneHiddenCnnWorstOnEveryDatasetAtTheLastTwoEpochs()
     {
-        var claim = Hw1Claims.For("hw1-1-2").Single();
+        var claim = ExperimentRegistry.Find("hw1-1-2")!.Claims.Single();
         // Two epochs per run: the 1-hidden CNN's test accuracy `before` at epoch 19 and `last` at 20 on each dataset
         // (the others fixed), and a training accuracy that says the opposite, which must not count.
-        List<Point> Points((double Before, double Last) mnistOne, (double Before, double Last) cifarOne) =>
+        List<Measurement> Points((double Before, double Last) mnistOne, (double Before, double Last) cifarOne) =>
         [
             .. new (string Run, double Before, double Last)[]
             {
@@ -44,13 +44,13 @@ public class Hw1ClaimsTests
     [Fact]
     public void ThresholdsSplitHoldsNotConclusiveAndDoesNotHold()
     {
-        var trend = Hw1Claims.All.Single(c => c.Id == "sensitivity-vs-batch");
-        List<Point> Sensitivity(double small, double large) => [P("s", "batch_size", 32, "sensitivity_jacobian", small), P("s", "batch_size", 512, "sensitivity_jacobian", large)];
+        var trend = ExperimentRegistry.Claims.Single(c => c.Id == "sensitivity-vs-batch");
+        List<Measurement> Sensitivity(double small, double large) => [P("s", "batch_size", 32, "sensitivity_jacobian", small), P("s", "batch_size", 512, "sensitivity_jacobian", large)];
         Assert.Equal(Verdict.Holds, trend.Evaluate(Sensitivity(1, 1.5)).Verdict);
         Assert.Equal(Verdict.NotConclusive, trend.Evaluate(Sensitivity(1, 1.05)).Verdict);
         Assert.Equal(Verdict.DoesNotHold, trend.Evaluate(Sensitivity(1, 0.5)).Verdict);
-        var random = Hw1Claims.For("hw1-3-1").Single();
-        List<Point> Labels(double train, double test) => [P("mlp", "epoch", 60, "train_accuracy", train), P("mlp", "epoch", 60, "test_accuracy", test)];
+        var random = ExperimentRegistry.Find("hw1-3-1")!.Claims.Single();
+        List<Measurement> Labels(double train, double test) => [P("mlp", "epoch", 60, "train_accuracy", train), P("mlp", "epoch", 60, "test_accuracy", test)];
         Assert.Equal(Verdict.Holds, random.Evaluate(Labels(0.9, 0.1)).Verdict);
         Assert.Equal(Verdict.DoesNotHold, random.Evaluate(Labels(0.9, 0.5)).Verdict); // the test set learned: not random labels
         Assert.Equal(Verdict.DoesNotHold, random.Evaluate(Labels(0.12, 0.1)).Verdict);
@@ -62,13 +62,14 @@ public class Hw1ClaimsTests
     /// (DEEPLITE_QUICK_RESULTS); elsewhere the test makes one (about 5 minutes on 2 cores).
     /// </summary>
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task TheQuickPresetTellsTheFullPresetsStory()
     {
         var recordedPath = Path.Combine(Repository.Root, "docs", "hw1", "claims-full.json");
         Assert.True(File.Exists(recordedPath), $"{recordedPath}: the verdicts of the full preset are not recorded");
         var recorded = ClaimRecord.Read(File.ReadAllText(recordedPath));
         Assert.All(recorded, r => Assert.Equal("full", r.Preset));
-        Assert.All(recorded, r => Assert.Contains(Hw1Claims.All, c => $"{c.Experiment}/{c.Id}" == r.Key));
+        Assert.All(recorded, r => Assert.Contains(ExperimentRegistry.Claims, c => $"{c.Experiment}/{c.Id}" == r.Key));
 
         var quick = Environment.GetEnvironmentVariable("DEEPLITE_QUICK_RESULTS");
         string? made = null;

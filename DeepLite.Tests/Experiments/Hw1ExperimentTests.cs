@@ -13,7 +13,7 @@ public class Hw1ExperimentTests
 
     private static ExperimentContext Context(string root, object settings, CancellationToken token = default, IExperimentProgress? progress = null) => new()
     {
-        OutputRoot = root, Seed = 5, SettingsOverride = settings, Data = Synthetic, Cancellation = token, Progress = progress ?? new SilentProgress(),
+        OutputRoot = root, Data = Synthetic, Cancellation = token, Progress = progress ?? new SilentProgress(), Configuration = new() { Seed = 5, SettingsOverride = settings }
     };
 
     [Fact]
@@ -23,7 +23,7 @@ public class Hw1ExperimentTests
         var experiment = new FunctionSimulation();
         var context = Context(fx.Folder, TinyFunctions);
         ExperimentRunner.Run(experiment, context);
-        var folder = context.Folder(experiment);
+        var folder = context.Store.Folder(experiment);
         foreach (var id in TinyFunctions.Functions)
         {
             AssertValidPng(Path.Combine(folder, $"loss-{id}.png"));
@@ -41,6 +41,7 @@ public class Hw1ExperimentTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    [Trait("Category", "Slow")]
     public void CnnTrainingWritesEveryChartAndTestMetrics(bool quickKind)
     {
         using var fx = new Data.Fixtures();
@@ -89,8 +90,8 @@ public class Hw1ExperimentTests
         var settings = TinyFunctions with { Functions = ["sinc-5"] };
         ExperimentRunner.Run(experiment, Context(fx.Folder, settings));
         var progress = new CancelAfterRuns(int.MaxValue, new CancellationTokenSource());
-        var fresh = new ExperimentContext { OutputRoot = fx.Folder, Seed = 5, SettingsOverride = settings, Fresh = true, Progress = progress };
-        fresh.ClearRuns(experiment);
+        var fresh = new ExperimentContext { OutputRoot = fx.Folder, Fresh = true, Progress = progress, Configuration = new() { Seed = 5, SettingsOverride = settings } };
+        fresh.Store.ClearRuns(experiment);
         ExperimentRunner.Run(experiment, fresh);
         Assert.All(progress.Started, s => Assert.False(s.Cached));
     }

@@ -7,9 +7,9 @@ namespace DeepLite.Tests.Experiments;
 /// <summary>The HW1-3 experiments end to end on tiny data.</summary>
 public class Hw1GeneralizationTests
 {
-    private static ExperimentContext Context(string root, object settings) => new() { OutputRoot = root, Seed = 2, SettingsOverride = settings, Data = Synthetic };
+    private static ExperimentContext Context(string root, object settings) => new() { OutputRoot = root, Data = Synthetic, Configuration = new() { Seed = 2, SettingsOverride = settings } };
 
-    private static List<Point> Run(IExperiment experiment, object settings, string root)
+    private static List<Measurement> Run(IExperiment experiment, object settings, string root)
     {
         var context = Context(root, settings);
         ExperimentRunner.Run(experiment, context);

@@ -7,7 +7,7 @@ namespace DeepLite.Tests.Experiments;
 /// <summary>The HW1-2 experiments end to end on tiny data.</summary>
 public class Hw1OptimizationTests
 {
-    private static ExperimentContext Context(string root, object settings) => new() { OutputRoot = root, Seed = 3, SettingsOverride = settings, Data = Synthetic };
+    private static ExperimentContext Context(string root, object settings) => new() { OutputRoot = root, Data = Synthetic, Configuration = new() { Seed = 3, SettingsOverride = settings } };
 
     [Fact]
     public void TrajectoriesAreProjectedByOneJointPca()

@@ -11,11 +11,10 @@ public class ReportTests
         using var fx = new Data.Fixtures();
         var context = new ExperimentContext
         {
-            OutputRoot = fx.Folder, Seed = 1, Data = ExperimentTestKit.Synthetic,
-            SettingsOverride = new FunctionSimulation.Settings(Points: 16, Epochs: 2, BatchSize: 8, LearningRate: 1e-2, CurvePoints: 10, ["sinc-5"]),
+            OutputRoot = fx.Folder, Data = ExperimentTestKit.Synthetic, Configuration = new() { Seed = 1, SettingsOverride = new FunctionSimulation.Settings(Points: 16, Epochs: 2, BatchSize: 8, LearningRate: 1e-2, CurvePoints: 10, ["sinc-5"]) }
         };
         ExperimentRunner.Run(new FunctionSimulation(), context);
-        var (md, html) = ReportWriter.Write(fx.Folder, ExperimentRegistry.All, ReportComments.For);
+        var (md, html) = ReportWriter.Write(fx.Folder, ExperimentRegistry.All);
         var markdown = File.ReadAllText(md);
         var page = File.ReadAllText(html);
         // Every experiment appears, in registry (homework) order.

@@ -13,7 +13,7 @@ public class ShardingTests
 {
     /// <summary>Every unit of 'run all' at both presets, as the console keys them.</summary>
     private static List<(string Key, double Cost)> AllUnits(Preset preset) =>
-        ExperimentRegistry.All.SelectMany(e => e.Units(new ExperimentContext { OutputRoot = ".", Preset = preset }).Select(u => ($"{e.Id}/{u.Id}", u.CostSeconds))).ToList();
+        ExperimentRegistry.All.SelectMany(e => e.Units(new RunConfiguration { Preset = preset }).Select(u => ($"{e.Id}/{u.Id}", u.CostSeconds))).ToList();
 
     [Theory]
     [InlineData(Preset.Quick)]
@@ -89,7 +89,7 @@ public class ShardingTests
 
     private static readonly FunctionSimulation.Settings Tiny = new(Points: 32, Epochs: 5, BatchSize: 4, LearningRate: 3e-3, CurvePoints: 8, ["sinc-5", "sign-sin-5"]);
 
-    private static ExperimentContext Context(string root) => new() { OutputRoot = root, Seed = 5, SettingsOverride = Tiny, Data = Synthetic };
+    private static ExperimentContext Context(string root) => new() { OutputRoot = root, Data = Synthetic, Configuration = new() { Seed = 5, SettingsOverride = Tiny } };
 
     [Fact]
     public void AssemblyNamesTheMissingUnitsAndWritesNothing()
@@ -97,16 +97,15 @@ public class ShardingTests
         using var folder = new Data.Fixtures();
         var experiment = new FunctionSimulation();
         var context = Context(folder.Folder);
-        var units = experiment.Units(context);
-        var first = units.Take(4).Select(u => u.Id).ToHashSet();
-        ExperimentRunner.RunUnits(experiment, context, u => first.Contains(u.Id));
-        var missing = Assert.Throws<MissingUnitsException>(() => ExperimentRunner.Assemble(experiment, context));
+        var units = experiment.Units(context.Configuration);
+        ExperimentRunner.RunUnits(experiment, units.Take(4), context);
+        var missing = Assert.Throws<MissingUnitsException>(() => ExperimentRunner.Assemble(experiment, units, context));
         Assert.Equal(units.Skip(4).Select(u => u.Id), missing.Missing);
         Assert.Contains("2 of 6 units have no results", missing.Message);
         Assert.Contains("sign-sin-5/deep", missing.Message);
-        Assert.Equal(missing.Missing, ExperimentRunner.Missing(experiment, context));
-        Assert.False(File.Exists(Path.Combine(context.Folder(experiment), "results.csv")));
-        Assert.Empty(Directory.GetFiles(context.Folder(experiment), "*.png"));
+        Assert.Equal(missing.Missing, ExperimentRunner.Missing(experiment, context.Store));
+        Assert.False(File.Exists(Path.Combine(context.Store.Folder(experiment), "results.csv")));
+        Assert.Empty(Directory.GetFiles(context.Store.Folder(experiment), "*.png"));
     }
 
     [Fact]
@@ -118,16 +117,15 @@ public class ShardingTests
         ExperimentRunner.Run(experiment, Context(one.Folder));
 
         // Three "processes", each with its own context, run their shard's units into one folder; then one assembles.
-        var units = experiment.Units(Context(sharded.Folder));
+        var units = experiment.Units(Context(sharded.Folder).Configuration);
         var assignment = Shard.Assign(units.Select(u => (u.Id, u.CostSeconds)).ToList(), 3);
         foreach (int k in new[] { 2, 3, 1 })
         {
             var context = Context(sharded.Folder);
-            context.ClaimFolder(experiment);
-            var mine = units.Where((_, i) => new Shard(k, 3).Runs(assignment, i)).Select(u => u.Id).ToHashSet();
-            ExperimentRunner.RunUnits(experiment, context, u => mine.Contains(u.Id));
+            context.Store.ClaimFolder(experiment);
+            ExperimentRunner.RunUnits(experiment, units.Where((_, i) => new Shard(k, 3).Runs(assignment, i)), context);
         }
-        ExperimentRunner.Assemble(experiment, Context(sharded.Folder));
+        ExperimentRunner.Assemble(experiment, units, Context(sharded.Folder));
         Assert.Equal(File.ReadAllBytes(Path.Combine(one.Folder, experiment.Id, "results.csv")),
             File.ReadAllBytes(Path.Combine(sharded.Folder, experiment.Id, "results.csv")));
         foreach (var chart in new[] { "loss-sinc-5", "fit-sinc-5", "loss-sign-sin-5", "fit-sign-sin-5" })
@@ -140,8 +138,9 @@ public class ShardingTests
         using var folder = new Data.Fixtures();
         var context = Context(folder.Folder);
         var liar = new UndeclaredChart();
-        ExperimentRunner.RunUnits(liar, context);
-        var e = Assert.Throws<InvalidOperationException>(() => ExperimentRunner.Assemble(liar, context));
+        var units = liar.Units(context.Configuration);
+        ExperimentRunner.RunUnits(liar, units, context);
+        var e = Assert.Throws<InvalidOperationException>(() => ExperimentRunner.Assemble(liar, units, context));
         Assert.Contains("surprise", e.Message);
     }
 
@@ -151,8 +150,10 @@ public class ShardingTests
         public string Title => "draws a chart it does not declare";
         public IReadOnlyList<string> Charts => ["declared"];
         public object PresetSettings(Preset preset) => new { };
-        public IReadOnlyList<RunUnit> Units(ExperimentContext context) => [new RunUnit("only", 1, 1, _ => [new Point("only", "x", 1, "y", 2)])];
-        public ExperimentResults Assemble(ExperimentContext context, UnitResults units) =>
+        public IReadOnlyList<RunUnit> Units(RunConfiguration configuration) => [new RunUnit("only", 1, 1, (_, _) => [new Measurement("only", "x", 1, "y", 2)])];
+        public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units) =>
             new(units.All, [new Chart("surprise", DeepLite.Experiments.Framework.Charts.NewModel("t", "s"))]);
+        public IReadOnlyList<Claim> Claims => [];
+        public IEnumerable<string> Comments(IReadOnlyList<Measurement> points) => [];
     }
 }

@@ -11,7 +11,7 @@ namespace DeepLite.Tests.Kernels;
 /// the outer-product kernel's filter vectors (one, two and four vectors a step, several filter blocks),
 /// kernels 1..5 and each padding mode, in float and double; and the same numbers for one and two threads.
 /// </summary>
-[Collection(nameof(ThreadLimitCollection))]
+[Collection(nameof(ProcessWideSettings))]
 public class ConvWeightGradientTests
 {
     private static double[] Reference<T>(T[] x, T[] gy, int n, int c, int h, int w, int f, int k, int top, int left, int oh, int ow)
@@ -77,7 +77,7 @@ public class ConvWeightGradientTests
         var g = ConvShapes.Geometry("test", x.Shape, filters, channels, k, k, 1, 1, padding);
         var gw = new float[filters * channels * k * k]; var gb = new float[filters];
         var plan = ConvPlan.For(g, avx512: false);
-        Assert.Equal(ConvKernel.Direct, plan.WeightGradient);
+        Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
         plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
         AssertClose(expected, [.. gw, .. gb], filters, 1e-4);
 
@@ -121,13 +121,13 @@ public class ConvWeightGradientTests
         var seed = Tensor<double>.Uniform(g.OutputShape(), -1, 1, random);
         var expected = Reference(x.ToArray(), seed.ToArray(), n, channels, h, width, filters, k, g.PadTop, g.PadLeft, g.OH, g.OW);
         var biasExpected = Enumerable.Range(0, filters).Select(f =>
-            Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * g.P).Take(g.P).Sum())).ToArray();
+            Enumerable.Range(0, n).Sum(s => seed.ToArray().Skip((s * filters + f) * g.OutputPixels).Take(g.OutputPixels).Sum())).ToArray();
         foreach (var avx512 in ConvPlan.InstructionSets)
         {
             var gw = new double[filters * channels * k * k];
             var gb = bias ? new double[filters] : null;
             var plan = ConvPlan.For(g, avx512: avx512);
-            Assert.Equal(ConvKernel.Direct, plan.WeightGradient);
+            Assert.Equal(ConvAlgorithm.Direct, plan.WeightGradient);
             plan.RunWeightGradient(x.ToArray(), 0, seed.ToArray(), 0, gw, gb);
             if (bias) AssertClose([.. expected, .. biasExpected], [.. gw, .. gb!], filters, 1e-12);
             else AssertClose(expected, gw, 0, 1e-12);

@@ -38,7 +38,7 @@ public class ElementwiseKernelTests
             var z = new T[n]; var zs = new T[n]; var sz = new T[n];
             Elementwise.Map<T, TOp>(x, y, z);
             Elementwise.Map<T, TOp>(x, s, zs);
-            Elementwise.Map<T, TOp>(s, y, sz);
+            Elementwise.Map<T, SwappedOperator<T, TOp>>(y, s, sz); // the scalar on the left
             for (int i = 0; i < n; i++)
             {
                 Assert.Equal(TOp.Invoke(x[i], y[i]), z[i]);
@@ -132,7 +132,9 @@ public class ElementwiseKernelTests
         // The vector exp/log are polynomial approximations: within a few ulps of the scalar library.
         Unary<float, ExpOperator<float>>(tol: 1e-6); Unary<double, ExpOperator<double>>(tol: 1e-14);
         Unary<float, LogOperator<float>>(0.01, 50, 1e-6); Unary<double, LogOperator<double>>(0.01, 50, 1e-14);
-        Unary<float, TanhOperator<float>>(); Unary<double, SigmoidOperator<double>>(); Unary<double, SeluOperator<double>>();
+        Unary<float, TanhOperator<float>>(); Unary<double, TanhOperator<double>>();
+        Unary<float, SigmoidOperator<float>>(-30, 30, 1e-6); Unary<double, SigmoidOperator<double>>(-30, 30, 1e-14);
+        Unary<float, SeluOperator<float>>(-30, 30, 1e-6); Unary<double, SeluOperator<double>>(-30, 30, 1e-14);
         Unary<float, AbsOperator<float>>(); Unary<double, AbsOperator<double>>();
         Unary<float, SignOperator<float>>(); Unary<double, SignOperator<double>>();
         Unary<float, SqrtOperator<float>>(0, 50); Unary<double, SqrtOperator<double>>(0, 50);
@@ -142,6 +144,17 @@ public class ElementwiseKernelTests
         Unary<float, CosOperator<float>>(-10, 10, 1e-6); Unary<double, CosOperator<double>>(-10, 10, 1e-14);
         Unary<float, SiluOperator<float>>(-30, 30, 1e-6); Unary<double, SiluOperator<double>>(-30, 30, 1e-14);
         Unary<float, GeluTanhOperator<float>>(-8, 8, 1e-6); Unary<double, GeluTanhOperator<double>>(-8, 8, 1e-14);
+    }
+
+    [Fact]
+    public void AVectorFormMadeOfLanesIsTheScalarFormInEveryLane()
+    {
+        var x = System.Runtime.Intrinsics.Vector256.Create(Values<float>(8, 3).AsSpan());
+        var y = TanhOperator<float>.Invoke(x);
+        for (int i = 0; i < 8; i++) Assert.Equal(MathF.Tanh(x[i]), y[i]);
+        var xd = System.Runtime.Intrinsics.Vector256.Create(Values<double>(4, 4).AsSpan());
+        var yd = TanhOperator<double>.Invoke(xd);
+        for (int i = 0; i < 4; i++) Assert.Equal(Math.Tanh(xd[i]), yd[i]);
     }
 
     [Fact]

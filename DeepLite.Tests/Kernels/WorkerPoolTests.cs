@@ -2,7 +2,7 @@ using DeepLite.Kernels;
 
 namespace DeepLite.Tests.Kernels;
 
-[Collection(nameof(ThreadLimitCollection))]
+[Collection(nameof(ProcessWideSettings))]
 public class WorkerPoolTests
 {
     [Fact]
@@ -69,7 +69,3 @@ public class WorkerPoolTests
         }
     }
 }
-
-/// <summary>Tests that change the process-wide thread limit run one at a time, so each restores what it found.</summary>
-[CollectionDefinition(nameof(ThreadLimitCollection), DisableParallelization = true)]
-public sealed class ThreadLimitCollection;

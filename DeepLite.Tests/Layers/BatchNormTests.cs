@@ -1,4 +1,5 @@
 using DeepLite.Layers;
+using DeepLite.Serialization;
 using DeepLite.Tensors;
 using FsCheck;
 using FsCheck.Fluent;

@@ -72,7 +72,7 @@ public class OptimizerVectorTests
 /// Large parameters are updated in chunks on every core: each chunk must read its own slice of the state,
 /// so two threads give the bits one thread gives (a chunk reading the state from the start would not).
 /// </summary>
-[Collection(nameof(ThreadLimitCollection))]
+[Collection(nameof(ProcessWideSettings))]
 public class OptimizerChunkTests
 {
     [Theory]

@@ -61,16 +61,16 @@ public class FilesAndFoldersTests
         try
         {
             var experiment = new ParametersVsGeneralization();
-            ExperimentContext Context(long seed, bool fresh = false) => new() { OutputRoot = folder, Seed = seed, Fresh = fresh };
-            Context(1).ClaimFolder(experiment);
-            Context(1).ClaimFolder(experiment); // a shard of the same sweep
-            var error = Assert.Throws<InvalidOperationException>(() => Context(2).ClaimFolder(experiment));
+            RunStore Store(long seed) => new(folder, new RunConfiguration { Seed = seed });
+            Store(1).ClaimFolder(experiment);
+            Store(1).ClaimFolder(experiment); // a shard of the same sweep
+            var error = Assert.Throws<InvalidOperationException>(() => Store(2).ClaimFolder(experiment));
             Assert.Contains("seed 1", error.Message);
             Assert.Contains("seed 2", error.Message);
             Assert.Contains("--fresh", error.Message);
-            Assert.Throws<InvalidOperationException>(() => new ExperimentContext { OutputRoot = folder, Seed = 1, Preset = Preset.Full }.ClaimFolder(experiment));
-            Context(2, fresh: true).ClaimFolder(experiment);
-            Context(2).ClaimFolder(experiment);
+            Assert.Throws<InvalidOperationException>(() => new RunStore(folder, new RunConfiguration { Seed = 1, Preset = Preset.Full }).ClaimFolder(experiment));
+            Store(2).ClaimFolder(experiment, replace: true); // --fresh
+            Store(2).ClaimFolder(experiment);
         }
         finally { Directory.Delete(folder, true); }
     }
@@ -85,11 +85,11 @@ public class FilesAndFoldersTests
             var messages = new List<string>();
             var context = new ExperimentContext { OutputRoot = folder, Progress = new Recording(messages) };
             int bodies = 0;
-            IReadOnlyList<Point> Body(long seed) { bodies++; return [new Point("r", "x", 1, "m", 2)]; }
-            context.RunOnce(experiment, "r", 1, Body);
+            var unit = new RunUnit("r", 1, 1, (_, _) => { bodies++; return [new Measurement("r", "x", 1, "m", 2)]; });
+            context.RunOnce(experiment, unit);
             var csv = Directory.GetFiles(Path.Combine(folder, experiment.Id, "runs"), "*.csv").Single();
             File.WriteAllText(csv, "run,x_name,x,metric,value\nr,x,not-a-number,m,2\n");
-            var points = context.RunOnce(experiment, "r", 1, Body);
+            var points = context.RunOnce(experiment, unit);
             Assert.Equal(2, bodies);
             Assert.Equal(2, points.Single().Value);
             Assert.Contains(messages, m => m.Contains("unreadable"));
@@ -139,7 +139,7 @@ public class FilesAndFoldersTests
         var folder = NewFolder();
         try
         {
-            new ExperimentContext { OutputRoot = folder, Seed = 1 }.ClaimFolder(new GradientNormTraining());
+            new RunStore(folder, new RunConfiguration { Seed = 1 }).ClaimFolder(new GradientNormTraining());
             var (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--seed", "2", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("holds results made with seed 1", output);
@@ -153,6 +153,7 @@ public class FilesAndFoldersTests
     /// naming where the store looked, the summary lists both, and the exit code is 1.
     /// </summary>
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task OfflineWithoutDataTheOtherExperimentsStillRun()
     {
         var folder = NewFolder();

@@ -7,6 +7,7 @@ using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Serialization;
 using DeepLite.Tensors;
+using DeepLite.Training;
 
 namespace DeepLite.Tests.Robustness;
 
@@ -88,7 +89,7 @@ public class NonFiniteTests
         var loader = new DataLoader(data, 16, seed: 3);
         var error = Assert.Throws<NonFiniteException>(() =>
         {
-            for (int epoch = 0; epoch < 5; epoch++) Training.ClassificationEpoch(model, optimizer, loader, epoch, CancellationToken.None);
+            for (int epoch = 0; epoch < 5; epoch++) Trainer.ClassificationEpoch(model, optimizer, loader, epoch);
         });
         Assert.Matches(@"at epoch \d+, step \d+", error.Message);
     }
@@ -136,20 +137,27 @@ public class NonFiniteTests
     }
 
     [Fact]
-    public void EvaluationRefusesANormalizationOtherThanTheLoaders()
+    public void NormalizationTravelsWithTheDataToLoadersAndEvaluation()
     {
         var splits = Experiments.ExperimentTestKit.Synthetic("mnist");
         var model = Hw1Models.ImageMlp(new SeededRandom(1), 784, 16, 10);
-        var loader = new DataLoader(splits.Train, 10, normalization: Normalization.Mnist);
-        var error = Assert.Throws<ArgumentException>(() => Evaluation.Evaluate(model, splits.Test));
-        Assert.Contains("no normalization", error.Message);
-        Assert.Contains("mnist/train", error.Message);
-        Assert.Throws<ArgumentException>(() => Evaluation.Evaluate(model, splits.Test.Take(5), normalization: new Normalization([0.5f], [0.5f])));
-        var (_, accuracy) = Evaluation.Evaluate(model, splits.Test, normalization: new Normalization([0.1307f], [0.3081f])); // equal values count
-        Assert.InRange(accuracy, 0, 1);
-        // Without a normalizing loader, evaluation is as before.
-        var other = Experiments.ExperimentTestKit.Synthetic("mnist");
-        Evaluation.Evaluate(model, other.Test);
+        var normalized = splits.Normalized(Normalization.Mnist);
+        // Both splits, and every dataset derived from them, read normalized; the originals are untouched (views).
+        Assert.Same(Normalization.Mnist, normalized.Test.Normalization);
+        Assert.Same(Normalization.Mnist, normalized.Train.Take(5).WithPermutedLabels(1).Normalization);
+        Assert.Null(splits.Test.Normalization);
+        var batch = new DataLoader(normalized.Test, 4, shuffle: false).Epoch(0).First();
+        Assert.Equal((splits.Test.Pixels.Span[300] / 255f - 0.1307f) / 0.3081f, batch.Images.Span[300], 5);
+        // Evaluate scores what a loader over the same dataset yields: the logits of the normalized inputs.
+        var (loss, _) = Evaluation.Evaluate(model, normalized.Test.Take(4));
+        model.Eval();
+        double expected;
+        using (GradMode.Disable()) expected = Loss.SoftmaxCrossEntropy(model.Forward(normalized.Test.Take(4).ToTensor()), normalized.Test.Labels[..4]).Item();
+        Assert.Equal(expected, loss, 5);
+        Assert.NotEqual(expected, Evaluation.Evaluate(model, splits.Test.Take(4)).Loss, 3);
+        // A normalization that does not fit the images is refused, naming the dataset.
+        Assert.Contains(splits.Test.Name, Assert.Throws<ArgumentException>(() => splits.Test.Normalized(Normalization.Cifar10)).Message);
+        Assert.Throws<ArgumentException>(() => splits.Test.Normalized(new Normalization([0f], [0f])));
     }
 
     [Fact]

@@ -288,6 +288,25 @@ public class OpsSemanticsTests
         }
     }
 
+
+    [Fact]
+    public void NewOpsRecordNothingWithGradOff()
+    {
+        var x = T(1, 2, 3); x.RequiresGrad = true;
+        using (GradMode.Disable())
+        {
+            Assert.True(x.Sqrt().IsLeaf);
+            Assert.True(x.Maximum(x).IsLeaf);
+            Assert.True(x.LayerNorm([3]).IsLeaf);
+        }
+        Assert.Equal("Sqrt", x.Sqrt().GradFunction);
+    }
+}
+
+/// <summary>The semantics that need the process-wide thread limit changed (see <see cref="ProcessWideSettings"/>).</summary>
+[Collection(nameof(ProcessWideSettings))]
+public class ThreadCountSemanticsTests
+{
     [Fact]
     public void BatchedProductsHaveTheSameBitsWhateverTheThreadCount()
     {
@@ -306,18 +325,5 @@ public class OpsSemanticsTests
         Assert.Equal(one, q.MatMul(k, transposeB: true).ToArray());
         Assert.Equal(q.Narrow(0, 5, 1).Narrow(1, 3, 1).Reshape(64, 32).MatMul(k.Narrow(0, 5, 1).Narrow(1, 3, 1).Reshape(64, 32), transposeB: true).ToArray(),
             one[^(64 * 64)..]);
-    }
-
-    [Fact]
-    public void NewOpsRecordNothingWithGradOff()
-    {
-        var x = T(1, 2, 3); x.RequiresGrad = true;
-        using (GradMode.Disable())
-        {
-            Assert.True(x.Sqrt().IsLeaf);
-            Assert.True(x.Maximum(x).IsLeaf);
-            Assert.True(x.LayerNorm([3]).IsLeaf);
-        }
-        Assert.Equal("Sqrt", x.Sqrt().GradFunction);
     }
 }

@@ -1,4 +1,5 @@
 using DeepLite.Experiments.Models;
+using DeepLite.Kernels.Convolution;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
@@ -72,6 +73,7 @@ public class TensorPoolTests
 }
 
 /// <summary>Use after scope, the loader's batch, and memory that follows the steps (issue #14).</summary>
+[Collection(nameof(ProcessWideSettings))] // one test caps MaxIdleBytes
 public class TensorPoolLifetimeTests
 {
     [Fact]
@@ -217,11 +219,11 @@ public class TensorPoolLifetimeTests
         var x = Tensor<float>.Ones(8, 16, 12, 12);
         var w = Tensor<float>.Ones(32, 16, 3, 3);
         _ = x.Conv2D(w, algorithm: ConvAlgorithm.Im2ColGemm);
-        var before = DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.Workspace<float>.Im2ColSlot, 1);
+        var before = DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.WorkspaceSlot.Im2Col, 1);
         Assert.True(before.Length >= 16 * 9 * 8 * 100, $"the im2col buffer holds {before.Length} values");
         TensorPool.Trim();
         // This thread's slot was dropped (other test classes running convolutions meanwhile fill only their own threads').
-        Assert.NotSame(before, DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.Workspace<float>.Im2ColSlot, 1));
+        Assert.NotSame(before, DeepLite.Kernels.Workspace<float>.Get(DeepLite.Kernels.WorkspaceSlot.Im2Col, 1));
     }
 
     [Fact]

@@ -53,9 +53,6 @@ public class ConvBenchmarks
     public void DeepLiteDirectForward() => DeepLiteForward(ConvAlgorithm.Direct);
 
     [Benchmark, BenchmarkCategory("Forward")]
-    public void DeepLiteWinogradForward() => DeepLiteForward(ConvAlgorithm.Winograd);
-
-    [Benchmark, BenchmarkCategory("Forward")]
     public void DeepLiteWinograd4x4Forward() => DeepLiteForward(ConvAlgorithm.Winograd4x4);
 
     /// <summary>The forward pass by one algorithm, outside autograd, its memory pooled.</summary>

@@ -5,6 +5,7 @@ using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -124,15 +125,7 @@ internal static class GptLoop
             }
             if (it == iterations) break;
             var clock = Stopwatch.StartNew();
-            using (TensorPool.BeginScope())
-            {
-                var (x, y) = Windows(corpus.Train, batches);
-                var loss = LossOf(x, y);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradientClipping.ClipByNorm(parameters, 1.0);
-                optimizer.Step();
-            }
+            Trainer.Step(optimizer, () => { var (x, y) = Windows(corpus.Train, batches); return LossOf(x, y); }, maxGradientNorm: 1.0);
             Console.WriteLine($"iter {it} {clock.Elapsed.TotalMilliseconds.ToString("F3", C)}");
         }
     }

@@ -6,6 +6,7 @@ using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
 using static TorchSharp.torch;
 
 namespace DeepLite.Benchmarks;
@@ -106,21 +107,9 @@ internal static class TrainingLoops
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            long correct = 0;
-            double lossSum = 0;
-            foreach (var batch in loader.Epoch(epoch))
-            {
-                using var scope = TensorPool.BeginScope();
-                optimizer.ZeroGrad();
-                var logits = model.Forward(batch.Images);
-                var loss = Loss.SoftmaxCrossEntropy(logits, batch.Labels);
-                loss.Backward();
-                optimizer.Step();
-                lossSum += loss.Item() * batch.Count;
-                correct += Evaluation.CountCorrect(logits, batch.Labels);
-            }
+            var (_, trainAccuracy) = Trainer.ClassificationEpoch(model, optimizer, loader, epoch);
             var (_, testAccuracy) = Evaluation.Evaluate(model, test, 1000);
-            Console.WriteLine($"epoch {epoch + 1} {clock.Elapsed.TotalSeconds.ToString("F4", C)} train {correct / (double)train.Count:F4} test {testAccuracy:F4}");
+            Console.WriteLine($"epoch {epoch + 1} {clock.Elapsed.TotalSeconds.ToString("F4", C)} train {trainAccuracy:F4} test {testAccuracy:F4}");
         }
     }
 

@@ -4,6 +4,7 @@ using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
+using DeepLite.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -93,12 +94,11 @@ public class TrainingStepBenchmarks
     [Benchmark]
     public void DeepLite()
     {
-        // Intermediate tensors come from the pool and return to it at the end of the step.
-        using var scope = TensorPool.BeginScope();
-        _optimizer.ZeroGrad();
-        var output = _model.Forward(_x);
-        var loss = _classification ? Loss.SoftmaxCrossEntropy(output, _labels) : Loss.MeanSquaredError(output, _y);
-        loss.Backward();
-        _optimizer.Step();
+        // The library's step: its intermediate tensors come from the pool and return to it when it ends.
+        Trainer.Step(_optimizer, () =>
+        {
+            var output = _model.Forward(_x);
+            return _classification ? Loss.SoftmaxCrossEntropy(output, _labels) : Loss.MeanSquaredError(output, _y);
+        });
     }
 }

@@ -13,6 +13,7 @@ using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Serialization;
 using DeepLite.Tensors;
+using DeepLite.Training;
 
 var options = Options.Parse(args);
 if (options is null) return 2;
@@ -112,16 +113,9 @@ while (true)
     }
     if (iter == maxIters) break; // train.py steps once more here and stops; its reported loss is the evaluation above
     var step = Stopwatch.StartNew();
-    using (TensorPool.BeginScope())
-    {
-        var (x, y) = Batch(train, batches);
-        var loss = LossOf(x, y);
-        optimizer.ZeroGrad();
-        loss.Backward();
-        GradientClipping.ClipByNorm(parameters, GradClip);
-        optimizer.Step();
-        if (options.LogInterval > 0 && iter % options.LogInterval == 0) Console.WriteLine($"iter {iter}: loss {loss.Item():F4}, time {step.Elapsed.TotalMilliseconds:F1} ms");
-    }
+    // zero_grad, forward, backward, a finite-loss check, clip_grad_norm_(1.0), step: in the step's own pool scope.
+    double loss = Trainer.Step(optimizer, () => { var (x, y) = Batch(train, batches); return LossOf(x, y); }, maxGradientNorm: GradClip, step: iter);
+    if (options.LogInterval > 0 && iter % options.LogInterval == 0) Console.WriteLine($"iter {iter}: loss {loss:F4}, time {step.Elapsed.TotalMilliseconds:F1} ms");
     times.Add(step.Elapsed.TotalMilliseconds);
     iter++;
 }

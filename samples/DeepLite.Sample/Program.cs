@@ -7,7 +7,10 @@ using DeepLite.Data;
 using DeepLite.Layers;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
+using DeepLite.Serialization;
+using DeepLite.Serialization.Onnx;
 using DeepLite.Tensors;
+using DeepLite.Training;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -39,14 +42,8 @@ for (int epoch = 0; epoch < epochs; epoch++)
 {
     model.Train();                                                 // BatchNorm uses batch statistics, Dropout drops
     foreach (var batch in loader.Epoch(epoch))
-    {
-        using var scope = TensorPool.BeginScope(); // the step's temporaries go back to the pool
-        optimizer.ZeroGrad();
-        var loss = Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels);
-        loss.Backward();
-        GradientClipping.ClipByNorm(model.Parameters(), maxNorm: 5.0); // torch.nn.utils.clip_grad_norm_
-        optimizer.Step();
-    }
+        // zero_grad(); loss = f(); loss.backward(); clip_grad_norm_(params, 5.0); step(): its temporaries go back to the pool
+        Trainer.Step(optimizer, () => Loss.SoftmaxCrossEntropy(model.Forward(batch.Images), batch.Labels), maxGradientNorm: 5.0);
     schedule.Step();
     var (testLoss, testAccuracy) = Evaluation.Evaluate(model, test); // in evaluation mode: running statistics, no dropout
     Console.WriteLine($"epoch {epoch + 1}: learning rate {optimizer.LearningRate:G3}, test loss {testLoss:F4}, accuracy {testAccuracy:P2}");

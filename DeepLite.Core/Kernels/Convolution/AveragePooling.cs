@@ -18,7 +18,7 @@ internal static class AveragePooling
             for (int plane = p0; plane < p1; plane++)
             {
                 var src = x.AsSpan(offset + plane * g.H * g.W, g.H * g.W);
-                var dst = y.AsSpan(plane * g.P, g.P);
+                var dst = y.AsSpan(plane * g.OutputPixels, g.OutputPixels);
                 for (int oh = 0; oh < g.OH; oh++)
                     for (int ow = 0; ow < g.OW; ow++)
                     {
@@ -61,7 +61,7 @@ internal static class AveragePooling
         {
             for (int plane = p0; plane < p1; plane++)
             {
-                var src = dy.AsSpan(offset + plane * g.P, g.P);
+                var src = dy.AsSpan(offset + plane * g.OutputPixels, g.OutputPixels);
                 var dst = dx.AsSpan(plane * g.H * g.W, g.H * g.W);
                 dst.Clear();
                 for (int oh = 0; oh < g.OH; oh++)

@@ -11,8 +11,8 @@ internal readonly record struct ConvGeometry(
 {
     /// <summary>Whether the kernel taps are spread (dilation above 1): only the im2col kernels take such a geometry.</summary>
     public bool IsDilated => DH != 1 || DW != 1;
-    /// <summary>Output positions per plane.</summary>
-    public int P => OH * OW;
-    /// <summary>Weights per filter.</summary>
-    public int Ckk => C * KH * KW;
+    /// <summary>Output positions per plane (OH·OW): the columns of a sample's im2col matrix.</summary>
+    public int OutputPixels => OH * OW;
+    /// <summary>Weights per filter (C·KH·KW): the length of one unfolded window, the rows of the im2col matrix.</summary>
+    public int PatchSize => C * KH * KW;
 }

@@ -12,44 +12,44 @@ namespace DeepLite.Kernels.Convolution;
 /// </summary>
 internal sealed class ConvPlan
 {
-    private ConvPlan(ConvGeometry geometry, ConvKernel forward, ConvKernel inputGradient, ConvKernel weightGradient, bool avx512)
+    private ConvPlan(ConvGeometry geometry, ConvAlgorithm forward, ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, bool avx512)
     {
         Geometry = geometry; Forward = forward; InputGradient = inputGradient; WeightGradient = weightGradient; Avx512 = avx512;
     }
 
     /// <summary>The sizes it was made for.</summary>
     public ConvGeometry Geometry { get; }
-    /// <summary>The forward algorithm (never <see cref="ConvKernel.Auto"/>).</summary>
-    public ConvKernel Forward { get; }
-    /// <summary>The input gradient's algorithm: <see cref="ConvKernel.Winograd4x4"/> or <see cref="ConvKernel.Im2ColGemm"/>.</summary>
-    public ConvKernel InputGradient { get; }
-    /// <summary>The weight gradient's algorithm: <see cref="ConvKernel.Direct"/>, <see cref="ConvKernel.Winograd4x4"/> or <see cref="ConvKernel.Im2ColGemm"/>.</summary>
-    public ConvKernel WeightGradient { get; }
+    /// <summary>The forward algorithm (never <see cref="ConvAlgorithm.Auto"/>).</summary>
+    public ConvAlgorithm Forward { get; }
+    /// <summary>The input gradient's algorithm: <see cref="ConvAlgorithm.Winograd4x4"/> or <see cref="ConvAlgorithm.Im2ColGemm"/>.</summary>
+    public ConvAlgorithm InputGradient { get; }
+    /// <summary>The weight gradient's algorithm: <see cref="ConvAlgorithm.Direct"/>, <see cref="ConvAlgorithm.Winograd4x4"/> or <see cref="ConvAlgorithm.Im2ColGemm"/>.</summary>
+    public ConvAlgorithm WeightGradient { get; }
     /// <summary>Whether the direct kernels use their AVX-512 forms (else AVX2 + FMA).</summary>
     public bool Avx512 { get; }
     /// <summary>Whether <see cref="RunWeightGradient{T}"/> can sum the bias gradient in the same pass over dY (the direct kernel).</summary>
-    public bool FusesBiasGradient => WeightGradient == ConvKernel.Direct;
+    public bool FusesBiasGradient => WeightGradient == ConvAlgorithm.Direct;
 
     /// <summary>
     /// The plan for <paramref name="g"/>. <paramref name="requested"/> fixes the forward algorithm (a request the
     /// geometry cannot take is refused); <paramref name="avx512"/> fixes the direct kernels' instruction set (tests
     /// reach the AVX2 forms with false; true needs AVX-512F). The gradients are always chosen by shape.
     /// </summary>
-    public static ConvPlan For(ConvGeometry g, ConvKernel requested = ConvKernel.Auto, bool? avx512 = null)
+    public static ConvPlan For(ConvGeometry g, ConvAlgorithm requested = ConvAlgorithm.Auto, bool? avx512 = null)
     {
         if (avx512 == true && !Avx512F.IsSupported) throw new NotSupportedException("This machine has no AVX-512F.");
         // A dilated kernel only has the im2col form: its unfolding spreads the taps, the GEMM is unchanged.
         bool direct = DirectConvolution.Supports(g) && !g.IsDilated;
-        if (requested == ConvKernel.Direct && !direct)
+        if (requested == ConvAlgorithm.Direct && !direct)
             throw new NotSupportedException($"The direct convolution needs stride 1, no dilation and AVX2/FMA; this layer has stride {g.SH}x{g.SW}, dilation {g.DH}x{g.DW}.");
-        if (requested is ConvKernel.Winograd or ConvKernel.Winograd4x4 && (!Winograd.Supports(g) || g.IsDilated))
+        if (requested is ConvAlgorithm.Winograd4x4 && (!Winograd4x4.Supports(g) || g.IsDilated))
             throw new NotSupportedException($"The Winograd convolution needs a 3x3 kernel at stride 1 without dilation, with padding of at most 2; this layer has {g.KH}x{g.KW} at stride {g.SH}x{g.SW}, dilation {g.DH}x{g.DW}.");
         bool winograd = WinogradPays(g) && !g.IsDilated;
-        var forward = requested != ConvKernel.Auto ? requested
-            : direct && g.C <= ThinChannels ? ConvKernel.Direct
-            : winograd ? ConvKernel.Winograd4x4 : ConvKernel.Im2ColGemm;
-        var input = winograd ? ConvKernel.Winograd4x4 : ConvKernel.Im2ColGemm;
-        var weight = direct && g.Ckk <= DirectWeightGradientMaxCkk ? ConvKernel.Direct : input;
+        var forward = requested != ConvAlgorithm.Auto ? requested
+            : direct && g.C <= ThinChannels ? ConvAlgorithm.Direct
+            : winograd ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;
+        var input = winograd ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Im2ColGemm;
+        var weight = direct && g.PatchSize <= DirectWeightGradientMaxPatch ? ConvAlgorithm.Direct : input;
         return new ConvPlan(g, forward, input, weight, avx512 ?? Avx512F.IsSupported);
     }
 
@@ -63,7 +63,7 @@ internal sealed class ConvPlan
     /// The direct weight gradient keeps a filter block's C·KH·KW sums in registers: thin layers only (for wide ones
     /// the GEMM is efficient and the direct loop would not be).
     /// </summary>
-    private const int DirectWeightGradientMaxCkk = 64;
+    private const int DirectWeightGradientMaxPatch = 64;
 
     /// <summary>
     /// Winograd F(4x4, 3x3) for 3x3 stride-1 layers wide enough (16+ channels in and out), with at least 8 samples
@@ -72,7 +72,7 @@ internal sealed class ConvPlan
     /// measurements behind the bounds are in benchmarks/README.md.
     /// </summary>
     private static bool WinogradPays(ConvGeometry g) =>
-        Winograd.Supports(g) && g.C >= 16 && g.F >= 16 && g.N >= 8 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 128;
+        Winograd4x4.Supports(g) && g.C >= 16 && g.F >= 16 && g.N >= 8 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 128;
 
     /// <summary>y [N, F, OH, OW] = conv(x, w) + b; every element of <paramref name="y"/> is written.</summary>
     public void RunForward<T>(T[] x, int xOffset, T[] weights, T[]? bias, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
@@ -80,9 +80,8 @@ internal sealed class ConvPlan
         var g = Geometry;
         switch (Forward)
         {
-            case ConvKernel.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512); break;
-            case ConvKernel.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y); break;
-            case ConvKernel.Winograd: Winograd.Forward(x, xOffset, weights, bias, g, y); break;
+            case ConvAlgorithm.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512); break;
+            case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y); break;
             default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y); break;
         }
     }
@@ -90,7 +89,7 @@ internal sealed class ConvPlan
     /// <summary>dL/dx [N, C, H, W] for dL/dy = <paramref name="gy"/>; every element of <paramref name="gx"/> is written.</summary>
     public void RunInputGradient<T>(T[] gy, int gyOffset, T[] weights, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (InputGradient == ConvKernel.Winograd4x4) Winograd4x4.InputGradient(gy, gyOffset, weights, Geometry, gx);
+        if (InputGradient == ConvAlgorithm.Winograd4x4) Winograd4x4.InputGradient(gy, gyOffset, weights, Geometry, gx);
         else Im2ColConvolution.InputGradient(gy, gyOffset, weights, Geometry, gx);
     }
 
@@ -104,11 +103,11 @@ internal sealed class ConvPlan
         var g = Geometry;
         switch (WeightGradient)
         {
-            case ConvKernel.Direct:
+            case ConvAlgorithm.Direct:
                 if (Avx512) OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
                 else DirectWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
                 break;
-            case ConvKernel.Winograd4x4: Winograd4x4.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;
+            case ConvAlgorithm.Winograd4x4: Winograd4x4.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;
             default: Im2ColConvolution.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;
         }
     }

@@ -22,13 +22,13 @@ internal static partial class DirectConvolution
 
     private static unsafe void Forward512<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int w = Vector512<T>.Count, ckk = g.Ckk, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;
+        int w = Vector512<T>.Count, ckk = g.PatchSize, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;
         int ph = g.OH + g.KH - 1, pw = g.OW + g.KW - 1 + w; // room for a whole vector past the last output
         var packed = PackWeights(weight, g, FiltersPerStep);
         var (taps, slotArray) = Layout<T>.For(g, ph, pw);
         WorkerPool.For(g.N * blocks, (w0, w1) =>
         {
-            var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
+            var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, g.C * ph * pw);
             byte* masks = stackalloc byte[128];
             Simd.FillMaskTable(masks);
             int lastSample = -1;
@@ -37,7 +37,7 @@ internal static partial class DirectConvolution
                 int n = item / blocks, block = item % blocks;
                 if (n != lastSample) { Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw); lastSample = n; }
                 fixed (T* pp = padded) fixed (T* wp = &packed[block * ckk * FiltersPerStep]) fixed (T* yp = y) fixed (int* tp = taps)
-                    Block512(pp, tp, ckk, wp, bias, block * FiltersPerStep, g, slotArray, yp + (long)n * g.F * g.P, masks);
+                    Block512(pp, tp, ckk, wp, bias, block * FiltersPerStep, g, slotArray, yp + (long)n * g.F * g.OutputPixels, masks);
             }
         });
     }
@@ -56,7 +56,7 @@ internal static partial class DirectConvolution
             var key = g with { N = 0 };
             if (_last is { } last && last.Key == key) return (last.Taps, last.Slots);
             int w = Vector512<T>.Count;
-            var taps = new int[g.Ckk];
+            var taps = new int[g.PatchSize];
             for (int c = 0; c < g.C; c++)
                 for (int i = 0; i < g.KH; i++)
                     for (int j = 0; j < g.KW; j++) taps[(c * g.KH + i) * g.KW + j] = (c * ph + i) * pw + j;
@@ -98,8 +98,8 @@ internal static partial class DirectConvolution
                 k = Simd.Broadcast512(wk + 6); a6 = Simd.Fma(k, va, a6); c6 = Simd.Fma(k, vb, c6); e6 = Simd.Fma(k, vc, e6);
                 k = Simd.Broadcast512(wk + 7); a7 = Simd.Fma(k, va, a7); c7 = Simd.Fma(k, vb, c7); e7 = Simd.Fma(k, vc, e7);
             }
-            T* ya = y + (long)f0 * g.P + sa.Y, yb = y + (long)f0 * g.P + sb.Y, yc = y + (long)f0 * g.P + sc.Y;
-            long p = g.P;
+            T* ya = y + (long)f0 * g.OutputPixels + sa.Y, yb = y + (long)f0 * g.OutputPixels + sb.Y, yc = y + (long)f0 * g.OutputPixels + sc.Y;
+            long p = g.OutputPixels;
             Simd.StoreFirst(ya, a0, sa.Count, masks); Simd.StoreFirst(yb, c0, sb.Count, masks); Simd.StoreFirst(yc, e0, sc.Count, masks);
             if (filters > 1) { Simd.StoreFirst(ya + p, a1, sa.Count, masks); Simd.StoreFirst(yb + p, c1, sb.Count, masks); Simd.StoreFirst(yc + p, e1, sc.Count, masks); }
             if (filters > 2) { Simd.StoreFirst(ya + 2 * p, a2, sa.Count, masks); Simd.StoreFirst(yb + 2 * p, c2, sb.Count, masks); Simd.StoreFirst(yc + 2 * p, e2, sc.Count, masks); }

@@ -28,21 +28,21 @@ internal static partial class DirectConvolution
             return;
         }
         int blocks = (g.F + 3) / 4;
-        int ckk = g.Ckk;
+        int ckk = g.PatchSize;
         var packed = PackWeights(weight, g, 4);
         int ph = g.OH + g.KH - 1; // rows of the padded input
         int pw = g.OW + g.KW - 1 + Vector256<T>.Count * 2; // room for full-vector loads past the last output
         int work = g.N * blocks;
         WorkerPool.For(work, (w0, w1) =>
         {
-            var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
+            var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, g.C * ph * pw);
             int lastSample = -1;
             for (int item = w0; item < w1; item++)
             {
                 int n = item / blocks, block = item % blocks;
                 if (n != lastSample) { Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw); lastSample = n; }
                 fixed (T* pp = padded) fixed (T* wp = &packed[block * ckk * 4]) fixed (T* yp = y)
-                    Block(pp, ph, pw, wp, bias, block * 4, g, yp + (long)n * g.F * g.P);
+                    Block(pp, ph, pw, wp, bias, block * 4, g, yp + (long)n * g.F * g.OutputPixels);
             }
         });
     }
@@ -53,8 +53,8 @@ internal static partial class DirectConvolution
     /// </summary>
     private static T[] PackWeights<T>(T[] weight, ConvGeometry g, int filters) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ckk = g.Ckk, length = (g.F + filters - 1) / filters * ckk * filters;
-        var packed = Workspace<T>.Get(Workspace<T>.PackedWeightsSlot, length);
+        int ckk = g.PatchSize, length = (g.F + filters - 1) / filters * ckk * filters;
+        var packed = Workspace<T>.Get(WorkspaceSlot.PackedWeights, length);
         Array.Clear(packed, 0, length);
         for (int f = 0; f < g.F; f++)
             for (int k = 0; k < ckk; k++)
@@ -107,11 +107,11 @@ internal static partial class DirectConvolution
                 int count = Math.Min(2 * v, g.OW - ow);
                 if (count == 2 * v)
                 {
-                    T* o = y + (long)f0 * g.P + oh * g.OW + ow;
+                    T* o = y + (long)f0 * g.OutputPixels + oh * g.OW + ow;
                     a00.Store(o); a01.Store(o + v);
-                    if (filters > 1) { a10.Store(o + g.P); a11.Store(o + g.P + v); }
-                    if (filters > 2) { a20.Store(o + 2 * g.P); a21.Store(o + 2 * g.P + v); }
-                    if (filters > 3) { a30.Store(o + 3 * g.P); a31.Store(o + 3 * g.P + v); }
+                    if (filters > 1) { a10.Store(o + g.OutputPixels); a11.Store(o + g.OutputPixels + v); }
+                    if (filters > 2) { a20.Store(o + 2 * g.OutputPixels); a21.Store(o + 2 * g.OutputPixels + v); }
+                    if (filters > 3) { a30.Store(o + 3 * g.OutputPixels); a31.Store(o + 3 * g.OutputPixels + v); }
                 }
                 else
                 {
@@ -120,7 +120,7 @@ internal static partial class DirectConvolution
                     a20.Store(tail + 4 * v); a21.Store(tail + 5 * v); a30.Store(tail + 6 * v); a31.Store(tail + 7 * v);
                     for (int f = 0; f < filters; f++)
                     {
-                        T* o = y + (long)(f0 + f) * g.P + oh * g.OW + ow;
+                        T* o = y + (long)(f0 + f) * g.OutputPixels + oh * g.OW + ow;
                         for (int k = 0; k < count; k++) o[k] = tail[f * 2 * v + k];
                     }
                 }

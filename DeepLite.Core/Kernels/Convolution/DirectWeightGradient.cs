@@ -29,13 +29,13 @@ internal static class DirectWeightGradient
         int v = Vector256<T>.Count;
         int rowLength = (g.OW + v - 1) / v * v;                      // dY rows padded to whole vectors
         int ph = g.OH + g.KH - 1, pw = rowLength + g.KW + 2 + v;    // X_pad wide enough for every shifted load (groups of 3 shifts)
-        int blocks = (g.F + 3) / 4, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk, size = g.F * g.Ckk;
+        int blocks = (g.F + 3) / 4, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk, size = g.F * g.PatchSize;
         int stride = size + (gb is null ? 0 : g.F);                  // a chunk's partial sums: dW, then db
-        var partials = Workspace<T>.Get(Workspace<T>.PartialSumsSlot, chunks * stride);
+        var partials = Workspace<T>.Get(WorkspaceSlot.PartialSums, chunks * stride);
         WorkerPool.For(chunks, (c0, c1) =>
         {
-            var paddedX = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, g.C * ph * pw);
-            var paddedG = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, 4 * g.OH * rowLength);
+            var paddedX = Workspace<T>.Get(WorkspaceSlot.PaddedInput, g.C * ph * pw);
+            var paddedG = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, 4 * g.OH * rowLength);
             // Lanes past OW must read zero; the copies below never write them, so clearing once per call
             // suffices (rows of absent filters in the last block hold stale rows, read only by
             // accumulators that are never stored).
@@ -116,10 +116,10 @@ internal static class DirectWeightGradient
                     T s20 = Vector256.Sum(a20), s21 = Vector256.Sum(a21), s22 = Vector256.Sum(a22);
                     T s30 = Vector256.Sum(a30), s31 = Vector256.Sum(a31), s32 = Vector256.Sum(a32);
                     int shifts = Math.Min(3, g.KW - j0), k = (c * g.KH + i) * g.KW + j0;
-                    Add(part + (long)f0 * g.Ckk + k, shifts, s00, s01, s02);
-                    if (filters > 1) Add(part + (long)(f0 + 1) * g.Ckk + k, shifts, s10, s11, s12);
-                    if (filters > 2) Add(part + (long)(f0 + 2) * g.Ckk + k, shifts, s20, s21, s22);
-                    if (filters > 3) Add(part + (long)(f0 + 3) * g.Ckk + k, shifts, s30, s31, s32);
+                    Add(part + (long)f0 * g.PatchSize + k, shifts, s00, s01, s02);
+                    if (filters > 1) Add(part + (long)(f0 + 1) * g.PatchSize + k, shifts, s10, s11, s12);
+                    if (filters > 2) Add(part + (long)(f0 + 2) * g.PatchSize + k, shifts, s20, s21, s22);
+                    if (filters > 3) Add(part + (long)(f0 + 3) * g.PatchSize + k, shifts, s30, s31, s32);
                 }
     }
 

@@ -11,10 +11,10 @@ internal static class Im2Col
 {
     public static void Unfold<T>(T[] x, int xOffset, ConvGeometry g, T[] col) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
+        int np = g.N * g.OutputPixels;
         WorkerPool.For(g.N, (n0, n1) =>
         {
-            for (int n = n0; n < n1; n++) UnfoldSample(x.AsSpan(xOffset + n * g.C * g.H * g.W, g.C * g.H * g.W), g, col.AsSpan(), np, n * g.P);
+            for (int n = n0; n < n1; n++) UnfoldSample(x.AsSpan(xOffset + n * g.C * g.H * g.W, g.C * g.H * g.W), g, col.AsSpan(), np, n * g.OutputPixels);
         });
     }
 
@@ -24,7 +24,7 @@ internal static class Im2Col
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = col.Slice(((c * g.KH + i) * g.KW + j) * ld + column0, g.P);
+                    var row = col.Slice(((c * g.KH + i) * g.KW + j) * ld + column0, g.OutputPixels);
                     for (int oh = 0; oh < g.OH; oh++)
                     {
                         var dst = row.Slice(oh * g.OW, g.OW);
@@ -55,10 +55,10 @@ internal static class Im2Col
     /// <summary>x (zeroed first) = the adjoint of <see cref="Unfold{T}"/> applied to col.</summary>
     public static void Fold<T>(T[] col, ConvGeometry g, T[] x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
+        int np = g.N * g.OutputPixels;
         WorkerPool.For(g.N, (n0, n1) =>
         {
-            for (int n = n0; n < n1; n++) FoldSample(col, np, n * g.P, g, x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W));
+            for (int n = n0; n < n1; n++) FoldSample(col, np, n * g.OutputPixels, g, x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W));
         });
     }
 
@@ -69,7 +69,7 @@ internal static class Im2Col
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = col.AsSpan(((c * g.KH + i) * g.KW + j) * ld + column0, g.P);
+                    var row = col.AsSpan(((c * g.KH + i) * g.KW + j) * ld + column0, g.OutputPixels);
                     for (int oh = 0; oh < g.OH; oh++)
                     {
                         int ih = oh * g.SH + i * g.DH - g.PadTop;

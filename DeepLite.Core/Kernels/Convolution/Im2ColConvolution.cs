@@ -13,19 +13,19 @@ internal static class Im2ColConvolution
     /// <summary>y = conv(x, w) + b: unfold, one GEMM into [F, N·P], then [N, F, P] with the bias added.</summary>
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
+        int np = g.N * g.OutputPixels;
         if (np == 0 || g.F == 0) return;
-        var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
+        var col = Workspace<T>.Get(WorkspaceSlot.Im2Col, g.PatchSize * np);
         Im2Col.Unfold(x, xOffset, g, col);
-        var product = Workspace<T>.Get(Workspace<T>.MatrixSlot, g.F * np);
-        GemmKernel.Multiply<T>(false, false, g.F, np, g.Ckk, weights, g.Ckk, col, np, product, np);
+        var product = Workspace<T>.Get(WorkspaceSlot.Matrix, g.F * np);
+        GemmKernel.Multiply<T>(false, false, g.F, np, g.PatchSize, weights, g.PatchSize, col, np, product, np);
         WorkerPool.For(g.N, (n0, n1) =>
         {
             for (int n = n0; n < n1; n++)
                 for (int f = 0; f < g.F; f++)
                 {
-                    var src = product.AsSpan(f * np + n * g.P, g.P);
-                    var dst = y.AsSpan((n * g.F + f) * g.P, g.P);
+                    var src = product.AsSpan(f * np + n * g.OutputPixels, g.OutputPixels);
+                    var dst = y.AsSpan((n * g.F + f) * g.OutputPixels, g.OutputPixels);
                     if (bias is null) src.CopyTo(dst);
                     else Elementwise.Map<T, AddOperator<T>>(src, bias[f], dst);
                 }
@@ -35,35 +35,35 @@ internal static class Im2ColConvolution
     /// <summary>dL/dx: col = wᵀ G, then folded back (col2im).</summary>
     public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
+        int np = g.N * g.OutputPixels;
         if (np == 0) { Array.Clear(gx, 0, g.N * g.C * g.H * g.W); return; }
         var gMatrix = ToFilterMajor(gy, gyOffset, g);
-        var dcol = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, g.Ckk * np);
-        GemmKernel.Multiply<T>(true, false, g.Ckk, np, g.F, weights, g.Ckk, gMatrix, np, dcol, np);
+        var dcol = Workspace<T>.Get(WorkspaceSlot.GradientColumns, g.PatchSize * np);
+        GemmKernel.Multiply<T>(true, false, g.PatchSize, np, g.F, weights, g.PatchSize, gMatrix, np, dcol, np);
         Im2Col.Fold(dcol, g, gx);
     }
 
     /// <summary>dL/dw: G colᵀ over the whole batch.</summary>
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
-        if (np == 0) { Array.Clear(gw, 0, g.F * g.Ckk); return; }
+        int np = g.N * g.OutputPixels;
+        if (np == 0) { Array.Clear(gw, 0, g.F * g.PatchSize); return; }
         var gMatrix = ToFilterMajor(gy, gyOffset, g);
-        var col = Workspace<T>.Get(Workspace<T>.Im2ColSlot, g.Ckk * np);
+        var col = Workspace<T>.Get(WorkspaceSlot.Im2Col, g.PatchSize * np);
         Im2Col.Unfold(x, xOffset, g, col);
-        GemmKernel.Multiply<T>(false, true, g.F, g.Ckk, np, gMatrix, np, col, np, gw, g.Ckk);
+        GemmKernel.Multiply<T>(false, true, g.F, g.PatchSize, np, gMatrix, np, col, np, gw, g.PatchSize);
     }
 
     /// <summary>[N, F, P] -> [F, N·P] into the matrix workspace.</summary>
     private static T[] ToFilterMajor<T>(T[] gy, int offset, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int np = g.N * g.P;
-        var matrix = Workspace<T>.Get(Workspace<T>.MatrixSlot, g.F * np);
+        int np = g.N * g.OutputPixels;
+        var matrix = Workspace<T>.Get(WorkspaceSlot.Matrix, g.F * np);
         WorkerPool.For(g.N, (n0, n1) =>
         {
             for (int n = n0; n < n1; n++)
                 for (int f = 0; f < g.F; f++)
-                    gy.AsSpan(offset + (n * g.F + f) * g.P, g.P).CopyTo(matrix.AsSpan(f * np + n * g.P, g.P));
+                    gy.AsSpan(offset + (n * g.F + f) * g.OutputPixels, g.OutputPixels).CopyTo(matrix.AsSpan(f * np + n * g.OutputPixels, g.OutputPixels));
         });
         return matrix;
     }

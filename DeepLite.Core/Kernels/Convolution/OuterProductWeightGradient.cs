@@ -39,11 +39,11 @@ internal static unsafe class OuterProductWeightGradient
         var segments = SegmentCache<T>.For(g, gb is not null, segmentsPerStep, ph, pw, onesRow, zeroRow);
         int rows = Math.Clamp(BlockBytes / Unsafe.SizeOf<T>() / (g.OW * fp), 1, g.OH);
         int stride = segments.Length * Shifts * fp, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk;
-        var partials = Workspace<T>.Get(Workspace<T>.PartialSumsSlot, chunks * stride);
+        var partials = Workspace<T>.Get(WorkspaceSlot.PartialSums, chunks * stride);
         WorkerPool.For(chunks, (c0, c1) =>
         {
-            var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, image + 2 * pw);
-            var block = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, rows * g.OW * fp);
+            var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, image + 2 * pw);
+            var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * fp);
             padded.AsSpan(onesRow, pw).Fill(T.One);
             padded.AsSpan(zeroRow, pw).Clear();
             block.AsSpan(0, rows * g.OW * fp).Clear(); // filters past F stay zero: the transposes never write them
@@ -55,11 +55,11 @@ internal static unsafe class OuterProductWeightGradient
                     for (int n = chunk * SamplesPerChunk; n < Math.Min(g.N, (chunk + 1) * SamplesPerChunk); n++)
                     {
                         DirectConvolution.Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw);
-                        T* dy = pg + gyOffset + (long)n * g.F * g.P;
+                        T* dy = pg + gyOffset + (long)n * g.F * g.OutputPixels;
                         for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
                         {
                             int count = Math.Min(rows, g.OH - oh0);
-                            Transpose(dy + oh0 * g.OW, g.F, g.P, count * g.OW, pb, fp);
+                            Transpose(dy + oh0 * g.OW, g.F, g.OutputPixels, count * g.OW, pb, fp);
                             for (int f0 = 0; f0 < fp; f0 += blockFilters)
                                 for (int s = 0; s < segments.Length; s += segmentsPerStep)
                                 {
@@ -81,7 +81,7 @@ internal static unsafe class OuterProductWeightGradient
                     int at = (s * Shifts + k) * fp + f;
                     T sum = partials[at];
                     for (int chunk = 1; chunk < chunks; chunk++) sum += partials[chunk * stride + at];
-                    if (tap >= 0) gw[f * g.Ckk + tap + k] = sum;
+                    if (tap >= 0) gw[f * g.PatchSize + tap + k] = sum;
                     else gb![f] = sum;
                 }
         }

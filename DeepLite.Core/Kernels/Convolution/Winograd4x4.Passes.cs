@@ -3,7 +3,7 @@ using System.Numerics;
 namespace DeepLite.Kernels.Convolution;
 
 // The three passes of F(4x4, 3x3) over a chunk of samples that run per chunk, as structs for
-// WorkerPool.For: a lambda per pass and chunk was most of what a CNN training step allocated.
+// WorkerPool.For, so that a pass allocates no closure per chunk.
 internal static unsafe partial class Winograd4x4
 {
     /// <summary>
@@ -18,7 +18,7 @@ internal static unsafe partial class Winograd4x4
         {
             int tiles = n * th * tw, ph = 4 * th + 2, pw = 4 * tw + 2, width = Vector<T>.Count, groups = (n + width - 1) / width;
             // Interleaved groups, then room for one plane of the last, narrower group.
-            var padded = Workspace<T>.Get(Workspace<T>.PaddedInputSlot, ph * pw * (width + 1));
+            var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, ph * pw * (width + 1));
             Elementwise.Zero(padded.AsSpan(0, ph * pw * width));
             fixed (T* xp = x) fixed (T* pp = padded) fixed (T* vp = v)
                 for (int item = p0; item < p1; item++)
@@ -79,7 +79,7 @@ internal static unsafe partial class Winograd4x4
         public void Run(int p0, int p1)
         {
             int tiles = n * th * tw, width = Vector<T>.Count, groups = (n + width - 1) / width;
-            var lanes = Workspace<T>.Get(Workspace<T>.PaddedGradientSlot, 16 * th * tw * width);
+            var lanes = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, 16 * th * tw * width);
             Elementwise.Zero(lanes.AsSpan(0, 16 * th * tw * width)); // cells past the plane's edge stay zero
             fixed (T* gp = gy) fixed (T* zp = z) fixed (T* lp = lanes)
                 for (int item = p0; item < p1; item++)

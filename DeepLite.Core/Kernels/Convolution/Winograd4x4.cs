@@ -24,17 +24,33 @@ namespace DeepLite.Kernels.Convolution;
 [SkipLocalsInit] // the transforms' stack buffers are written before they are read
 internal static unsafe partial class Winograd4x4
 {
-    /// <summary>Same layers as <see cref="Winograd.Supports"/>.</summary>
-    public static bool Supports(ConvGeometry g) => Winograd.Supports(g);
+    /// <summary>Padding between the transformed matrices (a cache line), so their power-of-two distances do not alias in the cache.</summary>
+    internal const int Skew = 16;
+
+    /// <summary>3x3 kernels at stride 1 with padding that does not exceed the kernel (any input size).</summary>
+    public static bool Supports(ConvGeometry g) =>
+        g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.PadTop <= 2 && g.PadLeft <= 2
+        && g.OH + 2 - g.H - g.PadTop <= 2 && g.OW + 2 - g.W - g.PadLeft <= 2;
+
+    /// <summary>
+    /// M[ξ] = U[ξ] V[ξ] for each of the <paramref name="positions"/> transform positions: [f x c] by [c x tiles],
+    /// U packed [positions][f][c], V and M in blocks <paramref name="vBlock"/> and <paramref name="mBlock"/> apart.
+    /// </summary>
+    internal static void MultiplyPositions<T>(int positions, int f, int c, int tiles, T[] u, T[] v, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int xi = 0; xi < positions; xi++)
+            GemmKernel.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
+                m.AsSpan(xi * mBlock, f * tiles), tiles);
+    }
 
     /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>.</summary>
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
+        var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: false, u);
         int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
-            Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y, n0 * g.F * g.P);
+            Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y, n0 * g.F * g.OutputPixels);
     }
 
     /// <summary>
@@ -44,11 +60,11 @@ internal static unsafe partial class Winograd4x4
     /// </summary>
     public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var u = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
+        var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: true, u);
         int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
-            Convolve(gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx, n0 * g.C * g.H * g.W);
+            Convolve(gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx, n0 * g.C * g.H * g.W);
     }
 
     /// <summary>
@@ -57,11 +73,11 @@ internal static unsafe partial class Winograd4x4
     /// </summary>
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = Workspace<T>.Get(Workspace<T>.WinogradWeightsSlot, 36 * g.F * g.C);
+        var p = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
         int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
-            AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.P, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
+            AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
 
         // Gᵀ P G for each (f, c), a vector of pairs at a time along P's rows (P[ξ][f][c], or P[ξ][c][f] when
         // transposed), reading the 36 blocks in step; one pair at a time made this assembly a large part of a wide
@@ -161,9 +177,9 @@ internal static unsafe partial class Winograd4x4
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = n * th * tw;
-        int vBlock = g.C * tiles + Winograd.Skew, zBlock = g.F * tiles + Winograd.Skew;
-        var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 36 * vBlock);
-        var z = Workspace<T>.Get(Workspace<T>.GradientColumnsSlot, 36 * zBlock);
+        int vBlock = g.C * tiles + Skew, zBlock = g.F * tiles + Skew;
+        var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
+        var z = Workspace<T>.Get(WorkspaceSlot.GradientColumns, 36 * zBlock);
         TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
 
         // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], a vector of samples at a time; dY is zero past the plane's edge.
@@ -217,7 +233,7 @@ internal static unsafe partial class Winograd4x4
         for (int o = o0; o < o1; o++)
         {
             // A vector of input channels at a time (a lane each), stored as contiguous vectors of U: one
-            // kernel at a time took 36 scattered stores each, 4.5% of the CNN step.
+            // kernel at a time would take 36 scattered stores each.
             for (int i0 = 0; i0 < vectorEnd; i0 += width)
             {
                 for (int lane = 0; lane < width; lane++)
@@ -262,11 +278,11 @@ internal static unsafe partial class Winograd4x4
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
-        int vBlock = c * tiles + Winograd.Skew, mBlock = f * tiles + Winograd.Skew;
-        var v = Workspace<T>.Get(Workspace<T>.Im2ColSlot, 36 * vBlock);
-        var m = Workspace<T>.Get(Workspace<T>.MatrixSlot, 36 * mBlock);
+        int vBlock = c * tiles + Skew, mBlock = f * tiles + Skew;
+        var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
+        var m = Workspace<T>.Get(WorkspaceSlot.Matrix, 36 * mBlock);
         TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
-        Winograd.MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
+        MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
         WorkerPool.For(f * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new OutputPass<T>(m, mBlock, n, f, th, tw, oh, ow, bias, y, yOffset));
@@ -280,8 +296,7 @@ internal static unsafe partial class Winograd4x4
     /// <summary>
     /// Copies planes s0.. s0 + lanes - 1 (sample stride <paramref name="sampleStride"/>, plane at <paramref name="planeOffset"/>)
     /// of size h x w into a ph x pw buffer, lane-interleaved: element (r, c) of lane l at (r * pw + c) * lanes + l.
-    /// Only the plane's own cells are written: the caller zeroes the padding once (zeroing the whole buffer
-    /// per group was an eighth of the forward pass).
+    /// Only the plane's own cells are written: the caller zeroes the padding once, not the whole buffer per group.
     /// </summary>
     private static void Interleave<T>(T* x, long sampleStride, int planeOffset, int s0, int h, int w, int padTop, int padLeft, int ph, int pw, T* dst, int lanes)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,6 +1,6 @@
 namespace DeepLite.Serialization.Onnx;
 
-/// <summary>How <see cref="Layers.Module{T}.ExportOnnx(string, int[], OnnxExportOptions?)"/> writes a model.</summary>
+/// <summary>How <see cref="OnnxExportExtensions.ExportOnnx{T}(Layers.Module{T}, string, int[], OnnxExportOptions?)"/> writes a model.</summary>
 public sealed record OnnxExportOptions
 {
     /// <summary>The lowest operator-set version the exporter writes.</summary>

@@ -56,9 +56,9 @@ public sealed partial class Tensor<T>
         var g = ConvShapes.Geometry("Conv2D", input.Shape, weight.Shape[0], weight.Shape[1], weight.Shape[2], weight.Shape[3],
             stride.Height, stride.Width, padding, dilation.Height, dilation.Width);
         // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
-        var plan = ConvPlan.For(g, ConvShapes.Kernel(algorithm));
+        var plan = ConvPlan.For(g, algorithm);
         var y = ConvForward(plan, input, weight, bias);
-        if (relu) Chunked(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
+        if (relu) ForElements(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
         return Recording(input, weight, bias) ? Backward(y, input, weight, bias, plan, relu) : y;
 
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan, bool relu)
@@ -79,7 +79,7 @@ public sealed partial class Tensor<T>
             // Outside a double backward there is nothing to record: one pass over dY gives both.
             var gw = Uninitialized(plan.Geometry.KernelShape());
             var gb = Uninitialized(new Shape(plan.Geometry.F)); // every element written
-            if (plan.Geometry.N * plan.Geometry.P == 0) { gw.Span.Clear(); gb.Span.Clear(); }
+            if (plan.Geometry.N * plan.Geometry.OutputPixels == 0) { gw.Span.Clear(); gb.Span.Clear(); }
             else plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer, gb.Buffer);
             return [gx, gw, gb];
         }
@@ -107,7 +107,7 @@ public sealed partial class Tensor<T>
     {
         var g = plan.Geometry;
         var gw = Uninitialized(g.KernelShape()); // every element written
-        if (g.N * g.P == 0) gw.Span.Clear();
+        if (g.N * g.OutputPixels == 0) gw.Span.Clear();
         else plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer);
         return Recording(input, gy) ? Backward(gw, input, gy, plan) : gw;
         // <bw(x, gy), ggw> = <f(x, ggw), gy>: so d/dx = bx(gy, ggw) and d/dgy = f(x, ggw).

@@ -8,7 +8,7 @@ namespace DeepLite.Tensors;
 public sealed partial class Tensor<T>
 {
     /// <summary>Runs <paramref name="body"/> over [0, length), on every core from <see cref="SplitThresholds.ElementwiseElements"/>.</summary>
-    internal static void Chunked<TBody>(int length, TBody body) where TBody : struct, WorkerPool.IRange =>
+    internal static void ForElements<TBody>(int length, TBody body) where TBody : struct, WorkerPool.IRange =>
         WorkerPool.ForElements(length, SplitThresholds.ElementwiseElements, body);
 
     /// <summary>
@@ -19,7 +19,7 @@ public sealed partial class Tensor<T>
     {
         if ((long)Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= SplitThresholds.StreamingFillBytes)
             WorkerPool.ForElements(Size, 0, new StreamingFill(Buffer, Offset, value));
-        else Chunked(Size, new OrdinaryFill(Buffer, Offset, value));
+        else ForElements(Size, new OrdinaryFill(Buffer, Offset, value));
     }
 
     private readonly struct OrdinaryFill(T[] x, int offset, T value) : WorkerPool.IRange
@@ -51,7 +51,7 @@ public sealed partial class Tensor<T>
     private Tensor<T> MapUnary<TOp>() where TOp : IUnaryOperator<T>
     {
         var result = Uninitialized(Shape);
-        Chunked(Size, new UnaryMap<TOp>(Buffer, Offset, result.Buffer));
+        ForElements(Size, new UnaryMap<TOp>(Buffer, Offset, result.Buffer));
         return result;
     }
 
@@ -59,7 +59,7 @@ public sealed partial class Tensor<T>
     private static Tensor<T> MapBinary<TOp>(Tensor<T> a, Tensor<T> b, string op) where TOp : IBinaryOperator<T>
     {
         var result = Uninitialized(Shape.Broadcast(a.Shape, b.Shape, op));
-        if (a.Shape == b.Shape) Chunked(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
+        if (a.Shape == b.Shape) ForElements(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
         else Broadcasting.Binary<T, TOp>(a.Span, a.Shape.Dims, b.Span, b.Shape.Dims, result.Span, result.Shape.Dims);
         return result;
     }
@@ -67,7 +67,7 @@ public sealed partial class Tensor<T>
     private Tensor<T> MapScalar<TOp>(T s) where TOp : IBinaryOperator<T>
     {
         var result = Uninitialized(Shape);
-        Chunked(Size, new ScalarMap<TOp>(Buffer, Offset, s, result.Buffer));
+        ForElements(Size, new ScalarMap<TOp>(Buffer, Offset, s, result.Buffer));
         return result;
     }
 }

@@ -86,7 +86,7 @@ public sealed partial class Tensor<T>
         var m = mask.Span;
         for (int i = 0; i < m.Length; i++) m[i] = random.NextDouble() < p ? T.Zero : keep;
         var y = Uninitialized(Shape);
-        Chunked(Size, new BinaryMap<MultiplyOperator<T>>(Buffer, Offset, mask.Buffer, mask.Offset, y.Buffer));
+        ForElements(Size, new BinaryMap<MultiplyOperator<T>>(Buffer, Offset, mask.Buffer, mask.Offset, y.Buffer));
         return Recording(this) ? Backward(y, this, mask) : y;
         // The mask is a constant: the backward is g times it.
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, Tensor<T> mask) => Record(y, "Dropout", [x], g => [g * mask]);
@@ -99,7 +99,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> WherePositive(Tensor<T> mask)
     {
         var y = Uninitialized(Shape);
-        Chunked(Size, new BinaryMap<PositiveMaskOperator<T>>(mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer));
+        ForElements(Size, new BinaryMap<PositiveMaskOperator<T>>(mask.Buffer, mask.Offset, Buffer, Offset, y.Buffer));
         return Recording(this) ? Backward(y, this, mask) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, Tensor<T> mask) => Record(y, "WherePositive", [x], g => [g.WherePositive(mask)]);
     }

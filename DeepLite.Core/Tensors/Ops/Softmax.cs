@@ -52,8 +52,7 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// log softmax of each row of length <paramref name="cols"/>; with <paramref name="probabilities"/>, the
     /// softmax too, from the same exponentials. Rows are shifted by their maximum, then one vectorized exp
-    /// runs over the whole batch: rows of ten classes are too short to vectorize one at a time, and a
-    /// scalar exp per element was most of a classifier's loss.
+    /// runs over the whole batch: rows of ten classes are too short to vectorize one at a time.
     /// </summary>
     internal static void LogSoftmaxRows(ReadOnlySpan<T> x, Span<T> y, int cols, Span<T> probabilities = default)
     {

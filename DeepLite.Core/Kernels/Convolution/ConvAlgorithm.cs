@@ -1,10 +1,12 @@
 namespace DeepLite.Kernels.Convolution;
 
 /// <summary>
-/// The convolution kernels a <see cref="ConvPlan"/> chooses among (the public <c>ConvAlgorithm</c> of the ops names the same
-/// choices; the ops map one to the other, so that kernels stay below tensors).
+/// How a convolution's forward pass is computed (the <c>algorithm</c> of <c>Tensor.Conv2D</c> and of the <c>Conv2D</c>
+/// layer); its gradients are always chosen by shape, as <see cref="Auto"/> does. A choice the layer's geometry cannot take
+/// is refused, naming the geometry. The one enum of the choice: <see cref="ConvPlan"/> decides with it, the ops pass it
+/// through.
 /// </summary>
-internal enum ConvKernel
+public enum ConvAlgorithm
 {
     /// <summary>Chosen by shape: <see cref="Direct"/> for few input channels at stride 1, <see cref="Winograd4x4"/> for wide 3x3 stride-1 layers, else <see cref="Im2ColGemm"/>.</summary>
     Auto,
@@ -12,8 +14,6 @@ internal enum ConvKernel
     Im2ColGemm,
     /// <summary>A register-blocked direct loop over the kernel, vectorized along output rows (stride 1 only).</summary>
     Direct,
-    /// <summary>Winograd F(2x2, 3x3): 2.25x fewer multiply-adds than the direct form (3x3 kernels at stride 1 only).</summary>
-    Winograd,
     /// <summary>Winograd F(4x4, 3x3): 4x fewer multiply-adds than the direct form, float error near 1e-5 relative (3x3 kernels at stride 1 only).</summary>
-    Winograd4x4,
+    Winograd4x4 = 4,
 }

@@ -7,13 +7,13 @@ namespace DeepLite.Experiments.Framework;
 /// One measured number in tidy form: which run, the x axis and its value (epoch, iteration, parameter
 /// count, ...), the metric and its value. Every curve and point of every chart is a set of these.
 /// </summary>
-public sealed record Point(string Run, string XName, double X, string Metric, double Value)
+public sealed record Measurement(string Run, string XName, double X, string Metric, double Value)
 {
     /// <summary>The CSV header of <see cref="ToCsv"/>.</summary>
     public const string CsvHeader = "run,x_name,x,metric,value";
 
     /// <summary>Writes points as CSV (invariant culture, round-trip precision).</summary>
-    public static string ToCsv(IEnumerable<Point> points)
+    public static string ToCsv(IEnumerable<Measurement> points)
     {
         var sb = new StringBuilder(CsvHeader).Append('\n');
         foreach (var p in points)
@@ -24,18 +24,18 @@ public sealed record Point(string Run, string XName, double X, string Metric, do
     }
 
     /// <summary>Reads CSV written by <see cref="ToCsv"/>; throws naming the line on malformed input.</summary>
-    public static List<Point> FromCsv(string csv, string source)
+    public static List<Measurement> FromCsv(string csv, string source)
     {
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (lines.Length == 0 || lines[0].Trim() != CsvHeader) throw new InvalidDataException($"{source}: expected the header '{CsvHeader}'.");
-        var points = new List<Point>();
+        var points = new List<Measurement>();
         for (int i = 1; i < lines.Length; i++)
         {
             var f = Split(lines[i]);
             if (f.Count != 5 || !double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ||
                 !double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                 throw new InvalidDataException($"{source}: line {i + 1} is not 'run,x_name,x,metric,value': {lines[i]}");
-            points.Add(new Point(f[0], f[1], x, f[3], v));
+            points.Add(new Measurement(f[0], f[1], x, f[3], v));
         }
         return points;
     }

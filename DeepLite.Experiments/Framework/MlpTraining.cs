@@ -1,0 +1,36 @@
+using DeepLite.Data;
+using DeepLite.Layers;
+using DeepLite.Optimizers;
+using DeepLite.Tensors;
+using DeepLite.Training;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>How the MLP experiments train: one seeded model, loader and optimizer, epochs of <see cref="Trainer.ClassificationEpoch"/>, progress and checkpoints.</summary>
+public static class MlpTraining
+{
+    /// <summary>
+    /// Trains an image MLP (flatten, then <paramref name="widths"/>) for <paramref name="epochs"/> epochs with a
+    /// seeded init and order, reporting progress; <paramref name="afterEpoch"/> sees the model after each epoch.
+    /// With a <paramref name="checkpoint"/>, a killed run resumes after its last saved epoch (the callback's
+    /// points belong in <see cref="RunCheckpoint.Points"/> so they are saved with it).
+    /// </summary>
+    public static Sequential<float> Train(ExperimentContext context, string run, int[] widths, ImageDataset train, int batchSize, int epochs,
+        Func<IReadOnlyList<Tensor<float>>, Optimizer<float>> optimizer, long seed, Action<int, Sequential<float>>? afterEpoch = null,
+        RunCheckpoint? checkpoint = null)
+    {
+        var random = new SeededRandom(seed);
+        var model = Models.Hw1Models.ImageMlp(random, widths);
+        var opt = optimizer(model.Parameters());
+        var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
+        int done = checkpoint?.Resume(model, opt) ?? 0;
+        for (int epoch = done + 1; epoch <= epochs; epoch++)
+        {
+            var (loss, accuracy) = Trainer.ClassificationEpoch(model, opt, loader, epoch - 1, cancellation: context.Cancellation);
+            context.Progress.Epoch(run, epoch, epochs, loss, accuracy);
+            afterEpoch?.Invoke(epoch, model);
+            checkpoint?.EpochFinished(model, opt, epoch);
+        }
+        return model;
+    }
+}
