@@ -58,7 +58,7 @@ public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// E[g²] = rho E[g²] + (1 - rho) g²; delta = sqrt(E[Δ²] + eps) / sqrt(E[g²] + eps) g; E[Δ²] = rho E[Δ²] + (1 - rho) delta²;
-    /// p -= lr delta. State a: E[g²], b: E[Δ²].
+    /// p -= lr delta. First state: E[g²], second: E[Δ²].
     /// </summary>
     private readonly struct Rule(T rho, T oneMinusRho, T eps, T lr, bool l2, T wd) : IUpdateRule<T>
     {

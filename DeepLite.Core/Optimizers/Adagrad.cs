@@ -52,7 +52,7 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         UpdateRule.Apply(new Rule(T.CreateChecked(clr), T.CreateChecked(WeightDecayOf(index)), T.CreateChecked(Epsilon)), p, grad, State("sum", index, offset, p.Length), []);
     }
 
-    /// <summary>s += g²; p -= clr g / (√s + eps). State a: s.</summary>
+    /// <summary>s += g²; p -= clr g / (√s + eps). First state: s.</summary>
     private readonly struct Rule(T clr, T wd, T eps) : IUpdateRule<T>
     {
         private readonly Vector<T> _clr = new(clr), _wd = new(wd), _eps = new(eps);

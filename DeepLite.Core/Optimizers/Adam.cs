@@ -103,7 +103,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         else UpdateRule.Apply(new Rule<CurrentSecondMoment>(b1, b2, oneMinusB1, oneMinusB2, eps, step, scale, l2, wd, default), p, grad, m, v);
     }
 
-    /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). State a: m, b: v.</summary>
+    /// <summary>m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; p -= step m / (sqrt(v) / scale + eps). First state: m, second: v.</summary>
     /// <remarks>
     /// With <paramref name="l2"/>, g is grad + wd·p (PyTorch's Adam weight_decay). <typeparamref name="TMoment"/> gives the
     /// second moment the denominator uses: v, or (AMSGrad) the largest v so far, kept in a third buffer.

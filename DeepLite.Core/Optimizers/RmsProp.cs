@@ -51,7 +51,7 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
             T.CreateChecked(Momentum), Momentum > 0, Centered, mean), p, grad, v, buffer);
     }
 
-    /// <summary>The rule above; state a: v, b: the momentum buffer; the centered mean ḡ rides in the rule.</summary>
+    /// <summary>The rule above; first state: v, second: the momentum buffer; the centered mean ḡ rides in the rule.</summary>
     private readonly ref struct Rule(T alpha, T eps, T lr, T wd, T mu, bool momentum, bool centered, Span<T> mean) : IUpdateRule<T>
     {
         private readonly Span<T> _mean = mean;

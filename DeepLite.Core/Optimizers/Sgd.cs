@@ -73,17 +73,17 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         private readonly Vector<T> _lr = new(lr), _wd = new(wd);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
+        public void Scalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> unused1, Span<T> unused2, int i) => p[i] -= lr * (grad[i] + wd * p[i]);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> a, Span<T> b, int i)
+        public void Vector(Span<T> p, ReadOnlySpan<T> grad, Span<T> unused1, Span<T> unused2, int i)
         {
             var pv = new Vector<T>(p[i..]);
             (pv - _lr * (new Vector<T>(grad[i..]) + _wd * pv)).CopyTo(p[i..]);
         }
     }
 
-    /// <summary>g = grad + wd p; v = mu v + gain g; p -= lr (nesterov ? g + mu v : v). State a: the momentum buffer.</summary>
+    /// <summary>g = grad + wd p; v = mu v + gain g; p -= lr (nesterov ? g + mu v : v). First state: the momentum buffer.</summary>
     private readonly struct WithMomentum(T lr, T mu, T gain, T wd, bool nesterov) : IUpdateRule<T>
     {
         private readonly Vector<T> _lr = new(lr), _mu = new(mu), _gain = new(gain), _wd = new(wd);

@@ -12,11 +12,14 @@ namespace DeepLite.Optimizers;
 /// </summary>
 internal interface IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Updates element <paramref name="i"/> of <paramref name="p"/> (and of the state buffers <paramref name="a"/>, <paramref name="b"/> it uses).</summary>
-    void Scalar(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+    /// <summary>
+    /// Updates element <paramref name="i"/> of <paramref name="p"/> from the gradient <paramref name="g"/>, and of the
+    /// state buffers it uses (each rule names them by meaning in its own methods: Adam's m and v, SGD's momentum).
+    /// </summary>
+    void Scalar(Span<T> p, ReadOnlySpan<T> g, Span<T> firstState, Span<T> secondState, int i);
 
     /// <summary>Updates elements <paramref name="i"/> .. i + Vector&lt;T&gt;.Count - 1 the same way.</summary>
-    void Vector(Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b, int i);
+    void Vector(Span<T> p, ReadOnlySpan<T> g, Span<T> firstState, Span<T> secondState, int i);
 }
 
 /// <summary>The one loop that applies an <see cref="IUpdateRule{T}"/>, and the helpers rules share.</summary>
@@ -26,13 +29,13 @@ internal static class UpdateRule
     // Never inlined: inlined into the worker pool's share under tiered PGO, the share's inlining budget runs out before
     // Span.Slice and Vector.CopyTo, which then stay calls inside the loop.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> a, Span<T> b)
+    public static void Apply<T, TRule>(in TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> firstState, Span<T> secondState)
         where T : unmanaged, IFloatingPointIeee754<T> where TRule : struct, IUpdateRule<T>, allows ref struct
     {
         int width = Vector<T>.Count, i = 0;
         int vectorized = System.Numerics.Vector.IsHardwareAccelerated ? p.Length - p.Length % width : 0;
-        for (; i < vectorized; i += width) rule.Vector(p, g, a, b, i);
-        for (; i < p.Length; i++) rule.Scalar(p, g, a, b, i);
+        for (; i < vectorized; i += width) rule.Vector(p, g, firstState, secondState, i);
+        for (; i < p.Length; i++) rule.Scalar(p, g, firstState, secondState, i);
     }
 
     /// <summary>

@@ -8,9 +8,27 @@ namespace DeepLite.Experiments.Cli;
 internal sealed class ExperimentOptions
 {
     public Argument<string[]> Ids { get; } = new("ids") { Description = "Experiment ids (see 'list'), or 'all'.", Arity = ArgumentArity.OneOrMore };
-    public Option<Preset> Preset { get; } = new("--preset") { Description = "quick (minutes) or full (the report's settings).", DefaultValueFactory = _ => Framework.Preset.Quick };
+    public Option<Preset> Preset { get; } = new("--preset")
+    {
+        Description = "quick (minutes) or full (the report's settings).", DefaultValueFactory = _ => Framework.Preset.Quick,
+        // The parser's own message names the CLR type ("DeepLite.Experiments.Framework.Preset"); this one names the choices.
+        CustomParser = r => Enum.TryParse<Preset>(r.Tokens.Single().Value, ignoreCase: true, out var p) && Enum.IsDefined(p) ? p
+            : Fail<Preset>(r, $"--preset must be quick or full, got '{r.Tokens.Single().Value}'."),
+    };
     public Option<string> Output { get; } = new("--out") { Description = "Results folder.", DefaultValueFactory = _ => "results" };
-    public Option<long> Seed { get; } = new("--seed") { Description = "Master seed: fixes init, shuffling, label permutation and sampling.", DefaultValueFactory = _ => 1 };
+    public Option<long> Seed { get; } = new("--seed")
+    {
+        Description = "Master seed: fixes init, shuffling, label permutation and sampling.", DefaultValueFactory = _ => 1,
+        CustomParser = r => long.TryParse(r.Tokens.Single().Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seed) ? seed
+            : Fail<long>(r, $"--seed must be a whole number, got '{r.Tokens.Single().Value}'."),
+    };
+
+    /// <summary>Records <paramref name="message"/> as the parse error (exit code 2) and returns a placeholder.</summary>
+    internal static T Fail<T>(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default!;
+    }
 
     public ExperimentOptions(bool outputMustExist)
     {

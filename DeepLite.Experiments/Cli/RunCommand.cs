@@ -31,7 +31,14 @@ internal static class RunCommand
 
         public RunOptions()
         {
-            Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be at least 1."); });
+            Threads.Validators.Add(r =>
+            {
+                int threads = r.GetValueOrDefault<int>();
+                if (threads < 1) r.AddError("--threads must be at least 1.");
+                // More threads than cores only makes the workers wait for each other (and a job array's tasks for each other's cores).
+                else if (threads > Environment.ProcessorCount)
+                    r.AddError($"--threads {threads} is more than the {Environment.ProcessorCount} cores this process may use (the machine's, or its job allocation's).");
+            });
             CheckpointEvery.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--checkpoint-every must be 0 or more seconds."); });
             Shard.Validators.Add(r =>
             {
@@ -114,7 +121,9 @@ internal static class RunCommand
                 {
                     // One experiment's failure (no data offline, a diverged run, a full disk) does not stop the
                     // others; the summary lists it and the exit code is 1.
-                    Console.Error.WriteLine($"{experiment.Id}: failed: {e.Message}");
+                    // A cause several experiments share (the data missing offline) is explained once, then named.
+                    bool repeated = outcomes.Any(o => o.Error == e.Message);
+                    Console.Error.WriteLine(repeated ? $"{experiment.Id}: failed: {FirstLine(e.Message)} (as above)" : $"{experiment.Id}: failed: {e.Message}");
                     outcomes.Add((experiment, DateTime.UtcNow - started, e.Message));
                 }
             }
@@ -137,13 +146,16 @@ internal static class RunCommand
     internal static bool Failure(Exception e) => e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
         or ArithmeticException or ArgumentException or System.Net.Http.HttpRequestException or System.Text.Json.JsonException;
 
+    /// <summary>The first line of a message (the summary keeps one line per experiment; the log above has the rest).</summary>
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
+
     private static void Summary(List<(IExperiment Experiment, TimeSpan Time, string? Error)> outcomes, string output, Shard? shard)
     {
         Console.WriteLine();
         Console.WriteLine($"Summary{(shard is null ? "" : $" of shard {shard.Index}/{shard.Count}")} ({outcomes.Count(o => o.Error is null)} of {outcomes.Count} experiments done, " +
             $"{TimeSpan.FromSeconds(outcomes.Sum(o => o.Time.TotalSeconds)):hh\\:mm\\:ss} in all):");
         foreach (var (experiment, time, error) in outcomes)
-            Console.WriteLine(error is not null ? $"  {experiment.Id,-24} FAILED {time:hh\\:mm\\:ss}  {error}"
+            Console.WriteLine(error is not null ? $"  {experiment.Id,-24} FAILED {time:hh\\:mm\\:ss}  {FirstLine(error)}"
                 : shard is not null ? $"  {experiment.Id,-24} units done {time:hh\\:mm\\:ss}  {Path.GetFullPath(Path.Combine(output, experiment.Id, "runs"))}"
                 : $"  {experiment.Id,-24} done   {time:hh\\:mm\\:ss}  {Path.GetFullPath(Path.Combine(output, experiment.Id))} ({string.Join(", ", experiment.Charts.Take(3))}{(experiment.Charts.Count > 3 ? ", ..." : "")})");
         if (shard is not null && outcomes.All(o => o.Error is null))

@@ -7,7 +7,10 @@ using OxyPlot.Series;
 namespace DeepLite.Experiments.Framework;
 
 /// <summary>One line or scatter of a chart.</summary>
-public sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, bool Scatter = false, bool SecondAxis = false, IReadOnlyList<string>? Labels = null);
+/// <param name="Dashed">A dashed line (a second axis's series are dashed anyway).</param>
+/// <param name="Color">The palette index, to pair series in one color (a model's training and test curves); by default the series' position.</param>
+public sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, bool Scatter = false, bool SecondAxis = false, IReadOnlyList<string>? Labels = null,
+    bool Dashed = false, int? Color = null);
 
 /// <summary>An axis: its title (with unit) and whether it is logarithmic.</summary>
 public sealed record AxisSpec(string Title, bool Log = false);
@@ -34,7 +37,8 @@ public static class Charts
         int i = 0, nonFinite = 0;
         foreach (var s in series)
         {
-            var color = Palette[i++ % Palette.Length];
+            var color = Palette[(s.Color ?? i) % Palette.Length];
+            i++;
             nonFinite += s.Points.Count(p => !double.IsFinite(p.X) || !double.IsFinite(p.Y));
             var points = s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!x.Log || p.X > 0) && (!(s.SecondAxis ? y2 ?? y : y).Log || p.Y > 0)).ToList();
             if (s.Scatter)
@@ -57,7 +61,7 @@ public static class Charts
             }
             else
             {
-                var line = new LineSeries { Title = s.Name, Color = color, StrokeThickness = 1.6, YAxisKey = s.SecondAxis ? "y2" : "y", LineStyle = s.SecondAxis ? LineStyle.Dash : LineStyle.Solid };
+                var line = new LineSeries { Title = s.Name, Color = color, StrokeThickness = 1.6, YAxisKey = s.SecondAxis ? "y2" : "y", LineStyle = s.SecondAxis || s.Dashed ? LineStyle.Dash : LineStyle.Solid };
                 line.Points.AddRange(points.Select(p => new DataPoint(p.X, p.Y)));
                 model.Series.Add(line);
             }
@@ -161,7 +165,10 @@ public static class Charts
         return axis;
     }
 
-    /// <summary>Writes <c>name.png</c> and <c>name.svg</c> into <paramref name="folder"/>, each atomically.</summary>
+    /// <summary>
+    /// Writes <c>name.png</c> and <c>name.svg</c> into <paramref name="folder"/>, each atomically; the SVG with a viewBox and
+    /// ids named after the folder and the chart (<see cref="SvgDocument"/>), so that it scales and pastes beside others.
+    /// </summary>
     public static void Save(PlotModel model, string folder, string name, int width = 960, int height = 560)
     {
         // SkiaSharp writes through a callback from native code, and an exception there (a full disk) cannot unwind
@@ -171,7 +178,8 @@ public static class Charts
         var svg = new MemoryStream();
         new OxyPlot.SkiaSharp.SvgExporter { Width = width, Height = height }.Export(model, svg);
         AtomicFile.Write(Path.Combine(folder, name + ".png"), s => s.Write(png.GetBuffer(), 0, (int)png.Length));
-        AtomicFile.Write(Path.Combine(folder, name + ".svg"), s => s.Write(svg.GetBuffer(), 0, (int)svg.Length));
+        var text = SvgDocument.Normalize(System.Text.Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length), $"{Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))}-{name}");
+        AtomicFile.WriteAllText(Path.Combine(folder, name + ".svg"), text);
     }
 
     /// <summary>The subtitle every chart carries: preset and seed (the quick preset says it is one).</summary>

@@ -66,7 +66,8 @@ public static class ReportWriter
                 {
                     var content = File.ReadAllText(svg);
                     int start = content.IndexOf("<svg", StringComparison.Ordinal);
-                    html.Append("<figure>").Append(start >= 0 ? content[start..] : content).Append("</figure>");
+                    // Normalized again: charts drawn before their ids were made unique (or by another tool) still paste safely.
+                    html.Append("<figure>").Append(SvgDocument.Normalize(start >= 0 ? content[start..] : content, $"{experiment.Id}-{chart}")).Append("</figure>");
                 }
                 else html.Append($"<p class=\"flag\">Chart {WebUtility.HtmlEncode(chart)} is missing.</p>");
             }

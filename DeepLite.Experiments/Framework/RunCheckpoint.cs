@@ -39,16 +39,33 @@ public sealed class RunCheckpoint
     /// restores <see cref="Points"/>; returns the number of finished epochs (0 without one: another seed's or
     /// settings' checkpoint is ignored and later overwritten).
     /// </summary>
+    /// <remarks>
+    /// A checkpoint that cannot be read (a truncated or damaged file: checkpoints are written whole, by a rename, so only
+    /// something outside the console makes one) is reported, deleted, and the unit starts again from its first epoch:
+    /// it would otherwise fail the experiment on every rerun. Nothing is loaded from it: the points are parsed first, and
+    /// <see cref="Checkpoint.Load{T}(SafeTensorsFile, Module{T}, Optimizer{T}?, SeededRandom?)"/> checks everything
+    /// before it changes anything.
+    /// </remarks>
     public int Resume(Module<float> model, Optimizer<float> optimizer)
     {
         if (!File.Exists(Path)) return 0;
-        var file = SafeTensorsFile.Open(Path);
-        if (file.Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
-        var info = Checkpoint.Load(file, model, optimizer);
-        Points.Clear();
-        Points.AddRange(Measurement.FromCsv(info.Metadata.GetValueOrDefault(PointsKey) ?? "", Path));
-        if (info.Epoch > 0) _progress?.Resumed(_run, info.Epoch);
-        return info.Epoch;
+        try
+        {
+            var file = SafeTensorsFile.Open(Path);
+            if (file.Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
+            var points = Measurement.FromCsv(file.Metadata.GetValueOrDefault(PointsKey) ?? "", Path);
+            var info = Checkpoint.Load(file, model, optimizer);
+            Points.Clear();
+            Points.AddRange(points);
+            if (info.Epoch > 0) _progress?.Resumed(_run, info.Epoch);
+            return info.Epoch;
+        }
+        catch (Exception e) when (e is SafeTensorsFormatException or InvalidDataException or DeepLite.Autograd.NonFiniteException)
+        {
+            _progress?.Message($"{_run}: its checkpoint {Path} is unreadable ({e.Message}); deleted, the run starts again from its first epoch");
+            File.Delete(Path);
+            return 0;
+        }
     }
 
     /// <summary>Saves a checkpoint after <paramref name="epoch"/> finished epochs when the interval has passed.</summary>

@@ -149,14 +149,17 @@ public sealed class CnnTraining : IExperiment
     private static IEnumerable<Chart> Draw(RunConfiguration configuration, Settings s, string dataset, IReadOnlyList<Measurement> points)
     {
         var label = dataset == "mnist" ? "MNIST" : "CIFAR-10";
-        Series Curve(string model, string metric) =>
-            new(model, points.Where(p => p.Run == $"{dataset}/{model}" && p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
+        Series Curve(string model, string metric, string? name = null, int? color = null, bool dashed = false) =>
+            new(name ?? model, points.Where(p => p.Run == $"{dataset}/{model}" && p.Metric == metric).Select(p => (p.X, p.Value)).ToList(), Dashed: dashed, Color: color);
         var models = Hw1Models.Cnns.Select(c => c.Name).ToList();
         var detail = $"{s.Optimizer}, batch {s.BatchSize}{(s.Standardize ? ", standardized pixels" : "")}; averaged over each epoch's batches";
         yield return new($"{dataset}-loss", Framework.Charts.Create($"{label}: training loss", Framework.Charts.Subtitle(configuration, detail),
             new AxisSpec("epoch"), new AxisSpec("training loss (cross-entropy)", Log: true), models.Select(m => Curve(m, "train_loss"))));
-        yield return new($"{dataset}-accuracy", Framework.Charts.Create($"{label}: training accuracy", Framework.Charts.Subtitle(configuration, detail),
-            new AxisSpec("epoch"), new AxisSpec("training accuracy (fraction)"), models.Select(m => Curve(m, "train_accuracy"))));
+        // The claim is judged on the test accuracy: both are drawn, each model in one color (training solid, test dashed).
+        yield return new($"{dataset}-accuracy", Framework.Charts.Create($"{label}: training (solid) and test (dashed) accuracy",
+            Framework.Charts.Subtitle(configuration, detail + "; test: after each epoch"),
+            new AxisSpec("epoch"), new AxisSpec("accuracy (fraction)"),
+            models.SelectMany((m, i) => new[] { Curve(m, "train_accuracy", $"{m} train", i), Curve(m, "test_accuracy", $"{m} test", i, dashed: true) })));
     }
 
     /// <inheritdoc/>

@@ -45,6 +45,16 @@ public sealed class TrainingTrajectories : IExperiment
 
     private static string SnapshotFile(string runsFolder, int run) => Path.Combine(runsFolder, $"run-{run}.snapshots.bin");
 
+    /// <summary>A run's snapshots; a damaged file is an error that says how to redo the run (its points and snapshots go together).</summary>
+    private static List<float[]> ReadSnapshots(string runsFolder, int run)
+    {
+        try { return Snapshots.Read(SnapshotFile(runsFolder, run)); }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new InvalidDataException($"{e.Message} Delete {Path.Combine(runsFolder, $"run-{run}")}.* and run again: run {run} is then trained anew (its stored points and its snapshots go together).", e);
+        }
+    }
+
     /// <inheritdoc/>
     public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
@@ -55,7 +65,7 @@ public sealed class TrainingTrajectories : IExperiment
         for (int run = 0; run < s.Runs; run++)
         {
             int firstSize = 784 * 128 + 128;
-            foreach (var snap in Snapshots.Read(SnapshotFile(units.RunsFolder, run + 1)))
+            foreach (var snap in ReadSnapshots(units.RunsFolder, run + 1))
             {
                 var w = Array.ConvertAll(snap, v => (double)v);
                 whole.Add((run, w));

@@ -18,7 +18,8 @@ public class CheckpointResumeTests
             if (e == epoch) source.Cancel();
         }
         public void RunFinished(string run) { }
-        public void Message(string text) { }
+        public List<string> Messages { get; } = [];
+        public void Message(string text) => Messages.Add(text);
         public List<(string Run, int Epoch)> Resumes { get; } = [];
         public void Resumed(string run, int epochsDone) => Resumes.Add((run, epochsDone));
     }
@@ -93,5 +94,30 @@ public class CheckpointResumeTests
         var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
         ExperimentRunner.Run(new RandomLabels(), new ExperimentContext { OutputRoot = a.Folder, Data = Synthetic, Progress = progress, Fresh = true, Configuration = new() { Seed = 3, SettingsOverride = three with { LearningRate = 0.02 } } });
         Assert.Equal([1, 2, 3], progress.Epochs.Select(e => e.Epoch));
+    }
+
+    [Fact]
+    public void ADamagedCheckpointIsReportedDeletedAndTheRunStartsAgain()
+    {
+        using var clean = new Data.Fixtures();
+        using var damaged = new Data.Fixtures();
+        var two = new RandomLabels.Settings(Epochs: 2, BatchSize: 10, TrainPerClass: 0, TestCount: 0, 0.01, 0.9);
+        var expected = Uninterrupted(new RandomLabels(), two, clean.Folder);
+
+        // A run killed after its first checkpoint, whose checkpoint is then cut in half (a disk or a copy gone wrong).
+        var cancel = new CancellationTokenSource();
+        var first = new ExperimentContext { OutputRoot = damaged.Folder, Data = Synthetic, CheckpointInterval = TimeSpan.Zero, Cancellation = cancel.Token, Progress = new CancelAtEpoch(1, cancel), Configuration = new() { Seed = 3, SettingsOverride = two } };
+        Assert.ThrowsAny<OperationCanceledException>(() => ExperimentRunner.Run(new RandomLabels(), first));
+        var checkpoint = Directory.GetFiles(Path.Combine(damaged.Folder, "hw1-3-1", "runs"), "*.checkpoint.safetensors").Single();
+        var bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
+
+        var progress = new CancelAtEpoch(-1, new CancellationTokenSource());
+        var second = new ExperimentContext { OutputRoot = damaged.Folder, Data = Synthetic, Progress = progress, Configuration = new() { Seed = 3, SettingsOverride = two } };
+        ExperimentRunner.Run(new RandomLabels(), second);
+        Assert.Contains(progress.Messages, m => m.Contains("checkpoint") && m.Contains("unreadable") && m.Contains("first epoch"));
+        Assert.Empty(progress.Resumes);
+        Assert.Equal([1, 2], progress.Epochs.Select(e => e.Epoch));
+        Assert.Equal(expected, ResultsCsv(new RandomLabels(), second)); // the same numbers as a run never interrupted
     }
 }

@@ -129,6 +129,18 @@ public class FilesAndFoldersTests
             (code, output) = await Experiments.ExperimentsConsole.RunAsync("report", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("holds no experiment results", output);
+            // Values are refused in words, not as CLR type names, and a thread count above the cores is refused.
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--preset", "bogus", "--out", folder);
+            Assert.Equal(2, code);
+            Assert.Contains("--preset must be quick or full, got 'bogus'", output);
+            Assert.DoesNotContain("DeepLite.Experiments.Framework", output);
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--seed", "abc", "--out", folder);
+            Assert.Equal(2, code);
+            Assert.Contains("--seed must be a whole number, got 'abc'", output);
+            Assert.DoesNotContain("System.Int64", output);
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--threads", "1000", "--out", folder);
+            Assert.Equal(2, code);
+            Assert.Contains("more than the", output);
         }
         finally { Directory.Delete(folder, true); }
     }
@@ -165,9 +177,13 @@ public class FilesAndFoldersTests
                 ["DEEPLITE_DATA"] = Directory.CreateDirectory(Path.Combine(folder, "empty-cache")).FullName,
                 ["DEEPLITE_DATA_MIRROR"] = "",
             };
-            var (code, all) = await Experiments.ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(3), environment, "run", "hw1-3-2", "hw1-2-3", "--out", Path.Combine(folder, "results"));
+            var (code, all) = await Experiments.ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(3), environment, "run", "hw1-3-2", "hw1-2-3", "hw1-3-1", "--out", Path.Combine(folder, "results"));
             Assert.Equal(1, code);
             Assert.Contains("hw1-3-2: failed:", all);
+            // Two experiments miss the same data: the explanation (where it looked, what to do) is printed once.
+            Assert.Contains("hw1-3-1: failed:", all);
+            Assert.Contains("(as above)", all);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, "To fix:"));
             Assert.Contains("empty-cache", all);                       // where it looked
             Assert.Matches(@"hw1-2-3\s+done", all);                  // the one that needs no data ran after the failure
             Assert.Matches(@"hw1-3-2\s+FAILED", all);
