@@ -30,7 +30,7 @@ public sealed class CnnTraining : IExperiment
         public int TrainPerClassOf(string dataset)
         {
             if (TrainPerClass.Length != Datasets.Length)
-                throw new ArgumentException($"hw1-1-2 settings: {Datasets.Length} datasets but {TrainPerClass.Length} training sizes; give one per dataset.");
+                throw new ArgumentException($"CNN training settings: {Datasets.Length} datasets but {TrainPerClass.Length} training sizes; give one per dataset.");
             return TrainPerClass[Array.IndexOf(Datasets, dataset)];
         }
     }
@@ -44,9 +44,9 @@ public sealed class CnnTraining : IExperiment
         /// <summary>The optimizer over <paramref name="parameters"/>.</summary>
         public Optimizer<float> Create(IEnumerable<Tensor<float>> parameters) => Name switch
         {
-            "Adadelta" => new Adadelta<float>(parameters, LearningRate, Rho ?? throw new ArgumentException("hw1-1-2 settings: Adadelta needs its ρ (rho)."), Epsilon),
+            "Adadelta" => new Adadelta<float>(parameters, LearningRate, Rho ?? throw new ArgumentException("CNN training settings: Adadelta needs its ρ (rho)."), Epsilon),
             "Adam" => new Adam<float>(parameters, LearningRate, epsilon: Epsilon),
-            _ => throw new ArgumentException($"hw1-1-2 settings: unknown optimizer '{Name}'; use Adadelta or Adam."),
+            _ => throw new ArgumentException($"CNN training settings: unknown optimizer '{Name}'; use Adadelta or Adam."),
         };
 
         /// <summary>As the charts' subtitles show it, e.g. "Adadelta(lr 0.1, ρ 0.95, ε 1e-8)".</summary>
@@ -143,7 +143,7 @@ public sealed class CnnTraining : IExperiment
     {
         "mnist" => Normalization.Mnist,
         "cifar10" => Normalization.Cifar10,
-        _ => throw new ArgumentException($"hw1-1-2 settings: no standardization known for dataset '{dataset}'."),
+        _ => throw new ArgumentException($"CNN training settings: no standardization known for dataset '{dataset}'."),
     };
 
     private static IEnumerable<Chart> Draw(RunConfiguration configuration, Settings s, string dataset, IReadOnlyList<Measurement> points)

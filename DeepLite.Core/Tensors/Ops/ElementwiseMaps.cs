@@ -55,11 +55,16 @@ public sealed partial class Tensor<T>
         return result;
     }
 
-    /// <summary>op(a, b) elementwise, broadcasting; equal shapes take the chunked driver.</summary>
+    /// <summary>
+    /// op(a, b) elementwise, broadcasting. Equal shapes, and a single element against a tensor of the result's shape
+    /// (1 - x, x / n), take the split drivers, on every core for large tensors; other broadcasts walk the strides.
+    /// </summary>
     private static Tensor<T> MapBinary<TOp>(Tensor<T> a, Tensor<T> b, string op) where TOp : IBinaryOperator<T>
     {
         var result = Uninitialized(Shape.Broadcast(a.Shape, b.Shape, op));
         if (a.Shape == b.Shape) ForElements(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
+        else if (b.Size == 1 && a.Shape == result.Shape) ForElements(result.Size, new ScalarMap<TOp>(a.Buffer, a.Offset, b.Span[0], result.Buffer));
+        else if (a.Size == 1 && b.Shape == result.Shape) ForElements(result.Size, new ScalarMap<SwappedOperator<T, TOp>>(b.Buffer, b.Offset, a.Span[0], result.Buffer));
         else Broadcasting.Binary<T, TOp>(a.Span, a.Shape.Dims, b.Span, b.Shape.Dims, result.Span, result.Shape.Dims);
         return result;
     }
