@@ -23,6 +23,12 @@ public static class AtomicFile
             }
             File.Move(temp, path, overwrite: true);
         }
+        catch (IOException e) when (e.Message.Contains(temp, StringComparison.Ordinal) || !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            // The system names the temporary file (or nothing); the user knows the file being written. The target is nothing
+            // half-written: it is the old file or none.
+            throw new IOException($"Could not write {path}: {e.Message.Replace(temp, "its temporary file", StringComparison.Ordinal)} (the file is unchanged).", e);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);

@@ -105,6 +105,7 @@ internal static class RunCommand
     private static int RunPlanned(RunPlan plan, Execution execution, bool report)
     {
         var outcomes = new List<(IExperiment Experiment, TimeSpan Time, string? Error)>();
+        string? reportError = null;
         try
         {
             foreach (var entry in plan.Entries)
@@ -129,8 +130,17 @@ internal static class RunCommand
             }
             if (report && outcomes.Any(o => o.Error is null))
             {
-                var (md, html) = ReportCommand.Write(execution.Output);
-                Console.WriteLine($"Report: {Path.GetFullPath(md)}, {Path.GetFullPath(html)}");
+                try
+                {
+                    var (md, html) = ReportCommand.Write(execution.Output);
+                    Console.WriteLine($"Report: {Path.GetFullPath(md)}, {Path.GetFullPath(html)}");
+                }
+                catch (Exception e) when (Failure(e))
+                {
+                    // A report that cannot be written (a full disk) fails the command, not the summary of what ran.
+                    Console.Error.WriteLine($"report: failed: {e.Message}");
+                    reportError = e.Message;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -139,7 +149,8 @@ internal static class RunCommand
             return 1;
         }
         Summary(outcomes, execution.Output, plan.Shard);
-        return outcomes.Any(o => o.Error is not null) ? 1 : 0;
+        if (reportError is not null) Console.WriteLine($"  {"report",-24} FAILED  {FirstLine(reportError)}");
+        return outcomes.Any(o => o.Error is not null) || reportError is not null ? 1 : 0;
     }
 
     /// <summary>The failures an experiment can meet that leave the others able to run.</summary>

@@ -61,7 +61,7 @@ public class Hw1ClaimsTests
     /// the quick preset (too short to judge there is a difference too). CI passes the quick run it just made
     /// (DEEPLITE_QUICK_RESULTS); elsewhere the test makes one (about 5 minutes on 2 cores).
     /// </summary>
-    [Fact]
+    [SkippableFact]
     [Trait("Category", "Slow")]
     public async Task TheQuickPresetTellsTheFullPresetsStory()
     {
@@ -73,16 +73,21 @@ public class Hw1ClaimsTests
 
         var quick = Environment.GetEnvironmentVariable("DEEPLITE_QUICK_RESULTS");
         string? made = null;
-        if (string.IsNullOrEmpty(quick))
-        {
-            made = quick = Path.Combine(Path.GetTempPath(), $"deeplite-quick-{Guid.NewGuid():N}");
-            var (code, printed) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(15),
-                ["run", .. recorded.Select(r => r.Experiment).Distinct(), "--preset", "quick", "--out", quick]);
-            Assert.True(code == 0, $"the quick preset failed ({code}): {printed[^Math.Min(3000, printed.Length)..]}");
-            DeepLite.Experiments.Cli.ReportCommand.Write(quick);
-        }
         try
         {
+            if (string.IsNullOrEmpty(quick))
+            {
+                // Without the data (offline, no mirror, an empty cache) there is nothing to judge: say so, do not fail.
+                foreach (var dataset in new[] { "mnist", "cifar10" })
+                    try { new DeepLite.Data.DataStore(new DeepLite.Data.DataStoreOptions { AllowDownload = false }).Load(dataset); }
+                    catch (Exception e) when (e is FileNotFoundException or IOException or InvalidDataException)
+                    { Skip.If(true, $"{dataset} is not in the cache or DEEPLITE_DATA_MIRROR, and this test does not download it: {e.Message.Split('\n')[0]}"); }
+                made = quick = Path.Combine(Path.GetTempPath(), $"deeplite-quick-{Guid.NewGuid():N}");
+                var (code, printed) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(15),
+                    ["run", .. recorded.Select(r => r.Experiment).Distinct(), "--preset", "quick", "--out", quick]);
+                Assert.True(code == 0, $"the quick preset failed ({code}): {printed[^Math.Min(3000, printed.Length)..]}");
+                DeepLite.Experiments.Cli.ReportCommand.Write(quick);
+            }
             var claimsPath = Path.Combine(quick, "claims.json");
             if (!File.Exists(claimsPath)) DeepLite.Experiments.Cli.ReportCommand.Write(quick);
             var verdicts = ClaimRecord.Read(File.ReadAllText(claimsPath)).ToDictionary(r => r.Key);
@@ -91,6 +96,6 @@ public class Hw1ClaimsTests
             Assert.True(differ.Count == 0, "the quick preset tells another story:\n" + string.Join("\n", differ));
             Assert.All(verdicts.Values, v => Assert.Equal("quick", v.Preset));
         }
-        finally { if (made is not null && Directory.Exists(made)) Directory.Delete(made, true); }
+        finally { if (made is not null && Directory.Exists(made)) Directory.Delete(made, true); } // also when the run failed
     }
 }

@@ -221,6 +221,10 @@ public class FilesAndFoldersTests
             Assert.Contains("No space left on device", output);
             Assert.DoesNotContain("Unhandled exception", output);
             Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+            // The message names the file being written, not its temporary name; the summary still comes.
+            Assert.Matches(@"Could not write \S+\.(svg|png|csv|json)", output);
+            Assert.DoesNotContain(".tmp", output);
+            Assert.Contains("Summary", output);
         }
         finally
         {
