@@ -12,8 +12,19 @@ namespace DeepLite.Experiments.Framework;
 public sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, bool Scatter = false, bool SecondAxis = false, IReadOnlyList<string>? Labels = null,
     bool Dashed = false, int? Color = null);
 
-/// <summary>An axis: its title (with unit) and whether it is logarithmic.</summary>
-public sealed record AxisSpec(string Title, bool Log = false);
+/// <summary>An axis: its title (with unit), whether it is logarithmic, and the values to label when they are few and known (the batch sizes used).</summary>
+public sealed record AxisSpec(string Title, bool Log = false, IReadOnlyList<double>? Ticks = null);
+
+/// <summary>A logarithmic axis labelled at given values only (the batch sizes of a sweep, not 50/70/100/200).</summary>
+internal sealed class FixedTickLogarithmicAxis(IReadOnlyList<double> ticks) : LogarithmicAxis
+{
+    /// <inheritdoc/>
+    public override void GetTickValues(out IList<double> majorLabelValues, out IList<double> majorTickValues, out IList<double> minorTickValues)
+    {
+        majorLabelValues = majorTickValues = [.. ticks];
+        minorTickValues = [];
+    }
+}
 
 /// <summary>Builds OxyPlot charts in one house style and writes them as PNG and SVG.</summary>
 public static class Charts
@@ -69,6 +80,8 @@ public static class Charts
         FlagNonFinite(model, nonFinite);
         if (model.Annotations.Count > 0)
             foreach (var axis in model.Axes) { axis.MinimumPadding = 0.08; axis.MaximumPadding = 0.08; } // room for labels of points at the edges
+        else if (model.Series.OfType<ScatterSeries>().Any())
+            foreach (var axis in model.Axes) { axis.MinimumPadding = 0.03; axis.MaximumPadding = 0.03; } // markers at the extremes drawn whole, not halved by the frame
         return model;
     }
 
@@ -144,10 +157,21 @@ public static class Charts
         return string.Join("\n", lines);
     }
 
+    private static string Label(double v, bool powersOfTen)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (v == 0) return "0";
+        if (powersOfTen || Math.Abs(v) >= 1e7 || Math.Abs(v) < 1e-4) return v.ToString("0.##e+0", c);
+        return Math.Abs(v) >= 1e4 ? v.ToString("#,0.##", c) : v.ToString("0.####", c);
+    }
+
     private static Axis MakeAxis(AxisSpec spec, AxisPosition position, string key)
     {
-        Axis axis = spec.Log ? new LogarithmicAxis() : new LinearAxis();
+        Axis axis = spec.Log ? (spec.Ticks is { } ticks ? new FixedTickLogarithmicAxis(ticks) : new LogarithmicAxis()) : new LinearAxis();
         axis.Position = position; axis.Title = spec.Title; axis.Key = key;
+        // One format per axis, culture-invariant: powers of ten as 1e-5 throughout when the axis reaches below 0.001 (not
+        // "0.0001" beside "1e-05"), thousands separated ("200,000", not "200000").
+        axis.LabelFormatter = v => Label(v, axis.ActualMinimum < 1e-3 && axis.ActualMinimum > 0 && spec.Log);
         // Ticks at least 80 px apart: log axes over less than a decade labelled every intermediate value on top of each other.
         axis.IntervalLength = 80;
         if (spec.Title.StartsWith("epoch", StringComparison.Ordinal))

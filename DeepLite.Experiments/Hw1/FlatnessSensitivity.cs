@@ -88,15 +88,15 @@ public sealed class FlatnessSensitivity : IExperiment
         return new ExperimentResults(points,
         [
             new("loss-and-sensitivity", Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(configuration, detail),
-                new AxisSpec("batch size", Log: true), new AxisSpec("cross-entropy"),
+                new AxisSpec("batch size", Log: true, Ticks: [.. s.BatchSizes.Select(b => (double)b)]), new AxisSpec("cross-entropy"),
                 [Metric("train_loss", "train loss"), Metric("test_loss", "test loss"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
                 y2: new AxisSpec("sensitivity"))),
             new("accuracy-and-sensitivity", Framework.Charts.Create("Accuracy and sensitivity vs batch size", Framework.Charts.Subtitle(configuration, detail),
-                new AxisSpec("batch size", Log: true), new AxisSpec("accuracy (fraction)"),
+                new AxisSpec("batch size", Log: true, Ticks: [.. s.BatchSizes.Select(b => (double)b)]), new AxisSpec("accuracy (fraction)"),
                 [Metric("train_accuracy", "train accuracy"), Metric("test_accuracy", "test accuracy"), Metric("sensitivity_jacobian", "sensitivity ||∂softmax/∂x||_F", true)],
                 y2: new AxisSpec("sensitivity"))),
             new("sharpness", Framework.Charts.Create("Sharpness vs batch size (Keskar et al.)", Framework.Charts.Subtitle(configuration, "max loss in the ε-box minus the loss, random samples and projected ascent"),
-                new AxisSpec("batch size", Log: true), new AxisSpec("sharpness (loss increase)", Log: true),
+                new AxisSpec("batch size", Log: true, Ticks: [.. s.BatchSizes.Select(b => (double)b)]), new AxisSpec("sharpness (loss increase)", Log: true),
                 s.Epsilons.Select(e => Metric($"sharpness_eps_{e:G}", $"ε = {e:G}")))),
         ]);
     }
