@@ -198,9 +198,9 @@ public static class Charts
         // SkiaSharp writes through a callback from native code, and an exception there (a full disk) cannot unwind
         // through the native frames: the process aborted (exit 134). It renders into memory; managed code writes the file.
         var png = new MemoryStream();
-        new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height }.Export(model, png);
+        ChartFont.ExportPng(model, png, width, height);
         var svg = new MemoryStream();
-        new OxyPlot.SkiaSharp.SvgExporter { Width = width, Height = height }.Export(model, svg);
+        ChartFont.ExportSvg(model, svg, width, height);
         AtomicFile.Write(Path.Combine(folder, name + ".png"), s => s.Write(png.GetBuffer(), 0, (int)png.Length));
         var text = SvgDocument.Normalize(System.Text.Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length), $"{Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))}-{name}");
         AtomicFile.WriteAllText(Path.Combine(folder, name + ".svg"), text);
