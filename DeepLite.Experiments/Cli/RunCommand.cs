@@ -157,6 +157,9 @@ internal static class RunCommand
     internal static bool Failure(Exception e) => e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
         or ArithmeticException or ArgumentException or System.Net.Http.HttpRequestException or System.Text.Json.JsonException;
 
+    /// <summary>A wall time as people read it: "0.8 s", "42.0 s", then "00:03:12".</summary>
+    private static string Duration(TimeSpan t) => t.TotalMinutes < 1 ? $"{t.TotalSeconds:F1} s" : t.ToString(@"hh\:mm\:ss");
+
     /// <summary>The first line of a message (the summary keeps one line per experiment; the log above has the rest).</summary>
     private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
 
@@ -164,11 +167,11 @@ internal static class RunCommand
     {
         Console.WriteLine();
         Console.WriteLine($"Summary{(shard is null ? "" : $" of shard {shard.Index}/{shard.Count}")} ({outcomes.Count(o => o.Error is null)} of {outcomes.Count} experiments done, " +
-            $"{TimeSpan.FromSeconds(outcomes.Sum(o => o.Time.TotalSeconds)):hh\\:mm\\:ss} in all):");
+            $"{Duration(TimeSpan.FromSeconds(outcomes.Sum(o => o.Time.TotalSeconds)))} in all):");
         foreach (var (experiment, time, error) in outcomes)
-            Console.WriteLine(error is not null ? $"  {experiment.Id,-24} FAILED {time:hh\\:mm\\:ss}  {FirstLine(error)}"
-                : shard is not null ? $"  {experiment.Id,-24} units done {time:hh\\:mm\\:ss}  {Path.GetFullPath(Path.Combine(output, experiment.Id, "runs"))}"
-                : $"  {experiment.Id,-24} done   {time:hh\\:mm\\:ss}  {Path.GetFullPath(Path.Combine(output, experiment.Id))} ({string.Join(", ", experiment.Charts.Take(3))}{(experiment.Charts.Count > 3 ? ", ..." : "")})");
+            Console.WriteLine(error is not null ? $"  {experiment.Id,-24} FAILED {Duration(time),8}  {FirstLine(error)}"
+                : shard is not null ? $"  {experiment.Id,-24} units done {Duration(time),8}  {Path.GetFullPath(Path.Combine(output, experiment.Id, "runs"))}"
+                : $"  {experiment.Id,-24} done   {Duration(time),8}  {Path.GetFullPath(Path.Combine(output, experiment.Id))} ({string.Join(", ", experiment.Charts.Take(3))}{(experiment.Charts.Count > 3 ? ", ..." : "")})");
         if (shard is not null && outcomes.All(o => o.Error is null))
             Console.WriteLine($"This shard's units are stored; when every shard is done, 'assemble <ids> --out {output}' writes the charts and results.");
     }

@@ -66,7 +66,8 @@ public static class Charts
                             Text = last > 0 && s.Labels![0] != s.Labels[last] ? $"{s.Labels[0]} → {s.Labels[last]}" : s.Labels![last],
                             TextPosition = new DataPoint(points[last].X, points[last].Y), FontSize = 8, TextColor = color,
                             ClipByXAxis = false, ClipByYAxis = false, // a run at the edge of the plot keeps its whole label
-                            Stroke = OxyColors.Transparent, Background = OxyColors.Transparent, YAxisKey = scatter.YAxisKey,
+                            // A light backdrop: a label over another run's markers stays readable.
+                            Stroke = OxyColors.Transparent, Background = OxyColor.FromAColor(190, OxyColors.White), Padding = new OxyThickness(1, 0, 1, 0), YAxisKey = scatter.YAxisKey,
                             TextVerticalAlignment = VerticalAlignment.Bottom, Offset = new ScreenVector(0, -3),
                         });
             }
@@ -110,9 +111,12 @@ public static class Charts
         {
             var (spec, series) = panels[p];
             var axis = MakeAxis(spec, AxisPosition.Left, $"y{p}");
-            // Panel p (from the top) takes its share of the height, with a small gap.
+            // Panel p (from the top) takes its share of the height, with a gap that separates the panels; its own axis
+            // line, and ticks at least 40 px apart (a panel is half as tall as a chart: 80 px left two labels).
             double share = 1.0 / panels.Count;
-            axis.StartPosition = 1 - (p + 1) * share + (p == panels.Count - 1 ? 0 : 0.04);
+            axis.StartPosition = 1 - (p + 1) * share + (p == panels.Count - 1 ? 0 : 0.07);
+            axis.AxislineStyle = LineStyle.Solid;
+            axis.IntervalLength = 40;
             axis.EndPosition = 1 - p * share;
             model.Axes.Add(axis);
             foreach (var s in series)
