@@ -76,9 +76,10 @@ public sealed class ExperimentContext
 
     /// <summary>
     /// Returns the points of <paramref name="unit"/>: read back when it finished before, else computed by its training
-    /// (with its seed) and stored atomically, together with its timing.
+    /// (with its seed) and stored atomically, together with its timing. Null when another console on the same folder is
+    /// training it now (its <see cref="UnitClaim"/>): the unit is left to it, and the assembly waits for its results.
     /// </summary>
-    public IReadOnlyList<Measurement> RunOnce(IExperiment experiment, RunUnit unit)
+    public IReadOnlyList<Measurement>? RunOnce(IExperiment experiment, RunUnit unit)
     {
         Cancellation.ThrowIfCancellationRequested();
         if (!Fresh && Store.Stored(experiment, unit.Id, Progress.Message) is { } cached)
@@ -87,6 +88,14 @@ public sealed class ExperimentContext
             Progress.RunFinished(unit.Id);
             return cached;
         }
+        using var claim = UnitClaim.TryTake(Store.ClaimPath(experiment, unit.Id), out var holder);
+        if (claim is null)
+        {
+            Progress.Message($"{experiment.Id} {unit.Id}: another console is training it ({holder}); left to it");
+            return null;
+        }
+        // Claimed: a console that finished it between our look and our claim has stored it.
+        if (!Fresh && Store.Stored(experiment, unit.Id) is { } justStored) return justStored;
         Progress.RunStarted(experiment.Id, unit.Id, unit.Epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
         RunsComputed++;

@@ -33,7 +33,12 @@ public static class ExperimentRunner
     {
         var stored = units.Select(u => (u.Id, Points: context.Store.Stored(experiment, u.Id))).ToList();
         var missing = stored.Where(s => s.Points is null).Select(s => s.Id).ToList();
-        if (missing.Count > 0) throw new MissingUnitsException(experiment.Id, missing, units.Count);
+        if (missing.Count > 0)
+        {
+            int elsewhere = missing.Count(id => File.Exists(context.Store.ClaimPath(experiment, id)));
+            throw new MissingUnitsException(experiment.Id, missing, units.Count,
+                elsewhere > 0 ? $" ({elsewhere} being trained by another console on this folder: assemble when it is done)" : "");
+        }
         var results = experiment.Assemble(context.Configuration, new UnitResults(stored.Select(s => (s.Id, s.Points!)).ToList(), context.Store.RunsFolder(experiment)));
 
         // A chart the experiment does not declare would be missing from 'list', the manifest and the report.
@@ -52,8 +57,8 @@ public static class ExperimentRunner
 }
 
 /// <summary>An experiment cannot be assembled: some of its units have no results yet (a shard not run, or failed).</summary>
-public sealed class MissingUnitsException(string experiment, IReadOnlyList<string> missing, int total)
-    : InvalidOperationException($"{experiment}: {missing.Count} of {total} units have no results: {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? ", ..." : "")}")
+public sealed class MissingUnitsException(string experiment, IReadOnlyList<string> missing, int total, string note = "")
+    : InvalidOperationException($"{experiment}: {missing.Count} of {total} units have no results: {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? ", ..." : "")}{note}")
 {
     /// <summary>The experiment id.</summary>
     public string Experiment { get; } = experiment;

@@ -66,6 +66,9 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
 
     private const string CheckpointSuffix = ".checkpoint.safetensors";
 
+    /// <summary>Where unit <paramref name="runId"/>'s claim lives while a console trains it (see <see cref="UnitClaim"/>).</summary>
+    public string ClaimPath(IExperiment experiment, string runId) => RunFile(experiment, runId, ".lock");
+
     /// <summary>Where unit <paramref name="runId"/>'s training checkpoint lives (see <see cref="RunCheckpoint"/>).</summary>
     public string CheckpointPath(IExperiment experiment, string runId) => RunFile(experiment, runId, CheckpointSuffix);
 

@@ -91,7 +91,7 @@ public class FilesAndFoldersTests
             File.WriteAllText(csv, "run,x_name,x,metric,value\nr,x,not-a-number,m,2\n");
             var points = context.RunOnce(experiment, unit);
             Assert.Equal(2, bodies);
-            Assert.Equal(2, points.Single().Value);
+            Assert.Equal(2, points!.Single().Value);
             Assert.Contains(messages, m => m.Contains("unreadable"));
         }
         finally { Directory.Delete(folder, true); }
