@@ -21,8 +21,11 @@ internal sealed class LineExperimentProgress : IExperimentProgress
     public void Epoch(string run, int epoch, int epochs, double loss, double? accuracy)
     {
         if (epoch != epochs && _clock.Elapsed - _lastEpochLine < TimeSpan.FromSeconds(5)) return;
-        _lastEpochLine = _clock.Elapsed;
         var elapsed = _runs.TryGetValue(run, out var sw) ? sw.Elapsed : TimeSpan.Zero;
+        // A run of under a second (hw1-2-3 has a hundred) gets its "started" line only: its last epoch and its "done"
+        // would make a log of three lines a run.
+        if (epoch == epochs && elapsed < QuietRun) return;
+        _lastEpochLine = _clock.Elapsed;
         // Only the epochs this process ran count: after a resume, the earlier ones took no time here.
         int ran = epoch - _resumedAt.GetValueOrDefault(run);
         var eta = TimeSpan.FromSeconds(ran > 0 ? elapsed.TotalSeconds / ran * (epochs - epoch) : 0);
@@ -32,8 +35,12 @@ internal sealed class LineExperimentProgress : IExperimentProgress
     public void RunFinished(string run)
     {
         var elapsed = _runs.TryGetValue(run, out var sw) ? sw.Elapsed : TimeSpan.Zero;
+        if (elapsed < QuietRun) return;
         Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}]   {run} done in {elapsed.TotalSeconds:F1} s");
     }
+
+    /// <summary>A run shorter than this prints no epoch or "done" line.</summary>
+    private static readonly TimeSpan QuietRun = TimeSpan.FromSeconds(1);
 
     public void Message(string text) => Console.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {text}");
 
