@@ -90,6 +90,11 @@ internal static class RunCommand
         var plan = RunPlan.Make(options.Shared.Selected(result), options.Shared.Configuration(result), mine);
         PrintPlan(plan, result.GetValue(options.Shared.Preset));
 
+        if (FreeSpaceProblem(output) is { } space)
+        {
+            Console.Error.WriteLine($"error: {space}");
+            return 1;
+        }
         int swept = DeepLite.Serialization.AtomicFile.RemoveStaleTemporaryFiles(output);
         if (swept > 0) Console.WriteLine($"Removed {swept} temporary file(s) left by interrupted writes in {output}.");
         // Every folder is claimed before any work: a conflict is found now, not after hours of training. Shards of
@@ -156,6 +161,25 @@ internal static class RunCommand
     /// <summary>The failures an experiment can meet that leave the others able to run.</summary>
     internal static bool Failure(Exception e) => e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
         or ArithmeticException or ArgumentException or System.Net.Http.HttpRequestException or System.Text.Json.JsonException;
+
+    /// <summary>
+    /// Why the drive of <paramref name="output"/> cannot take a run, or null: an experiment's files reach tens of MB
+    /// (hw1-1-2's checkpoints hold a CNN with its optimizer's state), and a drive with less failed at its first write after
+    /// minutes of training. The floor is 64 MB; <c>DEEPLITE_MIN_FREE_MB</c> sets another (0: no check).
+    /// </summary>
+    private static string? FreeSpaceProblem(string output)
+    {
+        long floorMb = Environment.GetEnvironmentVariable("DEEPLITE_MIN_FREE_MB") is { Length: > 0 } text && long.TryParse(text, out var mb) ? mb : 64;
+        if (floorMb <= 0) return null;
+        var existing = Path.GetFullPath(output);
+        while (!Directory.Exists(existing)) existing = Path.GetDirectoryName(existing) ?? Path.GetPathRoot(existing)!;
+        long free;
+        try { free = new DriveInfo(existing).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return null; } // cannot tell: the writes will say
+        return free >= floorMb << 20 ? null
+            : $"only {free / 1048576.0:F1} MB free on the drive of {Path.GetFullPath(output)}; a run needs up to {floorMb} MB (checkpoints, charts, stored units). " +
+              "Free some space or choose another --out (DEEPLITE_MIN_FREE_MB=0 skips this check).";
+    }
 
     /// <summary>A wall time as people read it: "0.8 s", "42.0 s", then "00:03:12".</summary>
     private static string Duration(TimeSpan t) => t.TotalMinutes < 1 ? $"{t.TotalSeconds:F1} s" : t.ToString(@"hh\:mm\:ss");

@@ -13,11 +13,13 @@ public static class MlpTraining
     /// Trains an image MLP (flatten, then <paramref name="widths"/>) for <paramref name="epochs"/> epochs with a
     /// seeded init and order, reporting progress; <paramref name="afterEpoch"/> sees the model after each epoch.
     /// With a <paramref name="checkpoint"/>, a killed run resumes after its last saved epoch (the callback's
-    /// points belong in <see cref="RunCheckpoint.Points"/> so they are saved with it).
+    /// points belong in <see cref="RunCheckpoint.Points"/> so they are saved with it). A unit that trains several models
+    /// reports them as its own epochs: <paramref name="epochOffset"/> and <paramref name="unitEpochs"/> place this training's
+    /// epochs within the unit's (the second of two 20-epoch trainings reports epochs 21..40 of 40).
     /// </summary>
     public static Sequential<float> Train(ExperimentContext context, string run, int[] widths, ImageDataset train, int batchSize, int epochs,
         Func<IReadOnlyList<Tensor<float>>, Optimizer<float>> optimizer, long seed, Action<int, Sequential<float>>? afterEpoch = null,
-        RunCheckpoint? checkpoint = null)
+        RunCheckpoint? checkpoint = null, int epochOffset = 0, int? unitEpochs = null)
     {
         var random = new SeededRandom(seed);
         var model = Models.Hw1Models.ImageMlp(random, widths);
@@ -27,7 +29,7 @@ public static class MlpTraining
         for (int epoch = done + 1; epoch <= epochs; epoch++)
         {
             var (loss, accuracy) = Trainer.ClassificationEpoch(model, opt, loader, epoch - 1, cancellation: context.Cancellation);
-            context.Progress.Epoch(run, epoch, epochs, loss, accuracy);
+            context.Progress.Epoch(run, epochOffset + epoch, unitEpochs ?? epochs, loss, accuracy);
             afterEpoch?.Invoke(epoch, model);
             checkpoint?.EpochFinished(model, opt, epoch);
         }

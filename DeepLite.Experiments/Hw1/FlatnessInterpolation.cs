@@ -42,8 +42,9 @@ public sealed class FlatnessInterpolation : IExperiment
             var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
             int[] widths = [784, 256, 128, 10];
             Optimizer<float> Adadelta(IReadOnlyList<DeepLite.Tensors.Tensor<float>> p) => new Adadelta<float>(p, s.LearningRate, s.Rho, s.Epsilon);
-            var small = MlpTraining.Train(context, $"batch {s.SmallBatch}", widths, train, s.SmallBatch, s.Epochs, Adadelta, seed);
-            var large = MlpTraining.Train(context, $"batch {s.LargeBatch}", widths, train, s.LargeBatch, s.Epochs, Adadelta, seed + 1);
+            // Both trainings report as this unit's epochs: 1..20 at the small batch, 21..40 at the large one.
+            var small = MlpTraining.Train(context, "interpolation", widths, train, s.SmallBatch, s.Epochs, Adadelta, seed, unitEpochs: 2 * s.Epochs);
+            var large = MlpTraining.Train(context, "interpolation", widths, train, s.LargeBatch, s.Epochs, Adadelta, seed + 1, epochOffset: s.Epochs, unitEpochs: 2 * s.Epochs);
             var theta1 = small.Parameters().Select(p => p.ToArray()).ToList();
             var theta2 = large.Parameters().Select(p => p.ToArray()).ToList();
             var alphas = Enumerable.Range(0, s.Alphas).Select(i => -1 + 3.0 * i / (s.Alphas - 1));

@@ -216,7 +216,13 @@ public class FilesAndFoldersTests
                 Assert.Empty(Directory.GetFiles(folder));
                 return;
             }
+            // Too little free space is refused before any training (hw1-1-2 used to train for minutes before its first write).
             var (code, output) = await Experiments.ExperimentsConsole.RunAsync("run", "hw1-2-2", "--out", folder);
+            Assert.Equal(1, code);
+            Assert.Contains("MB free", output);
+            Assert.Empty(Directory.GetFileSystemEntries(folder));
+            // Past that check (DEEPLITE_MIN_FREE_MB=0), the disk fills mid-write.
+            (code, output) = await Experiments.ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["DEEPLITE_MIN_FREE_MB"] = "0" }, "run", "hw1-2-2", "--out", folder);
             Assert.Equal(1, code);
             Assert.Contains("No space left on device", output);
             Assert.DoesNotContain("Unhandled exception", output);
