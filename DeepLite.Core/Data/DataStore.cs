@@ -133,10 +133,28 @@ public sealed class DataStore(DataStoreOptions? options = null)
         }
     }
 
-    private static FileNotFoundException NotFound(DatasetDefinition def, List<string> looked, string why) => new(
+    /// <summary>
+    /// The other datasets of the catalog whose files are in none of the places either: an offline run missing MNIST is told
+    /// about CIFAR-10 at the same time, not on its next try.
+    /// </summary>
+    private string AlsoMissing(DatasetDefinition def)
+    {
+        var others = _options.Catalog.Values.Where(d => d.Name != def.Name && !PlacesOf(d).Any(folder => d.Files.All(f => File.Exists(Path.Combine(folder, f)))))
+            .Select(d => d.Name).ToList();
+        return others.Count == 0 ? "" : $"\nAlso not found in these places: {string.Join(", ", others)}.";
+    }
+
+    private IEnumerable<string> PlacesOf(DatasetDefinition d)
+    {
+        yield return Path.Combine(_options.CacheDirectory, d.Name);
+        if (_options.MirrorDirectory is { } mirror) yield return Path.Combine(mirror, d.Name);
+        foreach (var f in d.SystemFolders) yield return f;
+    }
+
+    private FileNotFoundException NotFound(DatasetDefinition def, List<string> looked, string why) => new(
         $"Dataset '{def.Name}' was not found ({why}). Looked in:\n  " + string.Join("\n  ", looked) +
         $"\nTo fix: set DEEPLITE_DATA_MIRROR to a folder holding {def.Name}/{string.Join(", ", def.Files)}, " +
-        $"or put those files in the cache folder, or run with network access to {string.Join(" or ", def.BaseUrls)}.");
+        $"or put those files in the cache folder, or run with network access to {string.Join(" or ", def.BaseUrls)}." + AlsoMissing(def));
 
     private void Download(DatasetDefinition def, string cache)
     {

@@ -184,6 +184,7 @@ public class FilesAndFoldersTests
             Assert.Contains("hw1-3-1: failed:", all);
             Assert.Contains("(as above)", all);
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, "To fix:"));
+            Assert.Matches(@"Also not found in these places: [^\n]*cifar10", all); // the next missing dataset now, not on the next try
             Assert.Contains("empty-cache", all);                       // where it looked
             Assert.Matches(@"hw1-2-3\s+done", all);                  // the one that needs no data ran after the failure
             Assert.Matches(@"hw1-3-2\s+FAILED", all);
