@@ -93,11 +93,7 @@ public sealed class DataStore(DataStoreOptions? options = null)
         if (!_options.Catalog.TryGetValue(name, out var def))
             throw new ArgumentException($"Unknown dataset '{name}'. Known: {string.Join(", ", _options.Catalog.Keys)}.");
         var looked = new List<string>();
-        var places = new List<(string Folder, string Origin)> { (Path.Combine(_options.CacheDirectory, def.Name), "cache") };
-        if (_options.MirrorDirectory is { } mirror) places.Add((Path.Combine(mirror, def.Name), "mirror (DEEPLITE_DATA_MIRROR)"));
-        places.AddRange(def.SystemFolders.Select(f => (f, "system package")));
-
-        foreach (var (folder, origin) in places)
+        foreach (var (folder, origin) in Places(def))
         {
             var missing = def.Files.Where(f => !File.Exists(Path.Combine(folder, f))).ToList();
             if (missing.Count > 0)
@@ -139,16 +135,17 @@ public sealed class DataStore(DataStoreOptions? options = null)
     /// </summary>
     private string AlsoMissing(DatasetDefinition def)
     {
-        var others = _options.Catalog.Values.Where(d => d.Name != def.Name && !PlacesOf(d).Any(folder => d.Files.All(f => File.Exists(Path.Combine(folder, f)))))
+        var others = _options.Catalog.Values.Where(d => d.Name != def.Name && !Places(d).Any(p => d.Files.All(f => File.Exists(Path.Combine(p.Folder, f)))))
             .Select(d => d.Name).ToList();
         return others.Count == 0 ? "" : $"\nAlso not found in these places: {string.Join(", ", others)}.";
     }
 
-    private IEnumerable<string> PlacesOf(DatasetDefinition d)
+    /// <summary>Where a dataset's files are looked for, in order: the cache, the mirror, the system packages' folders.</summary>
+    private IEnumerable<(string Folder, string Origin)> Places(DatasetDefinition d)
     {
-        yield return Path.Combine(_options.CacheDirectory, d.Name);
-        if (_options.MirrorDirectory is { } mirror) yield return Path.Combine(mirror, d.Name);
-        foreach (var f in d.SystemFolders) yield return f;
+        yield return (Path.Combine(_options.CacheDirectory, d.Name), "cache");
+        if (_options.MirrorDirectory is { } mirror) yield return (Path.Combine(mirror, d.Name), "mirror (DEEPLITE_DATA_MIRROR)");
+        foreach (var f in d.SystemFolders) yield return (f, "system package");
     }
 
     private FileNotFoundException NotFound(DatasetDefinition def, List<string> looked, string why) => new(

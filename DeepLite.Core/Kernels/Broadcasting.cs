@@ -89,8 +89,6 @@ internal static class Broadcasting
         bool aWhole = aDims.SequenceEqual(zDims), bWhole = bDims.SequenceEqual(zDims);
         int aSize = Size(aDims), bSize = Size(bDims), zSize = Size(zDims);
         if (aWhole && bWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[..zSize], z[..zSize]); return; }
-        if (bSize == 1 && aWhole) { Elementwise.Map<T, TOp>(a[..zSize], b[0], z[..zSize]); return; }
-        if (aSize == 1 && bWhole) { Elementwise.Map<T, SwappedOperator<T, TOp>>(b[..zSize], a[0], z[..zSize]); return; }
         if (zSize == 0) return;
         if (aWhole && IsTrailingBlock(bDims, zDims))
         {

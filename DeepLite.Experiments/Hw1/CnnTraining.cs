@@ -118,7 +118,7 @@ public sealed class CnnTraining : IExperiment
         var model = Hw1Models.Cnn(layers, train.Channels, train.Height, train.ClassNames.Count, random);
         context.Progress.Message($"{dataset} {name}: {model.ParameterCount:N0} parameters");
         var optimizer = s.Optimizer.Create(model.Parameters());
-        if (s.Standardize) (train, test) = (train.Normalized(Standardization(dataset)), test.Normalized(Standardization(dataset)));
+        if (s.Standardize && Standardization(dataset) is var standard) (train, test) = (train.Normalized(standard), test.Normalized(standard));
         var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: seed);
         var run = $"{dataset}/{name}";
         var points = checkpoint.Points;
