@@ -144,7 +144,9 @@ public sealed class DataStore(DataStoreOptions? options = null)
     private IEnumerable<(string Folder, string Origin)> Places(DatasetDefinition d)
     {
         yield return (Path.Combine(_options.CacheDirectory, d.Name), "cache");
-        if (_options.MirrorDirectory is { } mirror) yield return (Path.Combine(mirror, d.Name), "mirror (DEEPLITE_DATA_MIRROR)");
+        if (_options.MirrorDirectory is { } mirror)
+            yield return (Path.Combine(mirror, d.Name), mirror == Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR")
+                ? "mirror (DEEPLITE_DATA_MIRROR)" : "mirror (DataStoreOptions.MirrorDirectory)");
         foreach (var f in d.SystemFolders) yield return (f, "system package");
     }
 

@@ -107,4 +107,13 @@ internal static class ModuleWeights
 /// <param name="Loaded">The module's parameters that were read from the file.</param>
 /// <param name="MissingKeys">The module's parameters the file lacks (only without strict; they kept their values).</param>
 /// <param name="UnexpectedKeys">The file's tensors that are not parameters of the module (ignored without strict).</param>
-public sealed record WeightsLoadResult(IReadOnlyList<string> Loaded, IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
+public sealed record WeightsLoadResult(IReadOnlyList<string> Loaded, IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
+{
+    /// <summary>
+    /// "All keys matched successfully (4 tensors loaded)" as PyTorch prints it, else what was loaded and the keys
+    /// that were missing or unexpected, by name.
+    /// </summary>
+    public override string ToString() => MissingKeys.Count == 0 && UnexpectedKeys.Count == 0
+        ? $"All keys matched successfully ({Loaded.Count} tensors loaded)"
+        : $"{Loaded.Count} tensors loaded; missing keys: [{string.Join(", ", MissingKeys)}]; unexpected keys: [{string.Join(", ", UnexpectedKeys)}]";
+}

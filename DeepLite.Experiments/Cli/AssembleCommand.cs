@@ -25,7 +25,8 @@ internal static class AssembleCommand
                 try
                 {
                     // The folder must hold this seed's and preset's results: a mismatch is an error, not "all missing".
-                    if (Directory.Exists(context.Store.Folder(experiment))) context.Store.ClaimFolder(experiment);
+                    if (Directory.Exists(context.Store.Folder(experiment)))
+                        context.Store.ClaimFolder(experiment, remedy: "Assemble with the --preset and --seed those results were made with, or give the --out where this preset's and seed's units are stored.");
                     var units = experiment.Units(context.Configuration);
                     ExperimentRunner.Assemble(experiment, units, context);
                     Console.WriteLine($"{experiment.Id}: assembled {units.Count} units into {Path.GetFullPath(context.Store.Folder(experiment))}");

@@ -98,9 +98,10 @@ public sealed class ExperimentContext
         if (!Fresh && Store.Stored(experiment, unit.Id) is { } justStored) return justStored;
         Progress.RunStarted(experiment.Id, unit.Id, unit.Epochs, cached: false);
         var started = DateTimeOffset.UtcNow;
+        var earlier = RunCheckpoint.Earlier(Store.CheckpointPath(experiment, unit.Id), Configuration.RunKey(experiment, unit.Id));
         RunsComputed++;
         var points = unit.Train(this, Configuration.RunSeed(unit.Id));
-        Store.Store(experiment, unit.Id, points, started, DateTimeOffset.UtcNow);
+        Store.Store(experiment, unit.Id, points, started, DateTimeOffset.UtcNow, earlier, Memory?.Peaks());
         Progress.RunFinished(unit.Id);
         return points;
     }

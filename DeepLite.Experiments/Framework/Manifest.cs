@@ -26,7 +26,14 @@ public static class Manifest
             ["settings"] = settings,
             ["deepLiteVersion"] = Version,
             ["gitCommit"] = GitCommit(),
-            ["threads"] = Parallelism.MaxThreads,
+            // The threads the units trained with (a sharded sweep's tasks, not the assembling process); one number when
+            // they agree, else each value.
+            ["threads"] = runs.Select(r => r.Threads).OfType<int>().Distinct().Order().ToList() switch
+            {
+                [] => Parallelism.MaxThreads,
+                [int one] => one,
+                var several => several,
+            },
             ["machine"] = new Dictionary<string, object>
             {
                 ["cores"] = Environment.ProcessorCount,
@@ -39,22 +46,31 @@ public static class Manifest
             ["charts"] = experiment.Charts.SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
         };
         var path = Path.Combine(folder, "manifest.json");
-        if (context.RunsComputed == 0 && PreviousMemory(path) is { } trained)
-            manifest["memory"] = trained; // everything was read back: the memory is that of the process that trained
+        // The peaks of the processes that trained the units: this one's when it trained, the records' (each the peak
+        // of the process of its last attempt) for units stored by others (shards of a job array), the largest of each.
+        var peaks = runs.Select(r => r.Memory).OfType<MemoryPeaks>().ToList();
+        if (context.RunsComputed > 0 && context.Memory?.Peaks() is { } own) peaks.Add(own);
+        if (peaks.Count > 0)
+            manifest["memory"] = Block(new MemoryPeaks(peaks.Max(p => p.ResidentBytes), peaks.All(p => p.ResidentSinceStart),
+                peaks.Max(p => p.GcCommittedBytes), peaks.Max(p => p.LargestStepBytes)));
+        else if (PreviousMemory(path) is { } trained)
+            manifest["memory"] = trained; // read back from records without memory (older ones): keep what the process that trained wrote
         else if (context.Memory?.Peaks() is { } memory)
-            manifest["memory"] = new Dictionary<string, object>
-            {
-                ["peakResidentBytes"] = memory.ResidentBytes,
-                ["peakResidentIsThisExperiments"] = memory.ResidentSinceStart,
-                ["peakGcCommittedBytes"] = memory.GcCommittedBytes,
-                ["largestStepTensorBytes"] = memory.LargestStepBytes,
-            };
+            manifest["memory"] = Block(memory);
         // An experiment's entries add to the framework's, never replace them (hw1-2-3's run count once replaced the list of runs).
         if (extra is not null)
             foreach (var (k, v) in extra)
                 if (!manifest.TryAdd(k, v)) throw new InvalidOperationException($"{experiment.Id}: the manifest entry '{k}' is the framework's.");
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(manifest, Json.Options));
     }
+
+    private static Dictionary<string, object> Block(MemoryPeaks peaks) => new()
+    {
+        ["peakResidentBytes"] = peaks.ResidentBytes,
+        ["peakResidentIsThisExperiments"] = peaks.ResidentSinceStart,
+        ["peakGcCommittedBytes"] = peaks.GcCommittedBytes,
+        ["largestStepTensorBytes"] = peaks.LargestStepBytes,
+    };
 
     /// <summary>The memory block of an earlier manifest at <paramref name="path"/>, if it has one.</summary>
     private static JsonElement? PreviousMemory(string path)
@@ -77,11 +93,18 @@ public static class Manifest
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
         ?? typeof(GemmKernel).Assembly.GetName().Version?.ToString() ?? "unknown";
 
+    /// <summary>
+    /// The commit the console was built from: the one in <see cref="Version"/> (the SDK appends it, "0.1.0+&lt;sha&gt;",
+    /// when it builds from a git checkout; a published console has no repository next to it), else <c>git rev-parse
+    /// HEAD</c> in the current directory, else "unknown".
+    /// </summary>
     private static string GitCommit()
     {
+        var built = Version.Split('+') is [_, var sha] ? sha : "";
+        if (built.Length >= 7 && built.All(Uri.IsHexDigit)) return built;
         try
         {
-            var psi = new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+            var psi = new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true };
             using var p = Process.Start(psi);
             if (p is null) return "unknown";
             var output = p.StandardOutput.ReadToEnd().Trim();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using DeepLite.Layers;
 using DeepLite.Optimizers;
 
@@ -14,10 +15,12 @@ namespace DeepLite.Experiments.Framework;
 /// </summary>
 public sealed class RunCheckpoint
 {
-    private const string PointsKey = "points", RunKeyKey = "run_key";
+    private const string PointsKey = "points", RunKeyKey = "run_key", SecondsKey = "seconds", AttemptsKey = "attempts";
     private readonly TimeSpan _interval;
     private readonly string _key;
-    private readonly Stopwatch _sinceSave = Stopwatch.StartNew();
+    private readonly Stopwatch _sinceSave = Stopwatch.StartNew(), _sinceStart = Stopwatch.StartNew();
+    private double _earlierSeconds;
+    private int _earlierAttempts;
 
     private readonly IExperimentProgress? _progress;
     private readonly string _run;
@@ -55,6 +58,7 @@ public sealed class RunCheckpoint
             if (file.Metadata.GetValueOrDefault(RunKeyKey) != _key) return 0;
             var points = Measurement.FromCsv(file.Metadata.GetValueOrDefault(PointsKey) ?? "", Path);
             var info = Checkpoint.Load(file, model, optimizer);
+            (_earlierSeconds, _earlierAttempts) = Earlier(file);
             Points.Clear();
             Points.AddRange(points);
             if (info.Epoch > 0) _progress?.Resumed(_run, info.Epoch);
@@ -68,6 +72,27 @@ public sealed class RunCheckpoint
         }
     }
 
+    /// <summary>
+    /// The training seconds and attempts before this one of the unit whose checkpoint is at <paramref name="path"/>,
+    /// made with run key <paramref name="key"/>: the time up to each earlier attempt's last checkpoint (work after it
+    /// was lost and is done again), so that a resumed unit's record counts what an uninterrupted run would have taken.
+    /// (0, 0) without such a checkpoint, or with one that cannot be read (<see cref="Resume"/> then starts over).
+    /// </summary>
+    internal static (double Seconds, int Attempts) Earlier(string path, string key)
+    {
+        if (!File.Exists(path)) return (0, 0);
+        try
+        {
+            var file = SafeTensorsFile.Open(path);
+            return file.Metadata.GetValueOrDefault(RunKeyKey) == key ? Earlier(file) : (0, 0);
+        }
+        catch (Exception e) when (e is SafeTensorsFormatException or InvalidDataException or IOException) { return (0, 0); }
+    }
+
+    private static (double Seconds, int Attempts) Earlier(SafeTensorsFile file) =>
+        (double.TryParse(file.Metadata.GetValueOrDefault(SecondsKey), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && double.IsFinite(s) && s >= 0 ? s : 0,
+         int.TryParse(file.Metadata.GetValueOrDefault(AttemptsKey), NumberStyles.None, CultureInfo.InvariantCulture, out int a) ? a : 1);
+
     /// <summary>Saves a checkpoint after <paramref name="epoch"/> finished epochs when the interval has passed.</summary>
     public void EpochFinished(Module<float> model, Optimizer<float> optimizer, int epoch)
     {
@@ -76,6 +101,8 @@ public sealed class RunCheckpoint
         {
             [PointsKey] = Measurement.ToCsv(Points),
             [RunKeyKey] = _key,
+            [SecondsKey] = (_earlierSeconds + _sinceStart.Elapsed.TotalSeconds).ToString("R", CultureInfo.InvariantCulture),
+            [AttemptsKey] = (_earlierAttempts + 1).ToString(CultureInfo.InvariantCulture),
         });
         _sinceSave.Restart();
     }

@@ -55,12 +55,19 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
         catch (JsonException) { return null; }
     }
 
-    /// <summary>Stores a finished unit: its points, then its record (a unit counts as finished only when both exist), then drops its checkpoint.</summary>
-    public void Store(IExperiment experiment, string runId, IReadOnlyList<Measurement> points, DateTimeOffset started, DateTimeOffset ended)
+    /// <summary>
+    /// Stores a finished unit: its points, then its record (a unit counts as finished only when both exist), then drops
+    /// its checkpoint. <paramref name="earlier"/> is the unit's training before this attempt (from its checkpoint, see
+    /// <see cref="RunCheckpoint.Earlier"/>), added to the record's seconds and attempts; <paramref name="memory"/> the
+    /// peaks of the process that trained it.
+    /// </summary>
+    public void Store(IExperiment experiment, string runId, IReadOnlyList<Measurement> points, DateTimeOffset started, DateTimeOffset ended,
+        (double Seconds, int Attempts) earlier = default, MemoryPeaks? memory = null)
     {
         AtomicFile.WriteAllText(RunFile(experiment, runId, ".csv"), Measurement.ToCsv(points));
         AtomicFile.WriteAllText(RunFile(experiment, runId, ".json"), JsonSerializer.Serialize(
-            new RunRecord(runId, Configuration.RunSeed(runId), started, ended, (ended - started).TotalSeconds, Configuration.RunKey(experiment, runId), Environment.MachineName), Json.Options));
+            new RunRecord(runId, Configuration.RunSeed(runId), started, ended, earlier.Seconds + (ended - started).TotalSeconds, Configuration.RunKey(experiment, runId),
+                Environment.MachineName, earlier.Attempts + 1, DeepLite.Kernels.Parallelism.MaxThreads, memory), Json.Options));
         File.Delete(RunFile(experiment, runId, CheckpointSuffix));
     }
 
@@ -87,7 +94,10 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
     /// other settings is refused with an explanation, unless <paramref name="replace"/> clears them. Two consoles with
     /// seeds 1 and 2 in one --out used to both succeed, leaving a results.csv of one seed over runs of both.
     /// </summary>
-    public void ClaimFolder(IExperiment experiment, bool replace = false)
+    /// <param name="experiment">The experiment whose folder is claimed.</param>
+    /// <param name="replace">Clear results of other settings instead of refusing (run's --fresh).</param>
+    /// <param name="remedy">What the refusal tells the user to do; by default run's choices (another --out, or --fresh).</param>
+    public void ClaimFolder(IExperiment experiment, bool replace = false, string? remedy = null)
     {
         var folder = Folder(experiment);
         Directory.CreateDirectory(folder);
@@ -114,7 +124,7 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
                 return;
             }
             throw new InvalidOperationException($"{folder} holds results made with {theirs}; this run has {mine}. " +
-                "Use another --out, or add --fresh to replace them (a console still writing there would then mix the two).");
+                (remedy ?? "Use another --out, or add --fresh to replace them (a console still writing there would then mix the two)."));
         }
         throw new IOException($"{owner} keeps changing: another console is claiming the folder at the same time.");
     }
@@ -130,5 +140,20 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
     }
 }
 
-/// <summary>When one run happened, how long it took, the key (seed and settings hash) it was made with and the machine it ran on.</summary>
-public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds, string? Key, string? Host = null);
+/// <summary>
+/// When one unit ran, how long it took, the key (seed and settings hash) it was made with, and the machine, threads and
+/// memory it ran with.
+/// </summary>
+/// <param name="Run">The unit's id.</param>
+/// <param name="Seed">Its seed.</param>
+/// <param name="Started">When its last attempt started.</param>
+/// <param name="Ended">When it ended.</param>
+/// <param name="Seconds">Its training time over all attempts: an interrupted attempt counts up to its last checkpoint
+/// (the work after it was done again), so this is what an uninterrupted run takes.</param>
+/// <param name="Key">The run key it was made with.</param>
+/// <param name="Host">The machine of its last attempt.</param>
+/// <param name="Attempts">How many processes trained it (1 when never interrupted after a checkpoint).</param>
+/// <param name="Threads">The kernel threads of its last attempt.</param>
+/// <param name="Memory">The peaks of the process of its last attempt, up to the unit's end.</param>
+public sealed record RunRecord(string Run, long Seed, DateTimeOffset Started, DateTimeOffset Ended, double Seconds, string? Key, string? Host = null,
+    int Attempts = 1, int? Threads = null, MemoryPeaks? Memory = null);

@@ -75,6 +75,12 @@ public class CheckpointResumeTests
         var expected = Uninterrupted(new RandomLabels(), settings, b.Folder);
         Assert.Equal(expected, resumed);
         Assert.Equal(16, Measurement.FromCsv(resumed, "csv").Count);
+        // The unit's record counts both attempts: its seconds are the first attempt's (up to its checkpoint) plus the
+        // second's, more than the second attempt's own span.
+        var record = System.Text.Json.JsonSerializer.Deserialize<RunRecord>(
+            File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(a.Folder, new RandomLabels().Id, "runs"), "*.json"))), Json.Options)!;
+        Assert.Equal(2, record.Attempts);
+        Assert.True(record.Seconds > (record.Ended - record.Started).TotalSeconds, $"{record.Seconds} s recorded, the last attempt alone took {(record.Ended - record.Started).TotalSeconds} s");
     }
 
     [Fact]

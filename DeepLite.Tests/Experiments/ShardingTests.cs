@@ -89,7 +89,7 @@ public class ShardingTests
 
     private static readonly FunctionSimulation.Settings Tiny = new(Points: 32, Epochs: 5, BatchSize: 4, LearningRate: 3e-3, CurvePoints: 8, ["sinc-5", "sign-sin-5"]);
 
-    private static ExperimentContext Context(string root) => new() { OutputRoot = root, Data = Synthetic, Configuration = new() { Seed = 5, SettingsOverride = Tiny } };
+    private static ExperimentContext Context(string root, MemoryMonitor? memory = null) => new() { OutputRoot = root, Data = Synthetic, Memory = memory, Configuration = new() { Seed = 5, SettingsOverride = Tiny } };
 
     [Fact]
     public void AssemblyNamesTheMissingUnitsAndWritesNothing()
@@ -121,15 +121,59 @@ public class ShardingTests
         var assignment = Shard.Assign(units.Select(u => (u.Id, u.CostSeconds)).ToList(), 3);
         foreach (int k in new[] { 2, 3, 1 })
         {
-            var context = Context(sharded.Folder);
+            using var memory = new MemoryMonitor();
+            var context = Context(sharded.Folder, memory);
             context.Store.ClaimFolder(experiment);
             ExperimentRunner.RunUnits(experiment, units.Where((_, i) => new Shard(k, 3).Runs(assignment, i)), context);
         }
         ExperimentRunner.Assemble(experiment, units, Context(sharded.Folder));
         Assert.Equal(File.ReadAllBytes(Path.Combine(one.Folder, experiment.Id, "results.csv")),
             File.ReadAllBytes(Path.Combine(sharded.Folder, experiment.Id, "results.csv")));
+        // The assembling process trained nothing: the manifest's memory and threads are those of the shards that did
+        // (from each unit's record), not missing and not the assembler's.
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(sharded.Folder, experiment.Id, "manifest.json")));
+        var root = manifest.RootElement;
+        Assert.True(root.GetProperty("memory").GetProperty("peakResidentBytes").GetInt64() > 0);
+        Assert.Equal(DeepLite.Kernels.Parallelism.MaxThreads, root.GetProperty("threads").GetInt32());
+        // The commit is the one the build stamped into the version (0.1.0+<sha>), not git's answer in some folder.
+        if (Manifest.Version.Split('+') is [_, var sha]) Assert.Equal(sha, root.GetProperty("gitCommit").GetString());
+        Assert.All(root.GetProperty("runs").EnumerateArray(), r =>
+        {
+            Assert.Equal(1, r.GetProperty("attempts").GetInt32());
+            Assert.True(r.GetProperty("memory").GetProperty("residentBytes").GetInt64() > 0);
+        });
         foreach (var chart in new[] { "loss-sinc-5", "fit-sinc-5", "loss-sign-sin-5", "fit-sign-sin-5" })
             AssertValidPng(Path.Combine(sharded.Folder, experiment.Id, chart + ".png"));
+    }
+
+    [Fact]
+    public async Task PlanListsEachShardsUnitsNumberedAsSlurmTasks()
+    {
+        using var folder = new Data.Fixtures();
+        var (code, output) = await ExperimentsConsole.RunAsync("plan", "hw1-2-1", "--shards", "3", "--out", folder.Folder);
+        Assert.True(code == 0, output);
+        var units = new TrainingTrajectories().Units(new RunConfiguration()).Select(u => $"hw1-2-1/{u.Id}").ToList();
+        // Each unit is listed once, under the shard that runs it; the shards are 1/3..3/3, as submit.sh's --array=1-3.
+        var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Equal(["Shard 1/3:", "Shard 2/3:", "Shard 3/3:"], lines.Where(l => l.StartsWith("Shard ", StringComparison.Ordinal)));
+        var listed = lines.Where(l => l.StartsWith("  hw1-2-1/", StringComparison.Ordinal)).Select(l => l.Trim().Split('\t')[0]).ToList();
+        Assert.Equal(units.Order(), listed.Order());
+        var assignment = Shard.Assign(new TrainingTrajectories().Units(new RunConfiguration()).Select(u => ($"hw1-2-1/{u.Id}", u.CostSeconds)).ToList(), 3);
+        int first = lines.IndexOf("Shard 1/3:"), second = lines.IndexOf("Shard 2/3:");
+        Assert.Equal(units.Where((_, i) => assignment[i] == 0).Order(),
+            lines[(first + 1)..second].Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim().Split('\t')[0]).Order());
+    }
+
+    [Fact]
+    public async Task AssemblingAFolderOfAnotherPresetSaysWhatAssembleCanDo()
+    {
+        using var folder = new Data.Fixtures();
+        new RunStore(folder.Folder, new RunConfiguration { Preset = Preset.Quick }).ClaimFolder(new TrainingTrajectories());
+        var (code, output) = await ExperimentsConsole.RunAsync("assemble", "hw1-2-1", "--preset", "full", "--out", folder.Folder);
+        Assert.Equal(1, code);
+        Assert.Contains("preset quick", output);
+        Assert.Contains("Assemble with the --preset and --seed those results were made with", output);
+        Assert.DoesNotContain("--fresh", output); // assemble has no --fresh
     }
 
     [Fact]

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Submits a DeepLite sweep to Slurm: a job array of N tasks, each running its shard of the units, and an assembly job
-# that runs when all of them succeeded. Prints the two job ids and writes them to OUT/slurm-jobs.env (for requeue.sh).
+# that runs when all of them succeeded. Prints the two job ids and writes them, with what is needed to submit a task
+# again, to OUT/slurm-jobs.env (for requeue.sh).
 #
 #   DEEPLITE=/shared/deeplite/DeepLite.Experiments deploy/slurm/submit.sh --shards 8 --preset full --out /shared/hw1 all
 #
-# Options: --shards N (default 8), --preset quick|full (quick), --seed S (1), --out DIR (required, on the shared
-# filesystem), --cpus-per-task C (2), --partition P, --time T (per task), --checkpoint-every SECONDS (60: how much
-# work a preempted or cancelled task can lose), --wait (block until the assembly ends and exit with its code), then
-# the experiment ids or 'all'. Other sbatch options go in SBATCH_* variables as usual.
+# One numbering everywhere: the array is --array=1-N, so Slurm's task K runs shard K/N (its log says "shard K/N"), is
+# row K/N of `plan --shards N`, and is the K that requeue.sh takes. Its log is OUT/slurm-logs/units-shard-K.log (every
+# attempt of shard K appends to it).
+#
+# Options (defaults in brackets):
+#   --shards N            array tasks [8]
+#   --preset quick|full   [quick]
+#   --seed S              [1]
+#   --out DIR             results folder on a filesystem every node sees (required)
+#   --cpus-per-task C     CPUs (and the console's --threads) per task [2]: on a node of 2 CPUs one task runs at a time
+#   --partition P, --time T (per task): passed to sbatch
+#   --checkpoint-every S  seconds between a unit's checkpoints [60]: how much work a cancelled or preempted task loses
+#   --hold                submit the jobs held: nothing starts before `scontrol release ARRAY_JOB ASSEMBLY_JOB`
+#   --wait                block until the assembly job ends and exit with its code; exits 1 at once, naming the shards
+#                         to requeue, when a task failed or was cancelled (the assembly then can never start)
+# then the experiment ids or 'all'. Other sbatch options go in SBATCH_* variables as usual.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-shards=8 preset=quick seed=1 out="" cpus=2 extra=() wait="" checkpoint=60
+shards=8 preset=quick seed=1 out="" cpus=2 extra=() hold=() wait="" checkpoint=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --shards) shards=$2; shift 2 ;;
@@ -22,6 +35,7 @@ while [ $# -gt 0 ]; do
     --time) extra+=(--time "$2"); shift 2 ;;
     --checkpoint-every) checkpoint=$2; shift 2 ;;
     --wait) wait=1; shift ;;
+    --hold) hold=(--hold); shift ;;
     --) shift; break ;;
     -*) echo "submit.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -30,25 +44,27 @@ done
 [ $# -gt 0 ] || { echo "submit.sh: name the experiments (ids or 'all')" >&2; exit 2; }
 [ -n "$out" ] || { echo "submit.sh: --out DIR is required (a folder every node sees)" >&2; exit 2; }
 [[ "$shards" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: --shards must be a positive number, not '$shards'" >&2; exit 2; }
+[[ "$cpus" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: --cpus-per-task must be a positive number, not '$cpus'" >&2; exit 2; }
 : "${DEEPLITE:=deeplite}"
 mkdir -p "$out/slurm-logs"
 out=$(cd "$out" && pwd)
 
 export DEEPLITE DEEPLITE_IDS="$*" DEEPLITE_PRESET="$preset" DEEPLITE_SEED="$seed" DEEPLITE_OUT="$out" DEEPLITE_CHECKPOINT_EVERY="$checkpoint"
-array=$(sbatch --parsable --export=ALL --array="0-$((shards - 1))" --cpus-per-task="$cpus" "${extra[@]}" \
-  --output="$out/slurm-logs/units-%A_%a.log" "$here/deeplite-units.sbatch")
+array=$(sbatch --parsable --export=ALL --array="1-$shards" --cpus-per-task="$cpus" "${extra[@]}" "${hold[@]}" \
+  --output="$out/slurm-logs/units-shard-%a.log" "$here/deeplite-units.sbatch")
 array=${array%%;*}
-assembly=$(sbatch --parsable --export=ALL --dependency="afterok:$array" --cpus-per-task=1 "${extra[@]}" \
-  --output="$out/slurm-logs/assemble-%j.log" "$here/deeplite-assemble.sbatch")
+assembly=$(sbatch --parsable --export=ALL --dependency="afterok:$array" --cpus-per-task=1 "${extra[@]}" "${hold[@]}" \
+  --output="$out/slurm-logs/assemble.log" "$here/deeplite-assemble.sbatch")
 assembly=${assembly%%;*}
-printf 'ARRAY_JOB=%s\nASSEMBLY_JOB=%s\nSHARDS=%s\n' "$array" "$assembly" "$shards" > "$out/slurm-jobs.env"
-echo "Submitted job array $array ($shards tasks) and assembly job $assembly (after all succeed)."
+{
+  printf '# Written by deploy/slurm/submit.sh; requeue.sh reads it and records the jobs it submits in place of others.\n'
+  printf '%s=%q\n' ARRAY_JOB "$array" ASSEMBLY_JOB "$assembly" SHARDS "$shards" CPUS "$cpus" DEEPLITE "$DEEPLITE" \
+    DEEPLITE_IDS "$DEEPLITE_IDS" DEEPLITE_PRESET "$preset" DEEPLITE_SEED "$seed" DEEPLITE_OUT "$out" DEEPLITE_CHECKPOINT_EVERY "$checkpoint"
+  if [ ${#extra[@]} -gt 0 ]; then printf 'SBATCH_EXTRA=(%s)\n' "$(printf '%q ' "${extra[@]}")"; else echo 'SBATCH_EXTRA=()'; fi
+} > "$out/slurm-jobs.env.tmp"
+mv "$out/slurm-jobs.env.tmp" "$out/slurm-jobs.env"
+echo "Submitted job array $array (shards 1-$shards, $cpus CPU(s) each) and assembly job $assembly (after all succeed)."
 echo "Results: $out (logs in $out/slurm-logs); watch with: squeue -j $array,$assembly"
 if [ -n "$wait" ]; then
-  while [ -n "$(squeue -h -j "$array,$assembly" 2>/dev/null)" ]; do sleep 2; done
-  state=$(scontrol show job "$assembly" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
-  code=$(scontrol show job "$assembly" 2>/dev/null | sed -n 's/.*ExitCode=\([0-9]*\):.*/\1/p' | head -n 1)
-  echo "Assembly job $assembly: ${state:-unknown}"
-  [ "$state" = COMPLETED ] && exit 0
-  exit "${code:-1}"
+  exec "$here/sweep-state.sh" --wait "$out"
 fi
