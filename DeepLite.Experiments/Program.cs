@@ -27,9 +27,10 @@ try
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
-    or InvalidDataException or ArithmeticException or FormatException or System.Text.Json.JsonException or NotSupportedException)
+    or InvalidDataException or ArithmeticException or FormatException or System.Text.Json.JsonException or NotSupportedException
+    or InsufficientMemoryException)
 {
-    // Expected failures (a file, a dataset, a diverging run): the message names the path or the place.
+    // Expected failures (a file, a dataset, a diverging run, a memory limit): the message names the path, the place or the limit.
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
 }

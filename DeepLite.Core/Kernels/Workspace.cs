@@ -36,7 +36,8 @@ internal static class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var slots = _slots ??= Workspace.Register(new T[]?[Enum.GetValues<WorkspaceSlot>().Length]);
         var buffer = slots[(int)slot];
-        if (buffer is null || buffer.Length < length) slots[(int)slot] = buffer = new T[length];
+        if (buffer is null || buffer.Length < length)
+            slots[(int)slot] = buffer = Allocation.Array<T>(length, $"a kernel's {slot} workspace", zeroed: true);
         return buffer;
     }
 }

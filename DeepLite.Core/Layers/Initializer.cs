@@ -1,4 +1,5 @@
 using System.Numerics;
+using DeepLite.Kernels;
 using DeepLite.Tensors;
 
 namespace DeepLite.Layers;
@@ -63,7 +64,7 @@ public sealed class Initializer
     {
         if (fanIn <= 0 || fanOut <= 0) throw new ArgumentException($"Initializer: fans must be positive, got fanIn {fanIn}, fanOut {fanOut} for shape {shape}.");
         // Parameters own their memory: never from a TensorPool scope, even when a model is built inside one.
-        var t = new Tensor<T>(shape, new T[shape.Size]);
+        var t = new Tensor<T>(shape, Allocation.Array<T>(shape.Size, "a parameter", zeroed: true));
         var s = t.Span;
         for (int i = 0; i < s.Length; i++) s[i] = T.CreateChecked(draw(fanIn, fanOut, random));
         return t;

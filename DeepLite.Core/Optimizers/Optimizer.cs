@@ -169,7 +169,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var buffers = Buffers(name, create: true)!;
         if (Volatile.Read(ref buffers[index]) is { } existing) return existing;
-        lock (_stateLock) return buffers[index] ??= new T[Parameters[index].Size];
+        lock (_stateLock) return buffers[index] ??= Allocation.Array<T>(Parameters[index].Size, $"the optimizer's {name} of a parameter", zeroed: true);
     }
 
     /// <summary>Elements [<paramref name="offset"/>, offset + <paramref name="length"/>) of <see cref="State(string, int)"/>: the state of one chunk of an update.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using DeepLite.Kernels;
 
 namespace DeepLite.Tensors;
 
@@ -85,7 +86,8 @@ internal sealed class PoolState
             // first frees what the old ones left idle.
             long budget = Math.Max(RecentPeak, InUseBytes + bytes);
             if (HeldBytes + bytes > budget) Evict(HeldBytes + bytes - budget);
-            lease = new BufferLease<T>(GC.AllocateUninitializedArray<T>(length));
+            lease = new BufferLease<T>(Allocation.Array<T>(length, "a tensor",
+                context: () => $"This step's tensors take {InUseBytes / 1048576.0:F1} MB (its peak so far {ScopePeak / 1048576.0:F1} MB), the pool holds {HeldBytes / 1048576.0:F1} MB."));
             HeldBytes += lease.Bytes;
         }
         InUseBytes += lease.Bytes;

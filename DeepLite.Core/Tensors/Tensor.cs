@@ -63,7 +63,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     internal static Tensor<T> Uninitialized(Shape shape) => new(shape, TensorPool.Rent<T>(shape.Size));
 
     /// <summary>A zero-filled tensor that never comes from the pool, for memory that lives across steps (data loader batches, state).</summary>
-    internal static Tensor<T> Unpooled(Shape shape) => new(shape, new T[shape.Size]);
+    internal static Tensor<T> Unpooled(Shape shape) => new(shape, Allocation.Array<T>(shape.Size, "a tensor", zeroed: true));
 
     /// <summary>
     /// The array holding the elements from <see cref="Offset"/> (it may be longer than <see cref="Size"/>).

@@ -1,3 +1,5 @@
+using DeepLite.Kernels;
+
 namespace DeepLite.Tensors;
 
 /// <summary>
@@ -76,7 +78,7 @@ public static class TensorPool
     internal static (T[] Array, BufferLease Lease, long ScopeId) Rent<T>(int length) where T : unmanaged
     {
         var scope = _current;
-        if (scope is null || length == 0) return (length == 0 ? [] : GC.AllocateUninitializedArray<T>(length), BufferLease.Unpooled, 0);
+        if (scope is null || length == 0) return (length == 0 ? [] : Allocation.Array<T>(length, "a tensor"), BufferLease.Unpooled, 0);
         var lease = scope.State.Rent<T>(length);
         lease.ScopeId = scope.Id;
         scope.Track(lease);

@@ -160,7 +160,8 @@ internal static class RunCommand
 
     /// <summary>The failures an experiment can meet that leave the others able to run.</summary>
     internal static bool Failure(Exception e) => e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
-        or ArithmeticException or ArgumentException or System.Net.Http.HttpRequestException or System.Text.Json.JsonException;
+        or ArithmeticException or ArgumentException or System.Net.Http.HttpRequestException or System.Text.Json.JsonException
+        or InsufficientMemoryException; // the library's out-of-memory, which names the request and the limit
 
     /// <summary>
     /// Why the drive of <paramref name="output"/> cannot take a run, or null: an experiment's files reach tens of MB

@@ -144,6 +144,8 @@ public class DataStoreTests
         var location = new DataStore(Options(fx, def, mirror, download: false)).Fetch("tiny");
         Assert.Equal(Path.Combine(mirror, "tiny"), location.Folder);
         Assert.StartsWith("mirror", location.Origin);
+        // Given in the options, not by DEEPLITE_DATA_MIRROR: the origin says which (it said the variable either way).
+        Assert.Equal(Environment.GetEnvironmentVariable("DEEPLITE_DATA_MIRROR") == mirror ? "mirror (DEEPLITE_DATA_MIRROR)" : "mirror (DataStoreOptions.MirrorDirectory)", location.Origin);
 
         // Flip one label: still a valid IDX file, but no longer the pinned bytes.
         var labels = (byte[])contents["t10k-labels-idx1-ubyte"].Clone();

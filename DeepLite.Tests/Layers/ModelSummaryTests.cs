@@ -25,10 +25,13 @@ public class ModelSummaryTests
             "Total params: 104,938",
             "Trainable params: 104,938",
             "Non-trainable params: 0");
-        // snippet-begin: model-summary
-        Console.WriteLine(model.Summary(1, 28, 28)); // Keras: model.summary(); the input shape without the batch
-        // snippet-end
         Assert.Equal(expected, model.Summary(1, 28, 28));
+        // snippet-begin: model-summary
+        var mlp = new Sequential<float>(new Flatten<float>(), new Dense<float>(784, 128), new Relu<float>(),
+            new Dense<float>(128, 32), new Relu<float>(), new Dense<float>(32, 10));
+        Console.WriteLine(mlp.Summary(1, 28, 28)); // Keras: model.summary(); the input shape without the batch
+        // snippet-end
+        Assert.Equal(expected, mlp.Summary(1, 28, 28));
     }
 
     [Theory]

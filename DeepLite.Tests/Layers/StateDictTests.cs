@@ -40,6 +40,9 @@ public class StateDictTests
         Assert.Contains("layers.1.weight: the module's tensor (shape [2]) is missing from the state dict", Assert.Throws<ArgumentException>(() => target.LoadStateDict(partial)).Message);
         var loose = target.LoadStateDict(partial, strict: false);
         Assert.Equal(4, loose.MissingKeys.Count);
+        // It prints what it did by name (it printed "System.Collections.Generic.List`1[System.String]").
+        Assert.Equal($"{loose.Loaded.Count} tensors loaded; missing keys: [{string.Join(", ", loose.MissingKeys)}]; unexpected keys: []", loose.ToString());
+        Assert.Contains("layers.1.weight", loose.ToString());
         var extra = Model(1).StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
         extra["layers.2.weight"] = Tensor<double>.Zeros(1);
         Assert.Contains("layers.2.weight: the module has no parameter or buffer of this name", Assert.Throws<ArgumentException>(() => target.LoadStateDict(extra)).Message);

@@ -51,9 +51,10 @@ public class GradientClippingTests
     [Fact]
     public void ClippingBetweenBackwardAndStepKeepsALargeStepBounded()
     {
-        var w = Tensor.FromArray(new[] { 1.0, -2.0 }, 2); w.RequiresGrad = true;
-        var sgd = new Sgd<double>([w], learningRate: 1.0);
         // snippet-begin: clip-grad-norm
+        var w = Tensor.FromArray(new[] { 1.0, -2.0 }, 2);
+        w.RequiresGrad = true;
+        var sgd = new Sgd<double>([w], learningRate: 1.0);
         sgd.ZeroGrad();
         (w * 1000.0).Sum().Backward();
         double norm = GradientClipping.ClipByNorm([w], maxNorm: 1.0); // PyTorch: clip_grad_norm_(params, 1.0)

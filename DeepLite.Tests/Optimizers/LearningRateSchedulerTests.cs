@@ -43,7 +43,10 @@ public class LearningRateSchedulerTests
     public void AResumedScheduleHasTheRateOfAnUninterruptedOne()
     {
         // snippet-begin: lr-schedule
-        var straight = new CosineAnnealingLR<double>(Optimizer(0.5), epochs: 10, minimum: 0.01); // PyTorch: CosineAnnealingLR(opt, T_max=10, eta_min=0.01)
+        var weights = Tensor<double>.Zeros(2);
+        weights.RequiresGrad = true;
+        var optimizer = new Sgd<double>([weights], learningRate: 0.5);
+        var straight = new CosineAnnealingLR<double>(optimizer, epochs: 10, minimum: 0.01); // PyTorch: CosineAnnealingLR(opt, T_max=10, eta_min=0.01)
         for (int e = 0; e < 7; e++) straight.Step(); // once at the end of each epoch
         // snippet-end
         var resumed = new CosineAnnealingLR<double>(Optimizer(0.5), epochs: 10, minimum: 0.01);

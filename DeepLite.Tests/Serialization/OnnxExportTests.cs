@@ -95,6 +95,46 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TheInputNormalizationIsWrittenIntoTheGraphOrRecorded()
+    {
+        LayerDefaults.ManualSeed(4);
+        var model = new Sequential<float>(new Conv2D<float>(3, 4, kernelSize: 3), new Relu<float>(), new Flatten<float>(), new Dense<float>(4 * 6 * 6, 5));
+        model.Eval();
+        float[] mean = [0.4914f, 0.4822f, 0.4465f], std = [0.2470f, 0.2435f, 0.2616f];
+        var raw = Tensor<float>.Uniform(new Shape(2, 3, 8, 8), 0, 1, new SeededRandom(5));
+        var normalized = (raw - Tensor.FromArray(mean, 3, 1, 1)) / Tensor.FromArray(std, 3, 1, 1);
+        float[] expected;
+        using (DeepLite.Autograd.GradMode.Disable()) expected = model.Forward(normalized).ToArray();
+        double scale = expected.Max(v => Math.Abs((double)v));
+
+        float[] Run(string path, Tensor<float> input, string inGraph)
+        {
+            using var session = new InferenceSession(path);
+            var metadata = session.ModelMetadata.CustomMetadataMap;
+            Assert.Equal("0.4914,0.4822,0.4465", metadata["deeplite.input_mean"]);
+            Assert.Equal("0.247,0.2435,0.2616", metadata["deeplite.input_std"]);
+            Assert.Equal(inGraph, metadata["deeplite.input_normalized_in_graph"]);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor(input.ToArray(), [2, 3, 8, 8]))]);
+            return results[0].AsTensor<float>().ToArray();
+        }
+        // In the graph: the deployed model takes the raw inputs and computes what DeepLite's does on normalized ones.
+        var baked = Path.Combine(_folder, "normalized-in-graph.onnx");
+        model.ExportOnnx(baked, [3, 8, 8], new OnnxExportOptions { InputNormalization = new(mean, std) });
+        Assert.True(expected.Zip(Run(baked, raw, "true"), (e, g) => Math.Abs((double)e - g)).Max() <= 1e-5 * scale);
+        // Recorded only: the graph takes normalized inputs, and its metadata says how to make them.
+        var recorded = Path.Combine(_folder, "normalization-recorded.onnx");
+        model.ExportOnnx(recorded, [3, 8, 8], new OnnxExportOptions { InputNormalization = new(mean, std, InGraph: false) });
+        Assert.True(expected.Zip(Run(recorded, normalized, "false"), (e, g) => Math.Abs((double)e - g)).Max() <= 1e-5 * scale);
+
+        var wrong = Assert.Throws<ArgumentException>(() => model.ExportOnnx(Path.Combine(_folder, "wrong.onnx"), [3, 8, 8],
+            new OnnxExportOptions { InputNormalization = new([0.1f, 0.2f], [1f, 1f]) }));
+        Assert.Contains("3 channels", wrong.Message);
+        Assert.False(File.Exists(Path.Combine(_folder, "wrong.onnx")));
+        Assert.Throws<ArgumentException>(() => model.ExportOnnx(Path.Combine(_folder, "zero.onnx"), [3, 8, 8],
+            new OnnxExportOptions { InputNormalization = new([0f], [0f]) }));
+    }
+
+    [Fact]
     public void DenseLayersAndEveryActivationRoundTrip()
     {
         var random = new SeededRandom(3);

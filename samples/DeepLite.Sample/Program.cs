@@ -1,5 +1,5 @@
 // A consumer of the DeepLite NuGet package: train a small CNN (BatchNorm, Dropout, a cosine learning-rate schedule,
-// gradient clipping) on MNIST (or on generated images when no MNIST copy is configured), print its summary, evaluate
+// gradient clipping) on MNIST (from the data store: its cache, DEEPLITE_DATA_MIRROR, or downloaded), print its summary, evaluate
 // it, save it as safetensors, reload it into a fresh model and check that the reloaded model scores the same, then
 // export it to ONNX and check that ONNX Runtime computes the same logits. Exit code 0 when all of that holds, 1 otherwise.
 using DeepLite.Autograd;
@@ -21,7 +21,8 @@ System.Runtime.ProfileOptimization.SetProfileRoot(Path.Combine(Path.GetTempPath(
 System.Runtime.ProfileOptimization.StartProfile("sample.jitprofile");
 
 // snippet-begin: package-sample
-var (train, test) = LoadData(); // DataStore.Get("mnist")'s splits (generated images when no MNIST copy is configured)
+var mnist = DataStore.Get("mnist");   // the cache, DEEPLITE_DATA_MIRROR, a system package, else downloaded (SHA-256 checked)
+var (train, test) = (mnist.Train.SamplePerClass(500, seed: 1), mnist.Test.Take(2000));
 Console.WriteLine($"data: {train.Name} ({train.Count} training, {test.Count} test images)");
 
 // A small CNN as a PyTorch user writes one: layers without a generator draw from LayerDefaults (torch.manual_seed).
@@ -78,34 +79,3 @@ double logitScale = Math.Max(1, logits.Max(v => Math.Abs((double)v)));
 bool ok = reloadedAccuracy == accuracy && accuracy > 0.9 && onnxDifference <= 1e-5 * logitScale;
 Console.WriteLine(ok ? "OK" : "FAILED: the reloaded model differs, the model did not learn, or ONNX Runtime computes another model");
 return ok ? 0 : 1;
-
-// MNIST from the cache or DEEPLITE_DATA_MIRROR (never downloaded here), else generated images.
-static (ImageDataset Train, ImageDataset Test) LoadData()
-{
-    try
-    {
-        var mnist = new DataStore(new DataStoreOptions { AllowDownload = false }).Load("mnist");
-        return (mnist.Train.SamplePerClass(500, seed: 1), mnist.Test.Take(2000));
-    }
-    catch (FileNotFoundException)
-    {
-        return (Generated("generated/train", 5000, seed: 1), Generated("generated/test", 1000, seed: 2));
-    }
-}
-
-// Ten classes of 28x28 images: a bright 8x8 square at a class-dependent place, in noise.
-static ImageDataset Generated(string name, int count, int seed)
-{
-    var random = new SeededRandom(seed);
-    var pixels = new byte[count * 784];
-    var labels = new int[count];
-    for (int i = 0; i < count; i++)
-    {
-        int label = labels[i] = random.NextInt(10);
-        int top = 2 + label / 5 * 14, left = 1 + label % 5 * 5;
-        for (int p = 0; p < 784; p++) pixels[i * 784 + p] = (byte)random.NextInt(96);
-        for (int y = top; y < top + 8; y++)
-            for (int x = left; x < left + 8; x++) pixels[i * 784 + y * 28 + x] = (byte)(160 + random.NextInt(96));
-    }
-    return new ImageDataset(name, pixels, labels, 1, 28, 28, Enumerable.Range(0, 10).Select(c => c.ToString()).ToArray());
-}

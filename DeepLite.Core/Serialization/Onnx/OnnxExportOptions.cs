@@ -32,4 +32,24 @@ public sealed record OnnxExportOptions
 
     /// <summary>Key-value pairs stored as the model's metadata_props.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// The per-channel normalization the model's inputs were given in training (PyTorch's <c>transforms.Normalize</c>;
+    /// DeepLite's <c>Normalization</c> of the dataset, e.g. <c>new(Normalization.Mnist.Mean, Normalization.Mnist.Std)</c>).
+    /// A model trained on normalized inputs computes nonsense on raw ones, and the graph alone does not say so: given,
+    /// it is recorded in the metadata_props (<c>deeplite.input_mean</c>, <c>deeplite.input_std</c>,
+    /// <c>deeplite.input_normalized_in_graph</c>), and with <see cref="OnnxInputNormalization.InGraph"/> written as
+    /// the graph's first nodes (Sub, Div), so the deployed model takes the unnormalized inputs (pixels scaled to [0, 1]).
+    /// Without it in the graph, whoever runs the model must apply (x - mean) / std first.
+    /// </summary>
+    public OnnxInputNormalization? InputNormalization { get; init; }
 }
+
+/// <summary>
+/// The input normalization of an exported model, (x - <paramref name="Mean"/>[c]) / <paramref name="Std"/>[c] for
+/// channel c (the input's first dimension after the batch; one value applies to every channel).
+/// </summary>
+/// <param name="Mean">The per-channel means.</param>
+/// <param name="Std">The per-channel standard deviations (positive).</param>
+/// <param name="InGraph">Write it into the graph as its first nodes (default), instead of only recording it in the metadata.</param>
+public sealed record OnnxInputNormalization(float[] Mean, float[] Std, bool InGraph = true);

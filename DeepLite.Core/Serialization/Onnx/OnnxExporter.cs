@@ -49,6 +49,7 @@ internal static class OnnxExporter
         var graph = new GraphProto { Name = options.GraphName };
         var emitter = new Emitter<T>(graph, names, elementType, options.Opset);
         string current = options.InputName;
+        if (options.InputNormalization is { } normalization) current = emitter.Normalize(normalization, current, inputShape);
         // Shapes flow through the layers on a one-sample input in evaluation mode, which also checks that the model
         // accepts the input shape; the modes are restored after.
         var modes = leaves.Select(l => l.Layer.IsTraining).ToList();
@@ -92,6 +93,13 @@ internal static class OnnxExporter
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
         foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>()) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        if (options.InputNormalization is { } n)
+        {
+            static string List(float[] values) => string.Join(",", values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_mean", Value = List(n.Mean) });
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_std", Value = List(n.Std) });
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_normalized_in_graph", Value = n.InGraph ? "true" : "false" });
+        }
         return proto;
     }
 
@@ -244,6 +252,32 @@ internal static class OnnxExporter
             if (!names.TryGetValue(tensor, out var name))
                 throw new InvalidOperationException($"ONNX export: a tensor of shape {tensor.Shape} used by a layer is not among the model's parameters and buffers.");
             if (_initializers.Add(name)) graph.Initializer.Add(Initializer(name, tensor.Shape.Dims, tensor.Span));
+            return name;
+        }
+
+        /// <summary>
+        /// (x - mean[c]) / std[c] over the input's channels (its first dimension after the batch) as the graph's first
+        /// nodes when <see cref="OnnxInputNormalization.InGraph"/>; returns the value the layers read.
+        /// </summary>
+        public string Normalize(OnnxInputNormalization n, string input, int[] inputShape)
+        {
+            ArgumentNullException.ThrowIfNull(n.Mean); ArgumentNullException.ThrowIfNull(n.Std);
+            if (n.Mean.Length == 0 || n.Mean.Length != n.Std.Length || (n.Mean.Length != 1 && n.Mean.Length != inputShape[0]))
+                throw new ArgumentException($"ONNX export: the input normalization has {n.Mean.Length} means and {n.Std.Length} deviations; " +
+                    $"the input {Shape.Format(inputShape)} has {inputShape[0]} channels (give one value, or one per channel).");
+            if (n.Std.Any(s => !(s > 0)) || n.Mean.Any(m => !float.IsFinite(m)))
+                throw new ArgumentException($"ONNX export: the input normalization needs finite means and positive deviations, got mean ({string.Join(", ", n.Mean)}), std ({string.Join(", ", n.Std)}).");
+            if (!n.InGraph) return input;
+            // [C, 1, ..., 1]: broadcast over the batch (leading) and the spatial dimensions (trailing).
+            int[] dims = [n.Mean.Length, .. Enumerable.Repeat(1, inputShape.Length - 1)];
+            string mean = Values("input_mean", dims, n.Mean), std = Values("input_std", dims, n.Std);
+            var centred = Node("Sub", "normalize/Sub", [input, mean], "normalize/centred");
+            return Node("Div", "normalize/Div", [centred, std], "normalize/output");
+        }
+
+        private string Values(string name, int[] dims, float[] values)
+        {
+            if (_initializers.Add(name)) graph.Initializer.Add(Initializer(name, dims, values.Select(T.CreateChecked).ToArray()));
             return name;
         }
 
