@@ -22,6 +22,9 @@ public static class CifarBinary
 
     private const int RecordSize = 1 + 3 * 32 * 32;
 
+    /// <summary>The most records a batch file in an archive may declare (ten times the official 10,000).</summary>
+    private const long MaxBatchRecords = 100_000;
+
     /// <summary>
     /// Reads both splits from a folder or a .tar.gz archive. <paramref name="onFile"/>, when given, sees
     /// every batch file's name and bytes before parsing (the data store checks their SHA-256 there).
@@ -72,7 +75,11 @@ public static class CifarBinary
             {
                 var name = Path.GetFileName(entry.Name);
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !wanted.Contains(name) || entry.DataStream is null) continue;
-                var buffer = new MemoryStream((int)entry.Length);
+                // The header's size is the archive's word, not a buffer to allocate: a 3 GB claim once overflowed the
+                // int capacity (found by fuzzing). A batch file is 10,000 records; far more is not CIFAR-10.
+                if (entry.Length > MaxBatchRecords * RecordSize)
+                    throw new DatasetFormatException($"{path}!{entry.Name}", $"the archive declares {entry.Length:N0} bytes for it; a CIFAR-10 batch file holds 10,000 records of {RecordSize} bytes ({10_000L * RecordSize:N0} bytes), and more than {MaxBatchRecords:N0} is refused");
+                var buffer = new MemoryStream((int)Math.Min(entry.Length, 1 << 20));
                 entry.DataStream.CopyTo(buffer);
                 if (buffer.Length != entry.Length)
                     throw new DatasetFormatException($"{path}!{entry.Name}", $"expected {entry.Length} bytes, the archive ends after {buffer.Length}", buffer.Length);

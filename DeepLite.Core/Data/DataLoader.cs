@@ -49,6 +49,11 @@ public sealed class DataLoader
     private readonly int[] _order;
     private readonly Batch _batch;
 
+    /// <summary>0.1.0's loader that normalized the batches itself. Removed in 0.3.0.</summary>
+    [Obsolete("Normalization belongs to the dataset: new DataLoader(dataset.Normalized(normalization), batchSize, shuffle, seed, dropLast) (removed in 0.3.0).")]
+    public DataLoader(ImageDataset dataset, int batchSize, bool shuffle, long seed, bool dropLast, Normalization? normalization)
+        : this(normalization is null || dataset is null ? dataset! : dataset.Normalized(normalization), batchSize, shuffle, seed, dropLast) { }
+
     /// <summary>Creates a loader.</summary>
     public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = true, long seed = 0, bool dropLast = false)
     {

@@ -56,7 +56,7 @@ public sealed class ImageDataset
 
     /// <summary>
     /// The same images (a view sharing the bytes) normalized with <paramref name="normalization"/> whenever they are
-    /// read: by <see cref="ToTensor"/>, a <see cref="DataLoader"/> or an evaluation. Normalize the training and the test
+    /// read: by <see cref="ToTensor()"/>, a <see cref="DataLoader"/> or an evaluation. Normalize the training and the test
     /// split alike (<see cref="DatasetSplits.Normalized"/>), or a model is scored on inputs unlike its training data.
     /// </summary>
     public ImageDataset Normalized(Normalization normalization)
@@ -84,6 +84,15 @@ public sealed class ImageDataset
         WriteImages(Enumerable.Range(0, Count).ToArray(), t.Span);
         return t;
     }
+
+    /// <summary>0.1.0's <c>ToTensor(normalization)</c>: <c>Normalized(normalization).ToTensor()</c>. Removed in 0.3.0.</summary>
+    [Obsolete("Normalization belongs to the dataset: dataset.Normalized(normalization).ToTensor() (removed in 0.3.0).")]
+    public Tensor<float> ToTensor(Normalization? normalization) => (normalization is null ? this : Normalized(normalization)).ToTensor();
+
+    /// <summary>0.1.0's <c>WriteImages(indices, destination, normalization)</c>. Removed in 0.3.0.</summary>
+    [Obsolete("Normalization belongs to the dataset: dataset.Normalized(normalization).WriteImages(indices, destination) (removed in 0.3.0).")]
+    public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination, Normalization? normalization) =>
+        (normalization is null ? this : Normalized(normalization)).WriteImages(indices, destination);
 
     /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats (normalized if the dataset is).</summary>
     public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination)

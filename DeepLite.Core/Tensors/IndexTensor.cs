@@ -65,6 +65,17 @@ public sealed class IndexTensor : IEquatable<IndexTensor>
     /// <summary>A copy of the elements, row-major.</summary>
     public int[] ToArray() => (int[])_values.Clone();
 
+    /// <summary>
+    /// 0.1.0's <c>int[] labels = x.ArgMax(1)</c>, which returned an array: the elements as a new array. Kept for the
+    /// 0.2 releases; removed in 0.3.0.
+    /// </summary>
+    [Obsolete("ArgMax returns an IndexTensor: call .ToArray() for an int[] (the conversion is removed in 0.3.0).")]
+    public static implicit operator int[](IndexTensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        return indices.ToArray();
+    }
+
     /// <summary>The element at the given indices (one per dimension).</summary>
     [System.Runtime.CompilerServices.IndexerName("At")]
     public int this[params int[] indices] => _values[Shape.FlatIndex(indices, "an index tensor")];

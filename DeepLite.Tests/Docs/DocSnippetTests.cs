@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -89,7 +88,7 @@ public partial class DocSnippetTests
             var tree = CSharpSyntaxTree.ParseText(string.Join("\n", block.Lines), parse, path: $"{page}:{block.Line}");
             var root = tree.GetCompilationUnitRoot();
             bool program = root.Members.OfType<GlobalStatementSyntax>().Any();
-            var compilation = CSharpCompilation.Create("Pasted", [ImplicitUsings(parse), tree, .. earlierTypes], References.Value,
+            var compilation = CSharpCompilation.Create("Pasted", [PastedProgram.ImplicitUsings(parse), tree, .. earlierTypes], PastedProgram.References.Value,
                 new CSharpCompilationOptions(program ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
                     nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: false));
             var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
@@ -101,24 +100,4 @@ public partial class DocSnippetTests
                     parse, path: $"{page}:{block.Line} (types)"));
         }
     }
-
-    /// <summary>The global usings of <c>dotnet new console</c> (ImplicitUsings enabled).</summary>
-    private static SyntaxTree ImplicitUsings(CSharpParseOptions parse) => CSharpSyntaxTree.ParseText(
-        string.Concat(new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks" }
-            .Select(n => $"global using global::{n};\n")), parse, path: "ImplicitUsings.cs");
-
-    /// <summary>The framework's assemblies and the managed assemblies beside the tests (DeepLite, ONNX Runtime's API, ...).</summary>
-    private static readonly Lazy<List<MetadataReference>> References = new(() =>
-    {
-        var framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        var beside = Directory.GetFiles(AppContext.BaseDirectory, "*.dll");
-        var references = new List<MetadataReference>();
-        foreach (var path in framework.Concat(beside).DistinctBy(Path.GetFileName))
-        {
-            try { AssemblyName.GetAssemblyName(path); }
-            catch (BadImageFormatException) { continue; } // a native library
-            references.Add(MetadataReference.CreateFromFile(path));
-        }
-        return references;
-    });
 }
