@@ -42,15 +42,11 @@ public static class ReportWriter
                 continue;
             }
             var points = Measurement.FromCsv(File.ReadAllText(csv), csv);
-            var manifestPath = Path.Combine(folder, "manifest.json");
-            if (File.Exists(manifestPath))
+            if (ManifestSummary.Read(Path.Combine(folder, "manifest.json")) is { } manifest)
             {
-                using var manifest = JsonDocument.Parse(File.ReadAllText(manifestPath));
-                var root0 = manifest.RootElement;
-                var settings = root0.GetProperty("settings").GetRawText();
-                var line = $"Preset {root0.GetProperty("preset").GetString()}, seed {root0.GetProperty("seed")}, {root0.GetProperty("totalRunSeconds").GetDouble():F0} s of runs.";
-                md.Append(line).Append("\n\n```json\n").Append(settings).Append("\n```\n\n");
-                html.Append($"<p>{WebUtility.HtmlEncode(line)}</p><pre>{WebUtility.HtmlEncode(settings)}</pre>");
+                var line = $"Preset {manifest.Preset}, seed {manifest.Seed}, {manifest.TotalRunSeconds:F0} s of runs.";
+                md.Append(line).Append("\n\n```json\n").Append(manifest.Settings).Append("\n```\n\n");
+                html.Append($"<p>{WebUtility.HtmlEncode(line)}</p><pre>{WebUtility.HtmlEncode(manifest.Settings)}</pre>");
             }
             foreach (var text in experiment.Comments(points))
             {
@@ -95,13 +91,7 @@ public static class ReportWriter
             var folder = Path.Combine(root, claim.Experiment);
             var csv = Path.Combine(folder, "results.csv");
             if (!File.Exists(csv)) continue; // the claims are the experiments' own
-            var preset = "unknown";
-            var manifest = Path.Combine(folder, "manifest.json");
-            if (File.Exists(manifest))
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
-                preset = doc.RootElement.GetProperty("preset").GetString() ?? preset;
-            }
+            var preset = ManifestSummary.Read(Path.Combine(folder, "manifest.json"))?.Preset ?? "unknown";
             var result = claim.Evaluate(Measurement.FromCsv(File.ReadAllText(csv), csv));
             records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, preset, result.Verdict, result.Evidence));
         }

@@ -75,6 +75,13 @@ public static class FuzzTargets
             try { store.ClaimFolder(experiment); }
             catch (InvalidOperationException e) when (e.Message.Contains("holds results made with", StringComparison.Ordinal)) { }
         }),
+        ["manifest"] = ("an experiment's manifest.json as the report reads it (REPORT.md, claims.json)", (bytes, scratch) =>
+        {
+            var (experiment, store) = Store(scratch);
+            File.WriteAllText(Path.Combine(store.Folder(experiment), "results.csv"), "run,x_name,x,metric,value\nmlp,epoch,1,train_accuracy,0.5\nmlp,epoch,1,test_accuracy,0.1\n");
+            File.WriteAllBytes(Path.Combine(store.Folder(experiment), "manifest.json"), bytes);
+            ReportWriter.Write(store.OutputRoot, [experiment]);
+        }),
         ["run-checkpoint"] = ("a unit's checkpoint as the console resumes it (its run key and points in the metadata)", (bytes, scratch) =>
         {
             var (experiment, store) = Store(scratch);

@@ -72,6 +72,13 @@ public static class SeedCorpus
         yield return ("run-record", [("unit.json", JsonSerializer.SerializeToUtf8Bytes(stored, Json.Options))]);
         yield return ("owner", [("owner.txt", Encoding.UTF8.GetBytes(configuration.Fingerprint(experiment))), ("other.txt", Encoding.UTF8.GetBytes("seed 2, preset full, settings 0123456789abcdef"))]);
 
+        var manifest = new Dictionary<string, object?>
+        {
+            ["experiment"] = experiment.Id, ["preset"] = "quick", ["seed"] = 1, ["settings"] = configuration.Settings(experiment),
+            ["totalRunSeconds"] = 12.5, ["runs"] = new[] { stored },
+        };
+        yield return ("manifest", [("manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, Json.Options))]);
+
         var results = scratch.Folder("results");
         var context = new ExperimentContext { OutputRoot = results, Configuration = configuration, CheckpointInterval = TimeSpan.Zero };
         var runCheckpoint = context.Checkpoint(experiment, "unit");

@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace DeepLite.Experiments.Framework;
+
+/// <summary>
+/// What the report reads from an experiment's manifest.json: its preset, seed, total run time and settings. A results
+/// folder may come from another machine or have been edited, so the file is checked: a manifest that is not JSON, or
+/// lacks one of these or has it of another type, is an <see cref="InvalidDataException"/> naming the file and the
+/// field (it was a KeyNotFoundException or an InvalidOperationException from the JSON reader).
+/// </summary>
+/// <param name="Preset">"quick" or "full" (any string the file holds).</param>
+/// <param name="Seed">The seed, as written.</param>
+/// <param name="TotalRunSeconds">The seconds of all its units.</param>
+/// <param name="Settings">The settings object, as JSON text.</param>
+public sealed record ManifestSummary(string Preset, string Seed, double TotalRunSeconds, string Settings)
+{
+    /// <summary>The summary of the manifest at <paramref name="path"/>, or null when there is none.</summary>
+    public static ManifestSummary? Read(string path)
+    {
+        if (!File.Exists(path)) return null;
+        JsonDocument document;
+        try { document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object, found {root.ValueKind}.");
+            JsonElement Field(string name, params JsonValueKind[] kinds) =>
+                root.TryGetProperty(name, out var value) && kinds.Contains(value.ValueKind) ? value
+                    : throw new InvalidDataException($"{path}: expected '{name}' as {string.Join(" or ", kinds)}, found {(root.TryGetProperty(name, out var v) ? v.ValueKind.ToString() : "nothing")}.");
+            var seconds = Field("totalRunSeconds", JsonValueKind.Number);
+            if (!seconds.TryGetDouble(out double total) || !double.IsFinite(total))
+                throw new InvalidDataException($"{path}: 'totalRunSeconds' is not a finite number: {seconds.GetRawText()}.");
+            return new ManifestSummary(Field("preset", JsonValueKind.String).GetString()!, Field("seed", JsonValueKind.Number, JsonValueKind.String).ToString(),
+                total, Field("settings", JsonValueKind.Object).GetRawText());
+        }
+    }
+}
