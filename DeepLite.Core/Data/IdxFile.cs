@@ -43,7 +43,16 @@ public static class IdxFile
         {
             using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
             var output = new MemoryStream();
-            gz.CopyTo(output);
+            // Copied in blocks up to a cap: a few kilobytes of gzip can expand to gigabytes (a "bomb"), and nothing in
+            // the compressed bytes says how large the content is. MNIST's largest file is 47 MB.
+            var block = new byte[1 << 16];
+            int read;
+            while ((read = gz.Read(block)) > 0)
+            {
+                if (output.Length + read > MaxDecompressedBytes)
+                    throw new DatasetFormatException(name, $"the gzip content exceeds {MaxDecompressedBytes / (1 << 20)} MB, more than any IDX file this reader takes (MNIST's largest is 47 MB)", null);
+                output.Write(block, 0, read);
+            }
             return output.ToArray();
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException and not DatasetFormatException)
@@ -51,6 +60,9 @@ public static class IdxFile
             throw new DatasetFormatException(name, $"the gzip stream is corrupt or truncated ({e.Message})", null, e);
         }
     }
+
+    /// <summary>The most bytes a gzipped IDX file may decompress to.</summary>
+    internal const long MaxDecompressedBytes = 1L << 28;
 
     /// <summary>Parses IDX bytes (already decompressed).</summary>
     public static Content Parse(ReadOnlySpan<byte> bytes, string name)

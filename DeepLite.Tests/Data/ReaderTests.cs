@@ -5,6 +5,22 @@ namespace DeepLite.Tests.Data;
 public class ReaderTests
 {
     [Fact]
+    public void AGzipBombIsRefusedBeforeItFillsTheMemory()
+    {
+        // A valid IDX header followed by zeros up to 16 MB past the cap: about 300 KB of gzip.
+        var compressed = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gz.Write([0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff]);
+            var zeros = new byte[1 << 20];
+            for (long written = 8; written < IdxFile.MaxDecompressedBytes + (16 << 20); written += zeros.Length) gz.Write(zeros);
+        }
+        compressed.Position = 0;
+        var e = Assert.Throws<DatasetFormatException>(() => IdxFile.Read(compressed, "bomb-idx1-ubyte.gz"));
+        Assert.Contains("bomb-idx1-ubyte.gz: the gzip content exceeds 256 MB", e.Message);
+    }
+
+    [Fact]
     public void IdxRoundTripsRawAndGzipped()
     {
         using var fx = new Fixtures();
