@@ -25,6 +25,27 @@ public class JitProfileTests
     }
 
     [Fact]
+    public async Task ADamagedProfileIsNoError()
+    {
+        // The profile is read by the runtime, not by DeepLite: what matters is that garbage there, or a profile cut
+        // short, never stops the console (bytes from outside the process, as [trust] asks of every reader).
+        using var folder = new Data.Fixtures();
+        var profiles = Path.Combine(folder.Folder, "jit");
+        var (code, output) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DEEPLITE_JIT_PROFILES"] = profiles }, "list");
+        Assert.True(code == 0, output);
+        var profile = Path.Combine(profiles, "list.jitprofile");
+        var recorded = File.ReadAllBytes(profile);
+        var random = new Random(7);
+        foreach (var damaged in new[] { recorded[..(recorded.Length / 2)], Enumerable.Range(0, 4096).Select(_ => (byte)random.Next(256)).ToArray(), [] })
+        {
+            File.WriteAllBytes(profile, damaged);
+            (code, output) = await ExperimentsConsole.RunAsync(TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DEEPLITE_JIT_PROFILES"] = profiles }, "list");
+            Assert.True(code == 0, output);
+            Assert.Contains("hw1-1-1", output);
+        }
+    }
+
+    [Fact]
     public async Task OnlyAKnownVerbNamesAProfile()
     {
         using var folder = new Data.Fixtures();
