@@ -36,10 +36,14 @@ internal static class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var slots = _slots ??= Workspace.Register(new T[]?[Enum.GetValues<WorkspaceSlot>().Length]);
         var buffer = slots[(int)slot];
-        if (buffer is null || buffer.Length < length)
-            slots[(int)slot] = buffer = Allocation.Array<T>(length, $"a kernel's {slot} workspace", zeroed: true);
+        if (buffer is null || buffer.Length < length) slots[(int)slot] = buffer = Grow(slot, length);
         return buffer;
     }
+
+    // Out of line: Get runs on every kernel call and grows almost never; the message's formatting inline made a CNN
+    // step measurably slower (benchmarks/README.md, "Measurements behind the code").
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static T[] Grow(WorkspaceSlot slot, int length) => Allocation.Array<T>(length, $"a kernel's {slot} workspace", zeroed: true);
 }
 
 /// <summary>Every thread's workspace slots, so that they can be released between steps.</summary>

@@ -79,19 +79,24 @@ internal sealed class PoolState
     public BufferLease<T> Rent<T>(int length) where T : unmanaged
     {
         var lease = List<T>().Take(length);
-        if (lease is null)
-        {
-            long bytes = (long)length * Unsafe.SizeOf<T>();
-            // Hold no more than the recent steps needed, or than this one needs now: a larger or new shape
-            // first frees what the old ones left idle.
-            long budget = Math.Max(RecentPeak, InUseBytes + bytes);
-            if (HeldBytes + bytes > budget) Evict(HeldBytes + bytes - budget);
-            lease = new BufferLease<T>(Allocation.Array<T>(length, "a tensor",
-                context: () => $"This step's tensors take {InUseBytes / 1048576.0:F1} MB (its peak so far {ScopePeak / 1048576.0:F1} MB), the pool holds {HeldBytes / 1048576.0:F1} MB."));
-            HeldBytes += lease.Bytes;
-        }
+        lease ??= Allocate<T>(length);
         InUseBytes += lease.Bytes;
         if (InUseBytes > ScopePeak) ScopePeak = InUseBytes;
+        return lease;
+    }
+
+    /// <summary>A new array for <see cref="Rent{T}"/>, held by the pool; out of line, as the steady state never allocates.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BufferLease<T> Allocate<T>(int length) where T : unmanaged
+    {
+        long bytes = (long)length * Unsafe.SizeOf<T>();
+        // Hold no more than the recent steps needed, or than this one needs now: a larger or new shape
+        // first frees what the old ones left idle.
+        long budget = Math.Max(RecentPeak, InUseBytes + bytes);
+        if (HeldBytes + bytes > budget) Evict(HeldBytes + bytes - budget);
+        var lease = new BufferLease<T>(Allocation.Array<T>(length, "a tensor",
+            context: () => $"This step's tensors take {InUseBytes / 1048576.0:F1} MB (its peak so far {ScopePeak / 1048576.0:F1} MB), the pool holds {HeldBytes / 1048576.0:F1} MB."));
+        HeldBytes += lease.Bytes;
         return lease;
     }
 
