@@ -87,7 +87,8 @@ public static class CifarBinary
                 progress?.Report((double)file.Position / file.Length);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        // TarReader throws OverflowException for a header number too large for its field (found by fuzzing).
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException)
         {
             throw new DatasetFormatException(path, $"the archive is corrupt or truncated ({e.Message})", null, e);
         }

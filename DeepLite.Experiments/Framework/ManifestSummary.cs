@@ -19,7 +19,15 @@ public sealed record ManifestSummary(string Preset, string Seed, double TotalRun
     {
         if (!File.Exists(path)) return null;
         JsonDocument document;
-        try { document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 }); }
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            // JSON is UTF-8; the reader checks the structure but leaves string contents to when they are read, where
+            // a bad byte was an InvalidOperationException (found by fuzzing).
+            new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(bytes);
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (System.Text.DecoderFallbackException e) { throw new InvalidDataException($"{path}: not UTF-8 text ({e.Message})", e); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
         using (document)
         {
