@@ -90,15 +90,16 @@ public static class Checkpoint
             for (int i = 0; i < parts.Length; i++)
                 if (!ulong.TryParse(parts[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out randomState[i]))
                     throw new SafeTensorsFormatException(path, null, $"metadata '{RandomKey}' part {i} is '{parts[i]}', not a hexadecimal number");
-        }
-
-        ModuleWeights.Load(model, file, strict: true, requireFinite: true);
-        if (optimizerState is not null) optimizer!.LoadState(optimizerState);
-        if (randomState is not null)
-        {
-            try { random!.SetState(randomState); }
+            // Checked on a generator of our own before anything is loaded: a state of the wrong length was refused only
+            // after the model and the optimizer had been loaded (a partly applied load, found by fuzzing).
+            try { new SeededRandom(0).SetState(randomState); }
             catch (ArgumentException x) { throw new SafeTensorsFormatException(path, null, $"metadata '{RandomKey}': {x.Message}", null, x); }
         }
+
+        // Everything is checked; now it is applied (each step below can no longer refuse).
+        ModuleWeights.Load(model, file, strict: true, requireFinite: true);
+        if (optimizerState is not null) optimizer!.LoadState(optimizerState);
+        if (randomState is not null) random!.SetState(randomState);
         return new CheckpointInfo(epoch, meta.Where(m => !m.Key.StartsWith("deeplite.", StringComparison.Ordinal)).ToDictionary(m => m.Key, m => m.Value));
     }
 
