@@ -31,7 +31,10 @@ for k in "$@"; do
   elif [ -n "$state" ] && scontrol requeue "$job" 2>/dev/null; then
     # A requeued job is held for a while by default (BeginTime); start it as soon as a CPU is free.
     scontrol update JobId="$job" StartTime=now
-    echo "Shard $k ($job, $state) requeued."
+    # The controller applies a requeue asynchronously: a job that had ended shows its old state for a moment. Wait
+    # until it is pending (or running), so that what follows (the assembly's dependency, sweep-state.sh) sees it so.
+    for _ in $(seq 1 50); do state_live "$(job_state "$job")" && break; sleep 0.2; done
+    echo "Shard $k ($job, $state) requeued; now $(job_state "$job")."
   else
     new=$(sbatch --parsable --export=ALL,DEEPLITE_SHARD="$k/$SHARDS" --job-name=deeplite-units --cpus-per-task="$CPUS" \
       "${SBATCH_EXTRA[@]}" --output="$DEEPLITE_OUT/slurm-logs/units-shard-$k.log" "$here/deeplite-units.sbatch")

@@ -27,8 +27,13 @@ while true; do
     COMPLETED) echo "Assembly job $ASSEMBLY_JOB: COMPLETED; results in $DEEPLITE_OUT"; exit 0 ;;
     PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED)
       # A shard that ended without completing means the assembly cannot start until it is requeued (Slurm itself says
-      # DependencyNeverSatisfied only once the whole array has ended).
+      # DependencyNeverSatisfied only once the whole array has ended). Seen twice, 2 s apart: a requeue under way
+      # shows the job's old state for a moment.
       if [ -z "$broken" ]; then sleep 2; continue; fi
+      sleep 2
+      load_sweep "$1"
+      broken=$(broken_shards)
+      [ -n "$broken" ] || continue
       echo "The assembly job $ASSEMBLY_JOB cannot start: these shards ended without completing:" >&2 ;;
     "") echo "Assembly job $ASSEMBLY_JOB is unknown to the controller (ended more than MinJobAge ago?); see $DEEPLITE_OUT/slurm-logs/assemble.log" >&2; exit 1 ;;
     *)
