@@ -17,7 +17,7 @@
 #   --cpus-per-task C     CPUs (and the console's --threads) per task [2]: on a node of 2 CPUs one task runs at a time
 #   --partition P, --time T (per task): passed to sbatch
 #   --checkpoint-every S  seconds between a unit's checkpoints [60]: how much work a cancelled or preempted task loses
-#   --hold                submit the jobs held: nothing starts before `scontrol release ARRAY_JOB ASSEMBLY_JOB`
+#   --hold                submit the jobs held: nothing starts before `scontrol release ARRAY_JOB` and `... ASSEMBLY_JOB`
 #   --wait                block until the assembly job ends and exit with its code; exits 1 at once, naming the shards
 #                         to requeue, when a task failed or was cancelled (the assembly then can never start)
 # then the experiment ids or 'all'. Other sbatch options go in SBATCH_* variables as usual.
