@@ -11,6 +11,9 @@
 # one (with the uninstrumented build) with: dotnet run --project fuzz/DeepLite.Fuzz -c Release -- TARGET --replay FILE. Fixed, it goes to
 # fuzz/regressions/TARGET/ (a test replays those). The process's heap is capped (DOTNET_GCHeapHardLimit, 2 GB) so that a
 # size field that makes a reader allocate gigabytes is a crash here too.
+# FUZZ_SEED=N fixes AFL++'s random generator (afl-fuzz -s N): CI sets it, so that its short campaigns mutate the same
+# way on every run and a crash in CI comes from a change of the code, not from the luck of the draw (a time-bounded
+# campaign still varies with the machine's speed).
 # Needs root once, to install afl++ (and apt's network); the SharpFuzz tool comes from NuGet into fuzz/.build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +52,7 @@ for t in $targets; do
   started=$(date +%s)
   AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
     DOTNET_GCHeapHardLimit=0x80000000 DOTNET_TieredCompilation=0 \
-    afl-fuzz -i "$here/corpus/$t" -o "$out" -V "$seconds" -t 10000 -m none -- dotnet "$build/bin/DeepLite.Fuzz.dll" "$t" \
+    afl-fuzz ${FUZZ_SEED:+-s "$FUZZ_SEED"} -i "$here/corpus/$t" -o "$out" -V "$seconds" -t 10000 -m none -- dotnet "$build/bin/DeepLite.Fuzz.dll" "$t" \
     > "$out/afl.log" 2>&1 || { echo "$t: afl-fuzz failed:" >&2; tail -n 30 "$out/afl.log" >&2; exit 1; }
   stats=$out/default/fuzzer_stats
   stat() { sed -n "s/^$1 *: *//p" "$stats"; }
