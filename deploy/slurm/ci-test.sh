@@ -27,8 +27,7 @@ chmod 755 "$work"
 trap '"$here/stop-local-cluster.sh"' EXIT
 trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*" >&2; tail -n 20 "$out"/slurm-logs/*.log >&2 2>/dev/null || true; exit 1; }
-. "$here/sweep-lib.sh" # state_live
-state_of() { { scontrol show job "$1" 2>/dev/null || true; } | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1; }
+. "$here/sweep-lib.sh" # job_state, state_live
 
 "$here/start-local-cluster.sh"
 
@@ -70,7 +69,7 @@ victim=${ARRAY_JOB}_$mlp_shard
 grep -q "hw1-3-1 mlp-784-256-128-10: started" "$out/slurm-logs/units-shard-$mlp_shard.log" \
   || fail "shard $mlp_shard's log does not show hw1-3-1's MLP started"
 scancel "$victim"
-for _ in $(seq 1 100); do [ "$(state_of "$victim")" = CANCELLED ] && break; sleep 0.2; done
+for _ in $(seq 1 100); do [ "$(job_state "$victim")" = CANCELLED ] && break; sleep 0.2; done
 sleep 2 # the task's processes are gone (KillWait) before its files are looked at
 # A unit is finished when its record (.json, written last) exists.
 [ -f "$unit.json" ] && mid_unit=no || mid_unit=yes
@@ -82,11 +81,11 @@ echo "2. Shard $mlp_shard cancelled while running (mid-unit: $mid_unit); requeue
 failed=""
 for _ in $(seq 1 300); do
   for k in $(seq 1 $shards); do
-    [ "$k" = "$pending" ] || [ "$k" = "$mlp_shard" ] || [ "$(state_of "${ARRAY_JOB}_$k")" != RUNNING ] || {
+    [ "$k" = "$pending" ] || [ "$k" = "$mlp_shard" ] || [ "$(job_state "${ARRAY_JOB}_$k")" != RUNNING ] || {
       pid=$(grep -o 'pid [0-9]*$' "$out/slurm-logs/units-shard-$k.log" | tail -n 1 | cut -d' ' -f2)
       kill -9 "$pid" 2>/dev/null || continue
-      for _ in $(seq 1 100); do state_live "$(state_of "${ARRAY_JOB}_$k")" || break; sleep 0.2; done
-      [ "$(state_of "${ARRAY_JOB}_$k")" = FAILED ] && { failed=$k; break 2; }
+      for _ in $(seq 1 100); do state_live "$(job_state "${ARRAY_JOB}_$k")" || break; sleep 0.2; done
+      [ "$(job_state "${ARRAY_JOB}_$k")" = FAILED ] && { failed=$k; break 2; }
     }
   done
   sleep 0.2
