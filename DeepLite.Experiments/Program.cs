@@ -7,6 +7,7 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(AssembleCommand.Create());
 root.Subcommands.Add(PlanCommand.Create());
+root.Subcommands.Add(DescribeCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DataCommands.Create());

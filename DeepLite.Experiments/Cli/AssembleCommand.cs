@@ -17,6 +17,7 @@ internal static class AssembleCommand
         options.AddTo(command);
         command.SetAction(result =>
         {
+            if (options.SettingsProblem(result) is { } usage) return usage;
             var output = result.GetValue(options.Output)!;
             int assembled = 0, incomplete = 0, failed = 0;
             foreach (var experiment in options.Selected(result))
@@ -26,7 +27,7 @@ internal static class AssembleCommand
                 {
                     // The folder must hold this seed's and preset's results: a mismatch is an error, not "all missing".
                     if (Directory.Exists(context.Store.Folder(experiment)))
-                        context.Store.ClaimFolder(experiment, remedy: "Assemble with the --preset and --seed those results were made with, or give the --out where this preset's and seed's units are stored.");
+                        context.Store.ClaimFolder(experiment, remedy: "Assemble with the --preset, --seed and settings (--set, --config) those results were made with, or give the --out where this preset's and seed's units are stored.");
                     var units = experiment.Units(context.Configuration);
                     ExperimentRunner.Assemble(experiment, units, context);
                     Console.WriteLine($"{experiment.Id}: assembled {units.Count} units into {Path.GetFullPath(context.Store.Folder(experiment))}");

@@ -21,6 +21,7 @@ internal static class PlanCommand
         options.AddTo(command);
         command.SetAction(result =>
         {
+            if (options.SettingsProblem(result) is { } usage) return usage;
             int n = result.GetValue(shards);
             var store = options.Store(result);
             var units = Shard.Plan(options.Selected(result), store.Configuration, n)

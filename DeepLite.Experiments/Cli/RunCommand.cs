@@ -71,6 +71,7 @@ internal static class RunCommand
     /// <summary>Parses the shard, plans once, claims every folder, runs the plan; the exit code.</summary>
     private static int Execute(ParseResult result, RunOptions options)
     {
+        if (options.Shared.SettingsProblem(result) is { } usage) return usage;
         var output = result.GetValue(options.Shared.Output)!;
         Shard? mine = null;
         if (result.GetValue(options.Shard) is { } shardText)

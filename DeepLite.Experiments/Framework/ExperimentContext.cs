@@ -117,4 +117,7 @@ public static class Json
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+
+    /// <summary>As <see cref="Options"/>, on one line (a setting's value in a message or a fingerprint).</summary>
+    public static System.Text.Json.JsonSerializerOptions Compact { get; } = new(Options) { WriteIndented = false };
 }

@@ -46,6 +46,10 @@ public static class ExperimentRunner
         if (undeclared.Count > 0 || results.Charts.Select(c => c.Name).Distinct().Count() != results.Charts.Count)
             throw new InvalidOperationException($"{experiment.Id} drew {string.Join(", ", results.Charts.Select(c => c.Name))}; it declares {string.Join(", ", experiment.Charts)}.");
         var folder = context.Store.Folder(experiment);
+        // What ran is what the charts say: settings changed from the preset (--set, --config) under every title.
+        if (context.Configuration.Changes(experiment) is { Count: > 0 } changes)
+            foreach (var chart in results.Charts)
+                chart.Model.Subtitle += "\n" + Charts.Wrap($"changed from the {context.Preset.ToString().ToLowerInvariant()} preset: {string.Join("; ", changes.Select(c => c.Short()))}", 120);
         foreach (var chart in results.Charts) Charts.Save(chart.Model, folder, chart.Name);
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), Measurement.ToCsv(results.Points));
         Manifest.Write(experiment, context, results.Manifest is null ? null : new Dictionary<string, object>(results.Manifest));

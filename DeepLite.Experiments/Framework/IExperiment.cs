@@ -33,6 +33,13 @@ public interface IExperiment
     /// <summary>The report's claims about this experiment, each judged from its results.csv (quick and full alike).</summary>
     IReadOnlyList<Claim> Claims { get; }
 
+    /// <summary>
+    /// The models the experiment trains at <paramref name="configuration"/>'s settings, each with the input shape (without
+    /// the batch) and output count it is built for and what that input is ("MNIST", "one value"): what <c>describe</c>
+    /// summarizes. None for an experiment whose models are not a setting.
+    /// </summary>
+    IEnumerable<(Models.ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration) => [];
+
     /// <summary>The comment under the experiment in the report, computed from its points; a sentence starting with "Expected" flags an effect the homework expects that did not show.</summary>
     IEnumerable<string> Comments(IReadOnlyList<Measurement> points);
 }

@@ -24,6 +24,8 @@ public static class Manifest
             ["preset"] = context.Preset.ToString().ToLowerInvariant(),
             ["seed"] = context.Seed,
             ["settings"] = settings,
+            // The settings changed from the preset (--set, --config): what REPORT.md says beside the preset's verdicts.
+            ["changedFromPreset"] = context.Configuration.Changes(experiment).Select(c => new Dictionary<string, string> { ["key"] = c.Key, ["preset"] = c.Preset, ["value"] = c.Value }).ToList(),
             ["deepLiteVersion"] = Version,
             ["gitCommit"] = GitCommit(),
             // The threads the units trained with (a sharded sweep's tasks, not the assembling process); one number when

@@ -12,7 +12,8 @@ namespace DeepLite.Experiments.Framework;
 /// <param name="Seed">The seed, as written.</param>
 /// <param name="TotalRunSeconds">The seconds of all its units.</param>
 /// <param name="Settings">The settings object, as JSON text.</param>
-public sealed record ManifestSummary(string Preset, string Seed, double TotalRunSeconds, string Settings)
+/// <param name="Changes">The settings changed from the preset (<c>changedFromPreset</c>; none in manifests written before it existed).</param>
+public sealed record ManifestSummary(string Preset, string Seed, double TotalRunSeconds, string Settings, IReadOnlyList<Settings.SettingChange> Changes)
 {
     /// <summary>The summary of the manifest at <paramref name="path"/>, or null when there is none.</summary>
     public static ManifestSummary? Read(string path)
@@ -39,8 +40,19 @@ public sealed record ManifestSummary(string Preset, string Seed, double TotalRun
             var seconds = Field("totalRunSeconds", JsonValueKind.Number);
             if (!seconds.TryGetDouble(out double total) || !double.IsFinite(total))
                 throw new InvalidDataException($"{path}: 'totalRunSeconds' is not a finite number: {seconds.GetRawText()}.");
+            var changes = new List<Settings.SettingChange>();
+            if (root.TryGetProperty("changedFromPreset", out var changed))
+            {
+                if (changed.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}: expected 'changedFromPreset' as Array, found {changed.ValueKind}.");
+                foreach (var change in changed.EnumerateArray())
+                {
+                    string Text(string name) => change.ValueKind == JsonValueKind.Object && change.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
+                        : throw new InvalidDataException($"{path}: each entry of 'changedFromPreset' needs '{name}' as String: {change.GetRawText()}.");
+                    changes.Add(new Settings.SettingChange(Text("key"), Text("preset"), Text("value")));
+                }
+            }
             return new ManifestSummary(Field("preset", JsonValueKind.String).GetString()!, Field("seed", JsonValueKind.Number, JsonValueKind.String).ToString(),
-                total, Field("settings", JsonValueKind.Object).GetRawText());
+                total, Field("settings", JsonValueKind.Object).GetRawText(), changes);
         }
     }
 }

@@ -45,8 +45,18 @@ public static class ReportWriter
             if (ManifestSummary.Read(Path.Combine(folder, "manifest.json")) is { } manifest)
             {
                 var line = $"Preset {manifest.Preset}, seed {manifest.Seed}, {manifest.TotalRunSeconds:F0} s of runs.";
-                md.Append(line).Append("\n\n```json\n").Append(manifest.Settings).Append("\n```\n\n");
-                html.Append($"<p>{WebUtility.HtmlEncode(line)}</p><pre>{WebUtility.HtmlEncode(manifest.Settings)}</pre>");
+                md.Append(line).Append("\n\n");
+                html.Append($"<p>{WebUtility.HtmlEncode(line)}</p>");
+                if (manifest.Changes.Count > 0)
+                {
+                    // What ran is not the preset: said first, each change whole.
+                    var head = $"Changed from the {manifest.Preset} preset (--set / --config):";
+                    md.Append(head).Append('\n').Append(string.Concat(manifest.Changes.Select(c => $"- `{c.Key}`: {c.Preset} → {c.Value}\n"))).Append('\n');
+                    html.Append($"<p class=\"flag\">{WebUtility.HtmlEncode(head)}</p><ul>")
+                        .Append(string.Concat(manifest.Changes.Select(c => $"<li><code>{WebUtility.HtmlEncode(c.Key)}</code>: {WebUtility.HtmlEncode(c.Preset)} → {WebUtility.HtmlEncode(c.Value)}</li>"))).Append("</ul>");
+                }
+                md.Append("```json\n").Append(manifest.Settings).Append("\n```\n\n");
+                html.Append($"<pre>{WebUtility.HtmlEncode(manifest.Settings)}</pre>");
             }
             foreach (var text in experiment.Comments(points))
             {
@@ -91,20 +101,24 @@ public static class ReportWriter
             var folder = Path.Combine(root, claim.Experiment);
             var csv = Path.Combine(folder, "results.csv");
             if (!File.Exists(csv)) continue; // the claims are the experiments' own
-            var preset = ManifestSummary.Read(Path.Combine(folder, "manifest.json"))?.Preset ?? "unknown";
+            var manifest = ManifestSummary.Read(Path.Combine(folder, "manifest.json"));
             var result = claim.Evaluate(Measurement.FromCsv(File.ReadAllText(csv), csv));
-            records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, preset, result.Verdict, result.Evidence));
+            records.Add(new ClaimRecord(claim.Experiment, claim.Id, claim.Statement, manifest?.Preset ?? "unknown", result.Verdict, result.Evidence,
+                manifest?.Changes is { Count: > 0 } changes ? [.. changes.Select(c => c.Key)] : null));
         }
         AtomicFile.WriteAllText(Path.Combine(root, "claims.json"), JsonSerializer.Serialize(records, Json.Options));
         static string Word(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", Verdict.TooShort => "too short to judge", _ => "not conclusive" };
-        bool withReference = reference is { Count: > 0 } && records.Any(r => r.Preset != "full");
+        // The recorded full-preset verdicts stand beside any other results: a quick run's, or a run of changed settings.
+        bool withReference = reference is { Count: > 0 } && records.Any(r => r.Preset != "full" || r.Changed is not null);
         md.Append("## The report's claims\n\nEach claim judged from this folder's results (thresholds in each experiment's file; docs/hw1.md says what each item measures)")
-          .Append(withReference ? ", beside the verdict recorded from the full preset" : "").Append(".\n\n")
+          .Append(withReference ? ", beside the verdict recorded from the full preset" : "").Append('.')
+          .Append(records.Any(r => r.Changed is not null) ? " A verdict marked \"changed\" judges results of settings changed from the preset (listed under each experiment): the claim is tested on what ran, not on the report's settings." : "")
+          .Append("\n\n")
           .Append(withReference ? "| item | claim | verdict | full preset | numbers |\n| --- | --- | --- | --- | --- |\n" : "| item | claim | verdict | numbers |\n| --- | --- | --- | --- |\n");
         html.Append("<h2>The report's claims</h2><table><tr><th>item</th><th>claim</th><th>verdict</th>").Append(withReference ? "<th>full preset</th>" : "").Append("<th>numbers</th></tr>");
         foreach (var r in records)
         {
-            var verdict = $"{Word(r.Verdict)} ({r.Preset})";
+            var verdict = $"{Word(r.Verdict)} ({r.Preset}{(r.Changed is { } changed ? $", changed: {string.Join(", ", changed)}" : "")})";
             var full = reference?.GetValueOrDefault(r.Key) is { } f ? Word(f.Verdict) + (f.Verdict == r.Verdict ? "" : " (differs)") : "not recorded";
             md.Append($"| {r.Experiment} | {r.Statement} | {verdict} |").Append(withReference ? $" {full} |" : "").Append($" {r.Evidence.Replace("|", "\\|")} |\n");
             html.Append($"<tr><td>{r.Experiment}</td><td>{WebUtility.HtmlEncode(r.Statement)}</td><td>{WebUtility.HtmlEncode(verdict)}</td>")
@@ -116,7 +130,9 @@ public static class ReportWriter
 }
 
 /// <summary>One claim's verdict on one results folder, as claims.json stores it.</summary>
-public sealed record ClaimRecord(string Experiment, string Id, string Statement, string Preset, Verdict Verdict, string Evidence)
+/// <param name="Changed">The keys of the settings changed from the preset when the results were made with changed settings, else null.</param>
+public sealed record ClaimRecord(string Experiment, string Id, string Statement, string Preset, Verdict Verdict, string Evidence,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Changed = null)
 {
     /// <summary>"experiment/claim id": the claim's name across presets.</summary>
     public string Key => $"{Experiment}/{Id}";

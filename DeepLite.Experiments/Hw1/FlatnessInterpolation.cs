@@ -1,5 +1,7 @@
 using DeepLite.Analysis;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Optimizers;
 using DeepLite.Training;
 
@@ -14,7 +16,22 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class FlatnessInterpolation : IExperiment
 {
     /// <summary>The settings of one preset.</summary>
-    public sealed record Settings(int SmallBatch, int LargeBatch, int Epochs, int TrainPerClass, int TestCount, int Alphas, double LearningRate, double Rho, double Epsilon);
+    public sealed record Settings(
+        [property: Setting("Batch size of the first model (α = 0).", Min = 1)] int SmallBatch,
+        [property: Setting("Batch size of the second model (α = 1).", Min = 1)] int LargeBatch,
+        [property: Setting("Epochs of each model's training.", Min = 1)] int Epochs,
+        [property: Setting("Training images per class (0: the whole training set).", Min = 0)] int TrainPerClass,
+        [property: Setting("Test images evaluated along the line (0: the whole test set).", Min = 0)] int TestCount,
+        [property: Setting("Points α on the line from -1 to 2.", Min = 2)] int Alphas,
+        [property: Setting("Adadelta's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("Adadelta's ρ.", Min = 0, Max = 1)] double Rho,
+        [property: Setting("Adadelta's ε.", Min = 0)] double Epsilon,
+        [property: Setting("The image dataset.", Choices = ["mnist", "fashion-mnist", "cifar10"])] string Dataset = "mnist",
+        [property: Setting("The model both trainings use, as 'name: layers' (docs/hw1.md, \"Models as data\"); a dense layer after an image flattens it.")] string? Model = null)
+    {
+        /// <summary>The model, checked against the dataset's images and classes.</summary>
+        public ModelDescription Net() => ImageModel.Checked(Model ?? Hw1Models.Mlp256, Dataset);
+    }
 
     /// <inheritdoc/>
     public string Id => "hw1-3-3-interpolation";
@@ -25,26 +42,27 @@ public sealed class FlatnessInterpolation : IExperiment
 
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
-        ? new Settings(128, 1024, Epochs: 20, TrainPerClass: 0, TestCount: 0, Alphas: 61, 0.1, 0.95, 1e-8)
-        : new Settings(128, 1024, Epochs: 20, TrainPerClass: 1000, TestCount: 2000, Alphas: 31, 0.1, 0.95, 1e-8); // 300 per class: the batch-1024 model made 60 steps and the claim's verdict differed from the full run's
+        ? new Settings(128, 1024, Epochs: 20, TrainPerClass: 0, TestCount: 0, Alphas: 61, 0.1, 0.95, 1e-8, "mnist", Hw1Models.Mlp256)
+        : new Settings(128, 1024, Epochs: 20, TrainPerClass: 1000, TestCount: 2000, Alphas: 31, 0.1, 0.95, 1e-8, "mnist", Hw1Models.Mlp256); // 300 per class: the batch-1024 model made 60 steps and the claim's verdict differed from the full run's
 
     /// <inheritdoc/>
     public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, testImages = s.TestCount == 0 ? 10_000 : s.TestCount;
+        var net = s.Net();
+        var data = ImageDatasets.Of(s.Dataset);
+        double images = s.TrainPerClass == 0 ? data.TrainImages : s.TrainPerClass * data.Classes, testImages = s.TestCount == 0 ? data.TestImages : s.TestCount;
         // Per image trained and evaluated (benchmarks/README.md, "Unit cost estimates").
         double cost = 2 * s.Epochs * images * 4e-6 + s.Alphas * (images + testImages) * 0.8e-6;
         // One unit: the interpolation needs both trained models, and storing them to interpolate elsewhere would cost
         // more than this experiment's whole run (seconds at the full preset).
         return [new RunUnit("interpolation", 2 * s.Epochs, cost, (context, seed) =>
         {
-            var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-            int[] widths = [784, 256, 128, 10];
+            var (train, test, _) = context.Subsets(s.Dataset, s.TrainPerClass, s.TestCount);
             Optimizer<float> Adadelta(IReadOnlyList<DeepLite.Tensors.Tensor<float>> p) => new Adadelta<float>(p, s.LearningRate, s.Rho, s.Epsilon);
             // Both trainings report as this unit's epochs: 1..20 at the small batch, 21..40 at the large one.
-            var small = MlpTraining.Train(context, "interpolation", widths, train, s.SmallBatch, s.Epochs, Adadelta, seed, unitEpochs: 2 * s.Epochs);
-            var large = MlpTraining.Train(context, "interpolation", widths, train, s.LargeBatch, s.Epochs, Adadelta, seed + 1, epochOffset: s.Epochs, unitEpochs: 2 * s.Epochs);
+            var small = MlpTraining.Train(context, "interpolation", net, train, s.SmallBatch, s.Epochs, Adadelta, seed, unitEpochs: 2 * s.Epochs);
+            var large = MlpTraining.Train(context, "interpolation", net, train, s.LargeBatch, s.Epochs, Adadelta, seed + 1, epochOffset: s.Epochs, unitEpochs: 2 * s.Epochs);
             var theta1 = small.Parameters().Select(p => p.ToArray()).ToList();
             var theta2 = large.Parameters().Select(p => p.ToArray()).ToList();
             var alphas = Enumerable.Range(0, s.Alphas).Select(i => -1 + 3.0 * i / (s.Alphas - 1));
@@ -62,13 +80,21 @@ public sealed class FlatnessInterpolation : IExperiment
     }
 
     /// <inheritdoc/>
+    public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
+    {
+        var s = configuration.SettingsFor<Settings>(this);
+        var info = ImageDatasets.Of(s.Dataset);
+        return [(s.Net(), info.Shape, info.Classes, info.Label)];
+    }
+
+    /// <inheritdoc/>
     public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
         var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name, bool second) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList(), SecondAxis: second);
         return new ExperimentResults(points, [new("interpolation", Framework.Charts.Create($"Interpolating batch {s.SmallBatch} (α = 0) and batch {s.LargeBatch} (α = 1) minima",
-            Framework.Charts.Subtitle(configuration, $"MLP 784-256-128-10, Adadelta(0.1, 0.95, 1e-8), {s.Epochs} epochs; solid: loss (log, left), dashed: accuracy (right)"),
+            Framework.Charts.Subtitle(configuration, $"{ImageDatasets.Of(s.Dataset).Label}, {s.Net().Name}, Adadelta({F(s.LearningRate, "G")}, {F(s.Rho, "G")}, {F(s.Epsilon, "G")}), {s.Epochs} epochs; solid: loss (log, left), dashed: accuracy (right)"),
             new AxisSpec("α"), new AxisSpec("cross-entropy", Log: true),
             [Metric("train_loss", "train loss", false), Metric("test_loss", "test loss", false), Metric("train_accuracy", "train accuracy", true), Metric("test_accuracy", "test accuracy", true)],
             y2: new AxisSpec("accuracy (fraction)")))]);

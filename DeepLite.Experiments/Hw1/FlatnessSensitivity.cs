@@ -1,6 +1,8 @@
 using DeepLite.Analysis;
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
@@ -18,8 +20,23 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class FlatnessSensitivity : IExperiment
 {
     /// <summary>The settings of one preset.</summary>
-    public sealed record Settings(int[] BatchSizes, int Epochs, int TrainPerClass, int TestCount, int SensitivitySamples, double LearningRate,
-        double[] Epsilons, int SharpnessSamples, int SharpnessAscentSteps, int SharpnessImages);
+    public sealed record Settings(
+        [property: Setting("The batch sizes, one model each.", Min = 1)] int[] BatchSizes,
+        [property: Setting("Epochs of each model's training.", Min = 1)] int Epochs,
+        [property: Setting("Training images per class (0: the whole training set).", Min = 0)] int TrainPerClass,
+        [property: Setting("Test images evaluated (0: the whole test set).", Min = 0)] int TestCount,
+        [property: Setting("Test images over which the sensitivity (softmax Jacobian norm) is averaged.", Min = 1)] int SensitivitySamples,
+        [property: Setting("Adam's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("The half-widths ε of the sharpness boxes (relative, Keskar et al.).", Min = 0)] double[] Epsilons,
+        [property: Setting("Random points sampled in each sharpness box.", Min = 0)] int SharpnessSamples,
+        [property: Setting("Projected ascent steps in each sharpness box.", Min = 0)] int SharpnessAscentSteps,
+        [property: Setting("Training images the sharpness loss is computed on.", Min = 1)] int SharpnessImages,
+        [property: Setting("The image dataset.", Choices = ["mnist", "fashion-mnist", "cifar10"])] string Dataset = "mnist",
+        [property: Setting("The model every batch size trains, as 'name: layers' (docs/hw1.md, \"Models as data\"); a dense layer after an image flattens it.")] string? Model = null)
+    {
+        /// <summary>The model, checked against the dataset's images and classes.</summary>
+        public ModelDescription Net() => ImageModel.Checked(Model ?? Hw1Models.Mlp128, Dataset);
+    }
 
     /// <inheritdoc/>
     public string Id => "hw1-3-3-sensitivity";
@@ -30,8 +47,8 @@ public sealed class FlatnessSensitivity : IExperiment
 
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
-        ? new Settings([32, 64, 128, 256, 512], Epochs: 10, TrainPerClass: 0, TestCount: 0, SensitivitySamples: 1000, 1e-3, [1e-4, 1e-3, 1e-2], 50, 10, 2000)
-        : new Settings([32, 64, 128, 256, 512], Epochs: 5, TrainPerClass: 1000, TestCount: 2000, SensitivitySamples: 300, 1e-3, [1e-4, 1e-3], 20, 5, 1000); // 300 per class was too noisy to show the full run's trends
+        ? new Settings([32, 64, 128, 256, 512], Epochs: 10, TrainPerClass: 0, TestCount: 0, SensitivitySamples: 1000, 1e-3, [1e-4, 1e-3, 1e-2], 50, 10, 2000, "mnist", Hw1Models.Mlp128)
+        : new Settings([32, 64, 128, 256, 512], Epochs: 5, TrainPerClass: 1000, TestCount: 2000, SensitivitySamples: 300, 1e-3, [1e-4, 1e-3], 20, 5, 1000, "mnist", Hw1Models.Mlp128); // 300 per class was too noisy to show the full run's trends
 
     /// <inheritdoc/>
     public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
@@ -39,11 +56,13 @@ public sealed class FlatnessSensitivity : IExperiment
         var s = configuration.SettingsFor<Settings>(this);
         (ImageDataset Train, ImageDataset Test, Tensor<float> Probe, ImageDataset SharpSet, Tensor<float> SharpImages) Data(ExperimentContext context) => context.Shared("data", () =>
         {
-            var (train, test, splits) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
+            var (train, test, splits) = context.Subsets(s.Dataset, s.TrainPerClass, s.TestCount);
             var sharpSet = train.Take(Math.Min(s.SharpnessImages, train.Count));
             return (train, test, splits.Test.Take(Math.Min(s.SensitivitySamples, splits.Test.Count)).ToTensor(), sharpSet, sharpSet.ToTensor());
         });
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        var net = s.Net();
+        var info = ImageDatasets.Of(s.Dataset);
+        double images = s.TrainPerClass == 0 ? info.TrainImages : s.TrainPerClass * info.Classes;
         // Per image trained and sharpness sample (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * images * 2.5e-6 + s.Epsilons.Length * (s.SharpnessSamples + s.SharpnessAscentSteps) * s.SharpnessImages * 1e-6 + 0.3;
         return [.. s.BatchSizes.Select(batch =>
@@ -52,7 +71,7 @@ public sealed class FlatnessSensitivity : IExperiment
             return new RunUnit(id, s.Epochs, cost, (context, seed) =>
             {
                 var (train, test, probe, sharpSet, sharpImages) = Data(context);
-                var model = MlpTraining.Train(context, id, [784, 128, 10], train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
+                var model = MlpTraining.Train(context, id, net, train, batch, s.Epochs, p => new Adam<float>(p, s.LearningRate), seed, checkpoint: context.Checkpoint(this, id));
                 var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
                 var (testLoss, testAccuracy) = Evaluation.Evaluate(model, test);
                 // The report's variant at the training batch size, on the first batch of the training set.
@@ -78,13 +97,21 @@ public sealed class FlatnessSensitivity : IExperiment
     }
 
     /// <inheritdoc/>
+    public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
+    {
+        var s = configuration.SettingsFor<Settings>(this);
+        var info = ImageDatasets.Of(s.Dataset);
+        return [(s.Net(), info.Shape, info.Classes, info.Label)];
+    }
+
+    /// <inheritdoc/>
     public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
         var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name, bool second = false) =>
             new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), SecondAxis: second);
-        var detail = $"MLP 784-128-10, Adam(1e-3), {s.Epochs} epochs each: larger batches made fewer updates; dashed: sensitivity (right)";
+        var detail = $"{ImageDatasets.Of(s.Dataset).Label}, {s.Net().Name}, Adam({F(s.LearningRate, "G")}), {s.Epochs} epochs each: larger batches made fewer updates; dashed: sensitivity (right)";
         return new ExperimentResults(points,
         [
             new("loss-and-sensitivity", Framework.Charts.Create("Loss and sensitivity vs batch size", Framework.Charts.Subtitle(configuration, detail),

@@ -1,5 +1,6 @@
 using DeepLite.Autograd;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Experiments.Models;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
@@ -28,8 +29,24 @@ public sealed class FunctionSimulation : IExperiment
         new("sign-sin-5", "sgn(sin(5πx)), x in (0, 1]", 1e-3, 1, x => Math.Sign(Math.Sin(5 * Math.PI * x))),
     ];
 
-    /// <summary>The settings of one preset.</summary>
-    public sealed record Settings(int Points, int Epochs, int BatchSize, double LearningRate, int CurvePoints, string[] Functions);
+    /// <summary>The settings of one preset; <paramref name="Models"/> null: HW1's three (<see cref="Hw1Models.FunctionNets"/>).</summary>
+    public sealed record Settings(
+        [property: Setting("Points of each function's domain the nets fit (evenly spaced).", Min = 2)] int Points,
+        [property: Setting("Passes over the points.", Min = 1)] int Epochs,
+        [property: Setting("Points per Adam step.", Min = 1)] int BatchSize,
+        [property: Setting("Adam's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("Points of each drawn fitted curve.", Min = 2)] int CurvePoints,
+        [property: Setting("The functions fitted.", Choices = ["sin-degrees", "sinc-10", "sinc-5", "sign-sin-5"])] string[] Functions,
+        [property: Setting("The nets, each 'name: layers' (input and output one value; docs/hw1.md, \"Models as data\").", Separator = ';')] string[]? Models = null)
+    {
+        /// <summary>The nets as descriptions, checked for one input and one output.</summary>
+        public IReadOnlyList<ModelDescription> Nets()
+        {
+            var nets = ModelDescription.ParseAll(Models ?? Hw1Models.FunctionNets);
+            foreach (var net in nets) net.Check([1], 1);
+            return nets;
+        }
+    }
 
     /// <inheritdoc/>
     public string Id => "hw1-1-1";
@@ -40,8 +57,8 @@ public sealed class FunctionSimulation : IExperiment
 
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
-        ? new Settings(Points: 1000, Epochs: 1000, BatchSize: 1, LearningRate: 1e-3, CurvePoints: 400, [.. Targets.Select(t => t.Id)])
-        : new Settings(Points: 512, Epochs: 1000, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)]);
+        ? new Settings(Points: 1000, Epochs: 1000, BatchSize: 1, LearningRate: 1e-3, CurvePoints: 400, [.. Targets.Select(t => t.Id)], Hw1Models.FunctionNets)
+        : new Settings(Points: 512, Epochs: 1000, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)], Hw1Models.FunctionNets);
 
     /// <inheritdoc/>
     public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
@@ -50,9 +67,13 @@ public sealed class FunctionSimulation : IExperiment
         // Per step at batch 1 and at larger batches, the epoch's loss included (benchmarks/README.md, "Unit cost estimates").
         double cost = (double)s.Points / s.BatchSize * s.Epochs * (s.BatchSize == 1 ? 11e-6 : 21e-6);
         return [.. from target in Targets.Where(t => s.Functions.Contains(t.Id))
-                   from net in Hw1Models.FunctionNets
-                   select new RunUnit(RunId(target, net.Name), s.Epochs, cost, (context, seed) => Fit(context, target, net.Name, net.Widths, s, seed))];
+                   from net in s.Nets()
+                   select new RunUnit(RunId(target, net.Name), s.Epochs, cost, (context, seed) => Fit(context, target, net, s, seed))];
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration) =>
+        configuration.SettingsFor<Settings>(this).Nets().Select(n => (n, new[] { 1 }, 1, "one value (x scaled to [0, 1])"));
 
     /// <inheritdoc/>
     public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
@@ -62,11 +83,11 @@ public sealed class FunctionSimulation : IExperiment
         var charts = new List<Chart>();
         foreach (var target in Targets.Where(t => s.Functions.Contains(t.Id)))
         {
-            var runs = Hw1Models.FunctionNets.SelectMany(net => units[RunId(target, net.Name)]).Concat(GroundTruth(target, s)).ToList();
+            var runs = s.Nets().SelectMany(net => units[RunId(target, net.Name)]).Concat(GroundTruth(target, s)).ToList();
             all.AddRange(runs);
-            charts.AddRange(Draw(configuration, target, runs));
+            charts.AddRange(Draw(configuration, s, target, runs));
         }
-        var counts = Hw1Models.FunctionNets.ToDictionary(n => n.Name, n => (object)Hw1Models.Mlp<float>(new SeededRandom(0), n.Widths).ParameterCount);
+        var counts = s.Nets().ToDictionary(n => n.Name, n => (object)n.ParameterCount([1], 1));
         return new ExperimentResults(all, charts, new Dictionary<string, object> { ["parameterCounts"] = counts });
     }
 
@@ -79,10 +100,11 @@ public sealed class FunctionSimulation : IExperiment
     private static IEnumerable<Measurement> GroundTruth(Target target, Settings s) =>
         Grid(target.Low, target.High, s.CurvePoints).Select(x => new Measurement($"{target.Id}/truth", "x", x, "prediction", target.F(x)));
 
-    private static List<Measurement> Fit(ExperimentContext context, Target target, string name, int[] widths, Settings s, long seed)
+    private static List<Measurement> Fit(ExperimentContext context, Target target, ModelDescription net, Settings s, long seed)
     {
         var random = new SeededRandom(seed);
-        var model = Hw1Models.Mlp<float>(random, widths);
+        var model = net.Build<float>([1], 1, random);
+        var name = net.Name;
         var optimizer = new Adam<float>(model.Parameters(), s.LearningRate);
         var xs = Grid(target.Low, target.High, s.Points);
         var inputs = Tensor.FromArray(xs.Select(x => Scale(target, x)).ToArray(), s.Points, 1);
@@ -122,9 +144,9 @@ public sealed class FunctionSimulation : IExperiment
         return points;
     }
 
-    private static IEnumerable<Chart> Draw(RunConfiguration configuration, Target target, List<Measurement> points)
+    private static IEnumerable<Chart> Draw(RunConfiguration configuration, Settings s, Target target, List<Measurement> points)
     {
-        var models = Hw1Models.FunctionNets.Select(m => (m.Name, Run: RunId(target, m.Name))).ToList();
+        var models = s.Nets().Select(m => (m.Name, Run: RunId(target, m.Name))).ToList();
         var loss = models.Select(m => new Series(m.Name, points.Where(p => p.Run == m.Run && p.Metric == "train_loss").Select(p => (p.X, p.Value)).ToList()));
         yield return new($"loss-{target.Id}", Framework.Charts.Create($"Training loss: {target.Formula}", Framework.Charts.Subtitle(configuration, "MSE, Adam"),
             new AxisSpec("epoch"), new AxisSpec("training loss (MSE)", Log: true), loss));

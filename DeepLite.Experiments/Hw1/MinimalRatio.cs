@@ -1,6 +1,7 @@
 using DeepLite.Analysis;
 using DeepLite.Autograd;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Experiments.Models;
 using DeepLite.Losses;
 using DeepLite.Optimizers;
@@ -23,8 +24,17 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class MinimalRatio : IExperiment
 {
     /// <summary>The settings of one preset.</summary>
-    public sealed record Settings(int Runs, int[] Widths, int Points, int FitSteps, int GradientSteps, double GradientThreshold,
-        double EigenvalueTolerance, int Samples, double SampleRadius, int SpectrumRuns);
+    public sealed record Settings(
+        [property: Setting("Trainings, each from its own seed (one point each).", Min = 1)] int Runs,
+        [property: Setting("The net's widths, input 1 to output 1 (float64; its Hessian is computed whole).", Min = 1)] int[] Widths,
+        [property: Setting("Points of sin(5πx)/(5πx) on (0, 1] fitted.", Min = 2)] int Points,
+        [property: Setting("Adam steps fitting the function (MSE).", Min = 0)] int FitSteps,
+        [property: Setting("Steps minimizing the squared gradient norm after the fit.", Min = 0)] int GradientSteps,
+        [property: Setting("Gradient norm under which the minimization stops.", Min = 0)] double GradientThreshold,
+        [property: Setting("Eigenvalues above this count as positive in the minimal ratio.", Min = 0)] double EigenvalueTolerance,
+        [property: Setting("Random perturbations of the report's sampled ratio.", Min = 1)] int Samples,
+        [property: Setting("Radius of those perturbations.", Min = 0)] double SampleRadius,
+        [property: Setting("Runs whose whole spectrum is drawn.", Min = 0)] int SpectrumRuns);
 
     /// <inheritdoc/>
     public string Id => "hw1-2-3";

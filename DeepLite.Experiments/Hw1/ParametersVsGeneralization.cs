@@ -1,5 +1,7 @@
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Models;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Optimizers;
 using DeepLite.Training;
 
@@ -11,7 +13,25 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class ParametersVsGeneralization : IExperiment
 {
     /// <summary>The settings of one preset.</summary>
-    public sealed record Settings(int[][] Hidden, int Epochs, int BatchSize, int TrainPerClass, int TestCount, double LearningRate, double Momentum);
+    public sealed record Settings(
+        [property: Setting("The hidden widths [a, b] of each MLP in-a-b-classes (a JSON list of pairs).", Min = 1)] int[][] Hidden,
+        [property: Setting("Epochs of each model's training.", Min = 1)] int Epochs,
+        [property: Setting("Images per SGD step.", Min = 1)] int BatchSize,
+        [property: Setting("Training images per class (0: the whole training set).", Min = 0)] int TrainPerClass,
+        [property: Setting("Test images evaluated (0: the whole test set).", Min = 0)] int TestCount,
+        [property: Setting("SGD's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("SGD's momentum.", Min = 0, Max = 1)] double Momentum,
+        [property: Setting("The image dataset.", Choices = ["mnist", "fashion-mnist", "cifar10"])] string Dataset = "mnist")
+    {
+        /// <summary>The MLPs, one per pair of hidden widths, checked against the dataset.</summary>
+        public IReadOnlyList<ModelDescription> Nets()
+        {
+            var info = ImageDatasets.Of(Dataset);
+            int inputs = info.Shape.Aggregate(1, (a, b) => a * b);
+            return [.. Hidden.Select(h => h.Length == 2 ? ImageModel.Checked($"{inputs}-{h[0]}-{h[1]}-{info.Classes}: dense {h[0]}, relu, dense {h[1]}, relu, dense {info.Classes}", Dataset)
+                : throw new ArgumentException($"hidden: each model is a pair of widths [a, b]; got [{string.Join(", ", h)}]."))];
+        }
+    }
 
     private static readonly int[][] ReportModels = [[256, 128], [256, 64], [128, 64], [128, 128], [512, 256], [512, 512], [512, 128], [512, 64], [512, 32], [128, 32]];
 
@@ -24,23 +44,24 @@ public sealed class ParametersVsGeneralization : IExperiment
 
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
-        ? new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 0, TestCount: 0, 0.01, 0.9)
-        : new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 200, TestCount: 2000, 0.01, 0.9);
+        ? new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 0, TestCount: 0, 0.01, 0.9, "mnist")
+        : new Settings(ReportModels, Epochs: 10, BatchSize: 128, TrainPerClass: 200, TestCount: 2000, 0.01, 0.9, "mnist");
 
     /// <inheritdoc/>
     public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10;
+        var info = ImageDatasets.Of(s.Dataset);
+        double images = s.TrainPerClass == 0 ? info.TrainImages : s.TrainPerClass * info.Classes;
         // Per training image and epoch (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * images * 7e-6;
-        return [.. s.Hidden.Select(hidden =>
+        return [.. s.Nets().Select(net =>
         {
-            var id = $"784-{hidden[0]}-{hidden[1]}-10";
+            var id = net.Name;
             return new RunUnit(id, s.Epochs, cost, (context, seed) =>
             {
-                var (train, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
-                var model = MlpTraining.Train(context, id, [784, hidden[0], hidden[1], 10], train, s.BatchSize, s.Epochs,
+                var (train, test, _) = context.Subsets(s.Dataset, s.TrainPerClass, s.TestCount);
+                var model = MlpTraining.Train(context, id, net, train, s.BatchSize, s.Epochs,
                     p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, checkpoint: context.Checkpoint(this, id));
                 double count = model.ParameterCount;
                 var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
@@ -52,12 +73,21 @@ public sealed class ParametersVsGeneralization : IExperiment
     }
 
     /// <inheritdoc/>
+    public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
+    {
+        var s = configuration.SettingsFor<Settings>(this);
+        var info = ImageDatasets.Of(s.Dataset);
+        return s.Nets().Select(m => (m, info.Shape, info.Classes, info.Label));
+    }
+
+    /// <inheritdoc/>
     public ExperimentResults Assemble(RunConfiguration configuration, UnitResults units)
     {
         var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).OrderBy(p => p.X).Select(p => (p.X, p.Value)).ToList(), Scatter: true);
-        var detail = $"{s.Hidden.Length} MLPs 784-a-b-10, {s.Epochs} epochs of SGD(0.01, 0.9) on {(s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10)} images";
+        var info = ImageDatasets.Of(s.Dataset);
+        var detail = $"{s.Hidden.Length} MLPs {info.Shape.Aggregate(1, (a, b) => a * b)}-a-b-{info.Classes}, {s.Epochs} epochs of SGD({F(s.LearningRate, "G")}, {F(s.Momentum, "G")}) on {(s.TrainPerClass == 0 ? info.TrainImages : s.TrainPerClass * info.Classes)} {info.Label} images";
         return new ExperimentResults(points,
         [
             new("loss-vs-parameters", Framework.Charts.Create("Loss vs number of parameters", Framework.Charts.Subtitle(configuration, detail),

@@ -1,5 +1,7 @@
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Framework.Settings;
+using DeepLite.Experiments.Models;
 using DeepLite.Optimizers;
 using DeepLite.Training;
 
@@ -14,7 +16,19 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class RandomLabels : IExperiment
 {
     /// <summary>The settings of one preset (TrainPerClass 0: the whole training set; TestCount 0: the whole test set).</summary>
-    public sealed record Settings(int Epochs, int BatchSize, int TrainPerClass, int TestCount, double LearningRate, double Momentum);
+    public sealed record Settings(
+        [property: Setting("Passes over the training images.", Min = 1)] int Epochs,
+        [property: Setting("Images per SGD step.", Min = 1)] int BatchSize,
+        [property: Setting("Training images per class (0: the whole training set); their labels are permuted.", Min = 0)] int TrainPerClass,
+        [property: Setting("Test images (true labels) evaluated after each epoch (0: the whole test set).", Min = 0)] int TestCount,
+        [property: Setting("SGD's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("SGD's momentum.", Min = 0, Max = 1)] double Momentum,
+        [property: Setting("The image dataset.", Choices = ["mnist", "fashion-mnist", "cifar10"])] string Dataset = "mnist",
+        [property: Setting("The model, as 'name: layers' (docs/hw1.md, \"Models as data\"); a dense layer after an image flattens it.")] string? Model = null)
+    {
+        /// <summary>The model, checked against the dataset's images and classes.</summary>
+        public ModelDescription Net() => ImageModel.Checked(Model ?? Hw1Models.Mlp256, Dataset);
+    }
 
     /// <inheritdoc/>
     public string Id => "hw1-3-1";
@@ -25,14 +39,16 @@ public sealed class RandomLabels : IExperiment
 
     /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
-        ? new Settings(Epochs: 300, BatchSize: 128, TrainPerClass: 0, TestCount: 0, 0.01, 0.9)
-        : new Settings(Epochs: 60, BatchSize: 128, TrainPerClass: 100, TestCount: 1000, 0.01, 0.9);
+        ? new Settings(Epochs: 300, BatchSize: 128, TrainPerClass: 0, TestCount: 0, 0.01, 0.9, "mnist", Hw1Models.Mlp256)
+        : new Settings(Epochs: 60, BatchSize: 128, TrainPerClass: 100, TestCount: 1000, 0.01, 0.9, "mnist", Hw1Models.Mlp256);
 
     /// <inheritdoc/>
     public IReadOnlyList<RunUnit> Units(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        double images = s.TrainPerClass == 0 ? 60_000 : s.TrainPerClass * 10, testImages = s.TestCount == 0 ? 10_000 : s.TestCount;
+        var net = s.Net();
+        var data = ImageDatasets.Of(s.Dataset);
+        double images = s.TrainPerClass == 0 ? data.TrainImages : s.TrainPerClass * data.Classes, testImages = s.TestCount == 0 ? data.TestImages : s.TestCount;
         // Per training image and per evaluated image (benchmarks/README.md, "Unit cost estimates").
         double cost = s.Epochs * (images * 15e-6 + testImages * 3e-6);
         return [new RunUnit("mlp-784-256-128-10", s.Epochs, cost, (context, seed) =>
@@ -40,7 +56,7 @@ public sealed class RandomLabels : IExperiment
             var (train, test) = Data(context, s);
             var checkpoint = context.Checkpoint(this, "mlp-784-256-128-10");
             var result = checkpoint.Points;
-            MlpTraining.Train(context, "mlp-784-256-128-10", [784, 256, 128, 10], train, s.BatchSize, s.Epochs,
+            MlpTraining.Train(context, "mlp-784-256-128-10", net, train, s.BatchSize, s.Epochs,
                 p => new Sgd<float>(p, s.LearningRate, momentum: s.Momentum), seed, (epoch, model) =>
                 {
                     var (trainLoss, trainAccuracy) = Evaluation.Evaluate(model, train);
@@ -59,8 +75,16 @@ public sealed class RandomLabels : IExperiment
 
     private static (ImageDataset Train, ImageDataset Test) Data(ExperimentContext context, Settings s)
     {
-        var (subset, test, _) = context.Subsets("mnist", s.TrainPerClass, s.TestCount);
+        var (subset, test, _) = context.Subsets(s.Dataset, s.TrainPerClass, s.TestCount);
         return (subset.WithPermutedLabels(context.Seed), test);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
+    {
+        var s = configuration.SettingsFor<Settings>(this);
+        var info = ImageDatasets.Of(s.Dataset);
+        return [(s.Net(), info.Shape, info.Classes, info.Label)];
     }
 
     /// <inheritdoc/>
@@ -69,7 +93,8 @@ public sealed class RandomLabels : IExperiment
         var s = configuration.SettingsFor<Settings>(this);
         var points = units.All;
         Series Metric(string metric, string name) => new(name, points.Where(p => p.Metric == metric).Select(p => (p.X, p.Value)).ToList());
-        var detail = $"{Count(s.TrainPerClass * 10, 60_000)} training images with permuted labels, {Count(s.TestCount, 10_000)} test images with true labels; SGD(0.01, 0.9)";
+        var data = ImageDatasets.Of(s.Dataset);
+        var detail = $"{data.Label}: {Count(s.TrainPerClass * data.Classes, data.TrainImages)} training images with permuted labels, {Count(s.TestCount, data.TestImages)} test images with true labels; {s.Net().Name}, SGD({F(s.LearningRate, "G")}, {F(s.Momentum, "G")})";
         return new ExperimentResults(points,
         [
             new("loss", Framework.Charts.Create("Random labels: loss", Framework.Charts.Subtitle(configuration, detail),

@@ -1,6 +1,7 @@
 using DeepLite.Analysis;
 using DeepLite.Data;
 using DeepLite.Experiments.Framework;
+using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Experiments.Models;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
@@ -18,7 +19,14 @@ namespace DeepLite.Experiments.Hw1;
 public sealed class TrainingTrajectories : IExperiment
 {
     /// <summary>The settings of one preset (TrainPerClass 0: the whole training set).</summary>
-    public sealed record Settings(int Runs, int Epochs, int SnapshotEvery, int BatchSize, int TrainPerClass, double LearningRate, double Momentum);
+    public sealed record Settings(
+        [property: Setting("Trainings, each from its own seed (one trajectory each).", Min = 1)] int Runs,
+        [property: Setting("Epochs of each training.", Min = 1)] int Epochs,
+        [property: Setting("Epochs between two recorded weight snapshots.", Min = 1)] int SnapshotEvery,
+        [property: Setting("Images per SGD step.", Min = 1)] int BatchSize,
+        [property: Setting("Training images per class of MNIST (0: the whole training set).", Min = 0)] int TrainPerClass,
+        [property: Setting("SGD's learning rate.", Min = 0, Alias = "lr")] double LearningRate,
+        [property: Setting("SGD's momentum.", Min = 0, Max = 1)] double Momentum);
 
     /// <inheritdoc/>
     public string Id => "hw1-2-1";

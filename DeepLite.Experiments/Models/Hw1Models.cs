@@ -27,42 +27,26 @@ public static class Hw1Models
         return model;
     }
 
-    /// <summary>HW1-1-1's three function approximators of about 840 parameters: shallow, mid, deep.</summary>
-    public static IReadOnlyList<(string Name, int[] Widths)> FunctionNets { get; } =
+    /// <summary>HW1-1-1's three function approximators of about 840 parameters (input and output one value): shallow, mid, deep.</summary>
+    public static string[] FunctionNets { get; } =
     [
-        ("shallow 1-280-1", [1, 280, 1]),
-        ("mid 1-15-20-15-10-1", [1, 15, 20, 15, 10, 1]),
-        ("deep 1-10-10-10-15-15-10-5-1", [1, 10, 10, 10, 15, 15, 10, 5, 1]),
+        "shallow 1-280-1: dense 280, relu, dense 1",
+        "mid 1-15-20-15-10-1: dense 15, relu, dense 20, relu, dense 15, relu, dense 10, relu, dense 1",
+        "deep 1-10-10-10-15-15-10-5-1: dense 10, relu, dense 10, relu, dense 10, relu, dense 15, relu, dense 15, relu, dense 10, relu, dense 5, relu, dense 1",
     ];
 
-    /// <summary>HW1-1-2's CNNs: 3x3 same convolutions with ReLU, 2x2 max pools, a dense softmax layer.</summary>
-    public static IReadOnlyList<(string Name, string[] Layers)> Cnns { get; } =
+    /// <summary>HW1-1-2's CNNs of about 1.55M parameters: 3x3 same convolutions with ReLU, 2x2 max pools, a dense softmax layer.</summary>
+    public static string[] Cnns { get; } =
     [
-        ("CNN 1 hidden", ["c612", "p"]),
-        ("CNN 4 hidden", ["c64", "p", "c128", "p", "c256", "p", "c480"]),
+        "CNN 1 hidden: conv 612 3x3 same, relu, maxpool 2, dense 10",
+        "CNN 4 hidden: conv 64 3x3 same, relu, maxpool 2, conv 128 3x3 same, relu, maxpool 2, conv 256 3x3 same, relu, maxpool 2, conv 480 3x3 same, relu, dense 10",
         // The report lists these seven convolutions for its "8 hidden" model.
-        ("CNN 8 hidden", ["c64", "p", "c128", "c128", "p", "c128", "c128", "p", "c256", "c256"]),
+        "CNN 8 hidden: conv 64 3x3 same, relu, maxpool 2, conv 128 3x3 same, relu, conv 128 3x3 same, relu, maxpool 2, conv 128 3x3 same, relu, conv 128 3x3 same, relu, maxpool 2, conv 256 3x3 same, relu, conv 256 3x3 same, relu, dense 10",
     ];
 
-    /// <summary>Builds a CNN from its layer list ("cN": conv to N channels, "p": pool) for the input size.</summary>
-    public static Sequential<float> Cnn(string[] layers, int channels, int size, int classes, SeededRandom random)
-    {
-        var model = new Sequential<float>();
-        foreach (var layer in layers)
-        {
-            if (layer == "p")
-            {
-                model.Add(new MaxPool2D<float>());
-                size /= 2;
-                continue;
-            }
-            int filters = int.Parse(layer[1..]);
-            model.Add(new Conv2D<float>(channels, filters, 3, random, padding: Padding.Same));
-            model.Add(new Relu<float>());
-            channels = filters;
-        }
-        model.Add(new Flatten<float>());
-        model.Add(new Dense<float>(channels * size * size, classes, random));
-        return model;
-    }
+    /// <summary>HW1-3's MLP of random labels and flatness: 784-256-128-10 on MNIST.</summary>
+    public const string Mlp256 = "mlp-784-256-128-10: dense 256, relu, dense 128, relu, dense 10";
+
+    /// <summary>HW1-3-3's sensitivity MLP: 784-128-10.</summary>
+    public const string Mlp128 = "mlp-784-128-10: dense 128, relu, dense 10";
 }

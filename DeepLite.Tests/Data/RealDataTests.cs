@@ -30,6 +30,21 @@ public class RealDataTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void FashionMnistLoadsFromDebiansPackageLikeMnist()
+    {
+        Skip.IfNot(Directory.Exists("/usr/share/datasets/fashion-mnist"), "Debian's dataset-fashion-mnist is not installed (.ci/run installs it).");
+        // No mirror, no download: the system folder of Debian's package, checked against the pinned checksums.
+        var store = new DataStore(new DataStoreOptions { AllowDownload = false, CacheDirectory = Path.Combine(Path.GetTempPath(), "deeplite-empty-cache") });
+        var fashion = store.Load("fashion-mnist");
+        Assert.Equal((60_000, 10_000), (fashion.Train.Count, fashion.Test.Count));
+        Assert.Equal((1, 28, 28), (fashion.Train.Channels, fashion.Train.Height, fashion.Train.Width));
+        // Fashion-MNIST is exactly balanced: 6,000 training and 1,000 test images a class.
+        Assert.All(fashion.Train.ClassCounts(), c => Assert.Equal(6_000, c));
+        Assert.All(fashion.Test.ClassCounts(), c => Assert.Equal(1_000, c));
+        output.WriteLine(fashion.Source);
+    }
+
+    [SkippableFact]
     public void Cifar10HasItsFullCountsAndExactlyBalancedClasses()
     {
         var store = Store();

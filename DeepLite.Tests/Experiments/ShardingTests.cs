@@ -172,7 +172,7 @@ public class ShardingTests
         var (code, output) = await ExperimentsConsole.RunAsync("assemble", "hw1-2-1", "--preset", "full", "--out", folder.Folder);
         Assert.Equal(1, code);
         Assert.Contains("preset quick", output);
-        Assert.Contains("Assemble with the --preset and --seed those results were made with", output);
+        Assert.Contains("Assemble with the --preset, --seed and settings (--set, --config) those results were made with", output);
         Assert.DoesNotContain("--fresh", output); // assemble has no --fresh
     }
 

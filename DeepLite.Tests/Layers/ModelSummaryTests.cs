@@ -41,7 +41,7 @@ public class ModelSummaryTests
     [InlineData(2, 3, 32, 1_444_618)]
     public void TheHw1CnnsTotalTheReportsCounts(int cnn, int channels, int size, long parameters)
     {
-        var model = Hw1Models.Cnn(Hw1Models.Cnns[cnn].Layers, channels, size, 10, new SeededRandom(1));
+        var model = DeepLite.Experiments.Models.ModelDescription.Parse(Hw1Models.Cnns[cnn]).Build<float>([channels, size, size], 10, new SeededRandom(1));
         var summary = model.Summary(channels, size, size);
         Assert.Contains($"Total params: {parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}", summary);
         // Every layer has a row, and the rows' parameters add up to the total.

@@ -219,8 +219,8 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TheHw1MlpsRoundTrip()
     {
-        foreach (var (name, widths) in Hw1Models.FunctionNets)
-            RoundTrip($"hw1-1-1 {name}", Hw1Models.Mlp<float>(new SeededRandom(1), widths), [1]);
+        foreach (var net in Hw1Models.FunctionNets.Select(DeepLite.Experiments.Models.ModelDescription.Parse))
+            RoundTrip($"hw1-1-1 {net.Name}", net.Build<float>([1], 1, new SeededRandom(1)), [1]);
         RoundTrip("hw1-2 MNIST MLP 784-128-32-10", Hw1Models.ImageMlp(new SeededRandom(2), 784, 128, 32, 10), [1, 28, 28]);
         RoundTrip("hw1-3-1 MLP 784-256-128-10", Hw1Models.ImageMlp(new SeededRandom(3), 784, 256, 128, 10), [1, 28, 28]);
         RoundTrip("hw1-3-2 MLP 784-64-64-10", Hw1Models.ImageMlp(new SeededRandom(4), 784, 64, 64, 10), [1, 28, 28]);
@@ -230,9 +230,9 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     [InlineData(0), InlineData(1), InlineData(2)]
     public void TheHw1CnnsRoundTrip(int which)
     {
-        var (name, layers) = Hw1Models.Cnns[which];
-        RoundTrip($"hw1-1-2 {name} mnist", Hw1Models.Cnn(layers, 1, 28, 10, new SeededRandom(5)), [1, 28, 28], seed: 2);
-        RoundTrip($"hw1-1-2 {name} cifar10", Hw1Models.Cnn(layers, 3, 32, 10, new SeededRandom(6)), [3, 32, 32], seed: 3);
+        var cnn = DeepLite.Experiments.Models.ModelDescription.Parse(Hw1Models.Cnns[which]);
+        RoundTrip($"hw1-1-2 {cnn.Name} mnist", cnn.Build<float>([1, 28, 28], 10, new SeededRandom(5)), [1, 28, 28], seed: 2);
+        RoundTrip($"hw1-1-2 {cnn.Name} cifar10", cnn.Build<float>([3, 32, 32], 10, new SeededRandom(6)), [3, 32, 32], seed: 3);
     }
 
     private sealed class Residual : Module<float>

@@ -22,7 +22,7 @@ for k in "$@"; do
   [[ "$k" =~ ^[1-9][0-9]*$ ]] && [ "$k" -le "$SHARDS" ] || { echo "requeue.sh: shard '$k' is not one of 1..$SHARDS" >&2; exit 2; }
 done
 
-export DEEPLITE DEEPLITE_IDS DEEPLITE_PRESET DEEPLITE_SEED DEEPLITE_OUT DEEPLITE_CHECKPOINT_EVERY
+export DEEPLITE DEEPLITE_IDS DEEPLITE_PRESET DEEPLITE_SEED DEEPLITE_OUT DEEPLITE_CHECKPOINT_EVERY DEEPLITE_CONFIG
 for k in "$@"; do
   job=$(shard_job "$k")
   state=$(job_state "$job")

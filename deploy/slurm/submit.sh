@@ -17,13 +17,15 @@
 #   --cpus-per-task C     CPUs (and the console's --threads) per task [2]: on a node of 2 CPUs one task runs at a time
 #   --partition P, --time T (per task): passed to sbatch
 #   --checkpoint-every S  seconds between a unit's checkpoints [60]: how much work a cancelled or preempted task loses
+#   --config FILE         settings changed from the preset (the console's --config): copied to OUT/settings.json, which
+#                         every task and the assembly read
 #   --hold                submit the jobs held: nothing starts before `scontrol release ARRAY_JOB` and `... ASSEMBLY_JOB`
 #   --wait                block until the assembly job ends and exit with its code; exits 1 at once, naming the shards
 #                         to requeue, when a task failed or was cancelled (the assembly then can never start)
 # then the experiment ids or 'all'. Other sbatch options go in SBATCH_* variables as usual.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-shards=8 preset=quick seed=1 out="" cpus=2 extra=() hold=() wait="" checkpoint=60
+shards=8 preset=quick seed=1 out="" cpus=2 extra=() hold=() wait="" checkpoint=60 config=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --shards) shards=$2; shift 2 ;;
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
     --partition) extra+=(--partition "$2"); shift 2 ;;
     --time) extra+=(--time "$2"); shift 2 ;;
     --checkpoint-every) checkpoint=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
     --wait) wait=1; shift ;;
     --hold) hold=(--hold); shift ;;
     --) shift; break ;;
@@ -48,8 +51,16 @@ done
 : "${DEEPLITE:=deeplite}"
 mkdir -p "$out/slurm-logs"
 out=$(cd "$out" && pwd)
+settings=""
+if [ -n "$config" ]; then
+  [ -f "$config" ] || { echo "submit.sh: --config $config: no such file" >&2; exit 2; }
+  # A copy in the results folder: every node sees it, and the sweep keeps the settings it ran with.
+  [ "$(cd "$(dirname "$config")" && pwd)/$(basename "$config")" = "$out/settings.json" ] || cp "$config" "$out/settings.json.tmp"
+  [ -f "$out/settings.json.tmp" ] && mv "$out/settings.json.tmp" "$out/settings.json"
+  settings="$out/settings.json"
+fi
 
-export DEEPLITE DEEPLITE_IDS="$*" DEEPLITE_PRESET="$preset" DEEPLITE_SEED="$seed" DEEPLITE_OUT="$out" DEEPLITE_CHECKPOINT_EVERY="$checkpoint"
+export DEEPLITE DEEPLITE_IDS="$*" DEEPLITE_PRESET="$preset" DEEPLITE_SEED="$seed" DEEPLITE_OUT="$out" DEEPLITE_CHECKPOINT_EVERY="$checkpoint" DEEPLITE_CONFIG="$settings"
 array=$(sbatch --parsable --export=ALL --array="1-$shards" --cpus-per-task="$cpus" "${extra[@]}" "${hold[@]}" \
   --output="$out/slurm-logs/units-shard-%a.log" "$here/deeplite-units.sbatch")
 array=${array%%;*}
@@ -59,7 +70,7 @@ assembly=${assembly%%;*}
 {
   printf '# Written by deploy/slurm/submit.sh; requeue.sh reads it and records the jobs it submits in place of others.\n'
   printf '%s=%q\n' ARRAY_JOB "$array" ASSEMBLY_JOB "$assembly" SHARDS "$shards" CPUS "$cpus" DEEPLITE "$DEEPLITE" \
-    DEEPLITE_IDS "$DEEPLITE_IDS" DEEPLITE_PRESET "$preset" DEEPLITE_SEED "$seed" DEEPLITE_OUT "$out" DEEPLITE_CHECKPOINT_EVERY "$checkpoint"
+    DEEPLITE_IDS "$DEEPLITE_IDS" DEEPLITE_PRESET "$preset" DEEPLITE_SEED "$seed" DEEPLITE_OUT "$out" DEEPLITE_CHECKPOINT_EVERY "$checkpoint" DEEPLITE_CONFIG "$settings"
   if [ ${#extra[@]} -gt 0 ]; then printf 'SBATCH_EXTRA=(%s)\n' "$(printf '%q ' "${extra[@]}")"; else echo 'SBATCH_EXTRA=()'; fi
 } > "$out/slurm-jobs.env.tmp"
 mv "$out/slurm-jobs.env.tmp" "$out/slurm-jobs.env"
