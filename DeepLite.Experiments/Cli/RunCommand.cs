@@ -154,7 +154,7 @@ internal static class RunCommand
             Console.Error.WriteLine("Cancelled. Finished runs are kept; run the same command again to resume.");
             return 1;
         }
-        Summary(outcomes, execution.Output, plan.Shard);
+        Summary(outcomes, execution.Output, plan.Shard, execution.Configuration);
         if (reportError is not null) Console.WriteLine($"  {"report",-24} FAILED  {FirstLine(reportError)}");
         return outcomes.Any(o => o.Error is not null) || reportError is not null ? 1 : 0;
     }
@@ -189,7 +189,7 @@ internal static class RunCommand
     /// <summary>The first line of a message (the summary keeps one line per experiment; the log above has the rest).</summary>
     private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
 
-    private static void Summary(List<(IExperiment Experiment, TimeSpan Time, string? Error)> outcomes, string output, Shard? shard)
+    private static void Summary(List<(IExperiment Experiment, TimeSpan Time, string? Error)> outcomes, string output, Shard? shard, RunConfiguration configuration)
     {
         Console.WriteLine();
         Console.WriteLine($"Summary{(shard is null ? "" : $" of shard {shard.Index}/{shard.Count}")} ({outcomes.Count(o => o.Error is null)} of {outcomes.Count} experiments done, " +
@@ -197,7 +197,7 @@ internal static class RunCommand
         foreach (var (experiment, time, error) in outcomes)
             Console.WriteLine(error is not null ? $"  {experiment.Id,-24} FAILED {Duration(time),8}  {FirstLine(error)}"
                 : shard is not null ? $"  {experiment.Id,-24} units done {Duration(time),8}  {Path.GetFullPath(Path.Combine(output, experiment.Id, "runs"))}"
-                : $"  {experiment.Id,-24} done   {Duration(time),8}  {Path.GetFullPath(Path.Combine(output, experiment.Id))} ({string.Join(", ", experiment.Charts.Take(3))}{(experiment.Charts.Count > 3 ? ", ..." : "")})");
+                : $"  {experiment.Id,-24} done   {Duration(time),8}  {Path.GetFullPath(Path.Combine(output, experiment.Id))} ({string.Join(", ", experiment.ChartsFor(configuration).Take(3))}{(experiment.ChartsFor(configuration).Count > 3 ? ", ..." : "")})");
         if (shard is not null && outcomes.All(o => o.Error is null))
             Console.WriteLine($"This shard's units are stored; when every shard is done, 'assemble <ids> --out {output}' writes the charts and results.");
     }

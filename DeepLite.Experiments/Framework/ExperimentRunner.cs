@@ -42,9 +42,10 @@ public static class ExperimentRunner
         var results = experiment.Assemble(context.Configuration, new UnitResults(stored.Select(s => (s.Id, s.Points!)).ToList(), context.Store.RunsFolder(experiment)));
 
         // A chart the experiment does not declare would be missing from 'list', the manifest and the report.
-        var undeclared = results.Charts.Select(c => c.Name).Where(n => !experiment.Charts.Contains(n)).ToList();
+        var declared = experiment.ChartsFor(context.Configuration);
+        var undeclared = results.Charts.Select(c => c.Name).Where(n => !declared.Contains(n)).ToList();
         if (undeclared.Count > 0 || results.Charts.Select(c => c.Name).Distinct().Count() != results.Charts.Count)
-            throw new InvalidOperationException($"{experiment.Id} drew {string.Join(", ", results.Charts.Select(c => c.Name))}; it declares {string.Join(", ", experiment.Charts)}.");
+            throw new InvalidOperationException($"{experiment.Id} drew {string.Join(", ", results.Charts.Select(c => c.Name))}; it declares {string.Join(", ", declared)}.");
         var folder = context.Store.Folder(experiment);
         // What ran is what the charts say: settings changed from the preset (--set, --config) under every title.
         if (context.Configuration.Changes(experiment) is { Count: > 0 } changes)

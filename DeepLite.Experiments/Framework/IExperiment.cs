@@ -15,8 +15,14 @@ public interface IExperiment
     /// <summary>A human title.</summary>
     string Title { get; }
 
-    /// <summary>The chart file names (without extension) its assembly draws.</summary>
+    /// <summary>The chart file names (without extension) its assembly draws at the presets' settings.</summary>
     IReadOnlyList<string> Charts { get; }
+
+    /// <summary>
+    /// The chart file names its assembly draws at <paramref name="configuration"/>'s settings, which may choose other
+    /// datasets or functions (<c>--set</c>); by default <see cref="Charts"/>.
+    /// </summary>
+    IReadOnlyList<string> ChartsFor(RunConfiguration configuration) => Charts;
 
     /// <summary>The settings for a preset, as an object written into the manifest.</summary>
     object PresetSettings(Preset preset);

@@ -45,7 +45,8 @@ public static class Manifest
             },
             ["runs"] = runs,
             ["totalRunSeconds"] = runs.Sum(r => r.Seconds),
-            ["charts"] = experiment.Charts.SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
+            // The charts of the settings in force (the report embeds these).
+            ["charts"] = experiment.ChartsFor(context.Configuration).SelectMany(c => new[] { c + ".png", c + ".svg" }).ToList(),
         };
         var path = Path.Combine(folder, "manifest.json");
         // The peaks of the processes that trained the units: this one's when it trained, the records' (each the peak

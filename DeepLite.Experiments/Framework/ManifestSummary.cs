@@ -13,7 +13,9 @@ namespace DeepLite.Experiments.Framework;
 /// <param name="TotalRunSeconds">The seconds of all its units.</param>
 /// <param name="Settings">The settings object, as JSON text.</param>
 /// <param name="Changes">The settings changed from the preset (<c>changedFromPreset</c>; none in manifests written before it existed).</param>
-public sealed record ManifestSummary(string Preset, string Seed, double TotalRunSeconds, string Settings, IReadOnlyList<Settings.SettingChange> Changes)
+/// <param name="Charts">The charts drawn, by name without extension (<c>charts</c>; null when the manifest lists none).</param>
+public sealed record ManifestSummary(string Preset, string Seed, double TotalRunSeconds, string Settings, IReadOnlyList<Settings.SettingChange> Changes,
+    IReadOnlyList<string>? Charts)
 {
     /// <summary>The summary of the manifest at <paramref name="path"/>, or null when there is none.</summary>
     public static ManifestSummary? Read(string path)
@@ -51,8 +53,15 @@ public sealed record ManifestSummary(string Preset, string Seed, double TotalRun
                     changes.Add(new Settings.SettingChange(Text("key"), Text("preset"), Text("value")));
                 }
             }
+            List<string>? charts = null;
+            if (root.TryGetProperty("charts", out var files))
+            {
+                if (files.ValueKind != JsonValueKind.Array || files.EnumerateArray().Any(f => f.ValueKind != JsonValueKind.String))
+                    throw new InvalidDataException($"{path}: expected 'charts' as an Array of String, found {files.ValueKind}.");
+                charts = [.. files.EnumerateArray().Select(f => Path.GetFileNameWithoutExtension(f.GetString()!)).Distinct()];
+            }
             return new ManifestSummary(Field("preset", JsonValueKind.String).GetString()!, Field("seed", JsonValueKind.Number, JsonValueKind.String).ToString(),
-                total, Field("settings", JsonValueKind.Object).GetRawText(), changes);
+                total, Field("settings", JsonValueKind.Object).GetRawText(), changes, charts);
         }
     }
 }

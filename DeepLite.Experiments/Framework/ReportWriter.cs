@@ -42,7 +42,8 @@ public static class ReportWriter
                 continue;
             }
             var points = Measurement.FromCsv(File.ReadAllText(csv), csv);
-            if (ManifestSummary.Read(Path.Combine(folder, "manifest.json")) is { } manifest)
+            var manifest = ManifestSummary.Read(Path.Combine(folder, "manifest.json"));
+            if (manifest is not null)
             {
                 var line = $"Preset {manifest.Preset}, seed {manifest.Seed}, {manifest.TotalRunSeconds:F0} s of runs.";
                 md.Append(line).Append("\n\n");
@@ -64,7 +65,8 @@ public static class ReportWriter
                 html.Append($"<p{(text.StartsWith("Expected", StringComparison.Ordinal) ? " class=\"flag\"" : "")}>{WebUtility.HtmlEncode(text)}</p>");
             }
             md.Append('\n');
-            foreach (var chart in experiment.Charts)
+            // The charts the manifest lists: those of the settings that ran (other datasets or functions), else the declared ones.
+            foreach (var chart in manifest?.Charts ?? experiment.Charts)
             {
                 var svg = Path.Combine(folder, chart + ".svg");
                 md.Append($"![{chart}]({experiment.Id}/{chart}.png)\n\n");

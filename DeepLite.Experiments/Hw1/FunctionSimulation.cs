@@ -56,6 +56,13 @@ public sealed class FunctionSimulation : IExperiment
     public IReadOnlyList<string> Charts => Targets.SelectMany(t => new[] { $"loss-{t.Id}", $"fit-{t.Id}" }).ToList();
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> ChartsFor(RunConfiguration configuration)
+    {
+        var functions = configuration.SettingsFor<Settings>(this).Functions;
+        return [.. Targets.Where(t => functions.Contains(t.Id)).SelectMany(t => new[] { $"loss-{t.Id}", $"fit-{t.Id}" })];
+    }
+
+    /// <inheritdoc/>
     public object PresetSettings(Preset preset) => preset == Preset.Full
         ? new Settings(Points: 1000, Epochs: 1000, BatchSize: 1, LearningRate: 1e-3, CurvePoints: 400, [.. Targets.Select(t => t.Id)], Hw1Models.FunctionNets)
         : new Settings(Points: 512, Epochs: 1000, BatchSize: 16, LearningRate: 3e-3, CurvePoints: 200, [.. Targets.Select(t => t.Id)], Hw1Models.FunctionNets);
