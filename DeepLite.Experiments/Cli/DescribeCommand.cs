@@ -40,7 +40,7 @@ internal static class DescribeCommand
         {
             Console.WriteLine();
             var alias = info.Declared.Alias is { } a ? $" (also {(info.Key.Contains('.') ? info.Key[..(info.Key.LastIndexOf('.') + 1)] : "")}{a})" : "";
-            Console.WriteLine($"  {info.Key}{alias}: {info.TypeName}{Range(info.Declared)}");
+            Console.WriteLine($"  {info.Key}{alias}: {info.TypeName}{(info.Declared.RangeText is { } range ? ", " + range : "")}");
             Console.WriteLine($"      {info.Declared.Meaning}");
             if (info.IsGroup) continue;
             Value("quick: ", info.ValueIn(quick), info);
@@ -74,10 +74,4 @@ internal static class DescribeCommand
         }
         else Console.WriteLine($"      {label}{info.Format(value)}");
     }
-
-    private static string Range(SettingAttribute d) =>
-        double.IsNaN(d.Min) && double.IsNaN(d.Max) ? ""
-        : double.IsNaN(d.Max) ? $", at least {d.Min.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
-        : double.IsNaN(d.Min) ? $", at most {d.Max.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
-        : $", from {d.Min.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {d.Max.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -23,4 +23,13 @@ public sealed class SettingAttribute(string meaning) : Attribute
     public string? Alias { get; init; }
     /// <summary>Whether a list may be empty.</summary>
     public bool AllowEmpty { get; init; }
+
+    /// <summary>The range as a message says it ("at least 1", "between 0 and 1"), or null when there is none.</summary>
+    public string? RangeText =>
+        double.IsNaN(Min) && double.IsNaN(Max) ? null
+        : double.IsNaN(Max) ? $"at least {Text(Min)}"
+        : double.IsNaN(Min) ? $"at most {Text(Max)}"
+        : $"between {Text(Min)} and {Text(Max)}";
+
+    private static string Text(double x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -117,18 +117,13 @@ public static class SettingsOverrides
                     double x = Convert.ToDouble(item, CultureInfo.InvariantCulture);
                     if (!double.IsFinite(x)) throw new SettingsException($"{experiment}: '{info.Key}' must be a finite number; got {x}.");
                     if (x < d.Min || x > d.Max)
-                        throw new SettingsException($"{experiment}: '{info.Key}' must be {Range(d)}; got {info.Format(item)}.");
+                        throw new SettingsException($"{experiment}: '{info.Key}' must be {d.RangeText}; got {info.Format(item)}.");
                 }
                 else if (item is string text && d.Choices is { } choices && !choices.Contains(text))
                     throw new SettingsException($"{experiment}: '{info.Key}' must be one of {string.Join(", ", choices)}; got '{text}'.");
             }
         }
     }
-
-    private static string Range(SettingAttribute d) =>
-        double.IsNaN(d.Max) ? $"at least {d.Min.ToString(CultureInfo.InvariantCulture)}"
-        : double.IsNaN(d.Min) ? $"at most {d.Max.ToString(CultureInfo.InvariantCulture)}"
-        : $"between {d.Min.ToString(CultureInfo.InvariantCulture)} and {d.Max.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The scalars of a value: itself, or the items of a list (of lists).</summary>
     private static IEnumerable<object?> Items(object? value) => value is Array a ? a.Cast<object?>().SelectMany(Items) : [value];
