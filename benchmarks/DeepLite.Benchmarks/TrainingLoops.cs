@@ -101,7 +101,7 @@ internal static class TrainingLoops
     private static void DeepLiteLoop(string loop, ImageDataset train, ImageDataset test, int epochs, int batchSize)
     {
         var random = new SeededRandom(1);
-        var model = loop == "mlp" ? Hw1Models.ImageMlp(random, 784, 128, 32, 10) : DeepLite.Experiments.Models.ModelDescription.Parse(Hw1Models.Cnns[1]).Build<float>([3, 32, 32], 10, random);
+        var model = loop == "mlp" ? Hw1Models.ImageMlp(random, 784, 128, 32, 10) : ModelDescription.Parse(Hw1Models.Cnns[1]).Build<float>([3, 32, 32], 10, random);
         Optimizer<float> optimizer = loop == "mlp" ? new Sgd<float>(model.Parameters(), 0.01, momentum: 0.9) : new Adadelta<float>(model.Parameters(), 0.1, 0.95, 1e-8);
         var loader = new DataLoader(train, batchSize, shuffle: true, seed: 1);
         for (int epoch = 0; epoch < epochs; epoch++)

@@ -42,7 +42,7 @@ public class TrainingStepBenchmarks
                 _torchOptimizer = optim.SGD(_torchModel.parameters(), 0.01, momentum: 0.9);
                 break;
             case "CNN-4 CIFAR Adadelta b256":
-                _model = DeepLite.Experiments.Models.ModelDescription.Parse(Hw1Models.Cnns[1]).Build<float>([3, 32, 32], 10, r);
+                _model = ModelDescription.Parse(Hw1Models.Cnns[1]).Build<float>([3, 32, 32], 10, r);
                 _optimizer = new Adadelta<float>(_model.Parameters(), 0.1, 0.95, 1e-8);
                 Classification(r, [256, 3, 32, 32], 10);
                 _torchModel = nn.Sequential(
