@@ -70,7 +70,9 @@ internal sealed class ExperimentOptions
         try
         {
             var configuration = Configuration(result);
-            foreach (var experiment in Selected(result).Where(e => configuration.Overrides?.ContainsKey(e.Id) == true))
+            // The experiments run and those changed (another's units may be read), when anything was changed.
+            var selected = Selected(result);
+            foreach (var experiment in ExperimentRegistry.All.Where(e => configuration.Overrides is { } o && (o.ContainsKey(e.Id) || selected.Any(x => x.Id == e.Id))))
             {
                 try { experiment.Units(configuration); }
                 catch (ArgumentException e) { problem = $"{experiment.Id}: {e.Message}"; break; }
@@ -97,16 +99,18 @@ internal sealed class ExperimentOptions
         foreach (var text in set ?? [])
         {
             var assignment = SettingsOverrides.ParseSet(text);
-            if (assignment.Experiment is { } id && !experiments.Any(e => e.Id == id))
-                throw new SettingsException(known.Contains(id) ? $"{assignment.Origin}: {id} is not among the experiments this command runs ({string.Join(", ", experiments.Select(e => e.Id))})."
-                    : $"{assignment.Origin}: unknown experiment '{id}'. Known: {string.Join(", ", known)}.");
+            if (assignment.Experiment is { } id && !known.Contains(id))
+                throw new SettingsException($"{assignment.Origin}: unknown experiment '{id}'. Known: {string.Join(", ", known)}.");
             assignments.Add(assignment);
         }
         if (assignments.Count == 0) return configuration;
+        // A change for every experiment (no id) goes to those run; one for a named experiment goes to it whether it runs or
+        // not: an experiment that analyses another's units (hw1-1-2-landscape reads hw1-1-2's) sees that one's settings.
         var overrides = new Dictionary<string, object>();
-        foreach (var experiment in experiments)
+        foreach (var experiment in ExperimentRegistry.All)
         {
-            var mine = assignments.Where(a => a.Experiment is null || a.Experiment == experiment.Id).ToList();
+            bool runs = experiments.Any(e => e.Id == experiment.Id);
+            var mine = assignments.Where(a => a.Experiment == experiment.Id || a.Experiment is null && runs).ToList();
             if (mine.Count > 0) overrides[experiment.Id] = SettingsOverrides.Apply(experiment.Id, experiment.PresetSettings(preset), mine);
         }
         return configuration with { Overrides = overrides };

@@ -132,6 +132,56 @@ public static class Charts
     }
 
     /// <summary>
+    /// A contour chart of <paramref name="z"/>[i, j] at (<paramref name="xs"/>[i], <paramref name="ys"/>[j]) (a loss surface),
+    /// with <paramref name="levels"/> labelled contour lines spaced geometrically between the smallest and the largest
+    /// value (a loss surface spans decades; evenly spaced levels all crowd the rim) and a marker at the origin, where the
+    /// trained parameters are. Non-finite values are left out and flagged, as in every chart.
+    /// </summary>
+    public static PlotModel CreateContour(string title, string subtitle, AxisSpec x, AxisSpec y, IReadOnlyList<double> xs, IReadOnlyList<double> ys, double[,] z, int levels = 12)
+    {
+        var model = NewModel(title, subtitle);
+        model.Axes.Add(MakeAxis(x, AxisPosition.Bottom, "x"));
+        model.Axes.Add(MakeAxis(y, AxisPosition.Left, "y"));
+        var finite = z.Cast<double>().Where(double.IsFinite).ToList();
+        FlagNonFinite(model, z.Length - finite.Count);
+        if (finite.Count == 0) return model;
+        double low = finite.Min(), high = finite.Max();
+        double[] contours = low > 0 && high / low > 10
+            ? [.. Enumerable.Range(0, levels).Select(k => low * Math.Pow(high / low, (k + 0.5) / levels))]
+            : [.. Enumerable.Range(0, levels).Select(k => low + (high - low) * (k + 0.5) / levels)];
+        var data = new double[xs.Count, ys.Count];
+        for (int i = 0; i < xs.Count; i++)
+            for (int j = 0; j < ys.Count; j++) data[i, j] = double.IsFinite(z[i, j]) ? z[i, j] : high; // a hole drawn as the rim, flagged above
+        var series = new ContourSeries
+        {
+            ColumnCoordinates = [.. xs], RowCoordinates = [.. ys], Data = data, ContourLevels = contours,
+            ContourColors = [.. Enumerable.Range(0, levels).Select(k => OxyColor.Interpolate(OxyColor.FromRgb(0x1f, 0x4e, 0xb4), OxyColor.FromRgb(0xd6, 0x27, 0x28), k / Math.Max(1.0, levels - 1)))],
+            LabelFormatString = "0.###", FontSize = 8, LabelSpacing = 90, LabelBackground = OxyColor.FromAColor(200, OxyColors.White), StrokeThickness = 1.2,
+        };
+        model.Series.Add(series);
+        // Each level's value where it crosses the β = 0 row right of the centre (OxyPlot's own contour labels need longer
+        // joined lines than a coarse grid gives).
+        int middle = ys.Count / 2;
+        foreach (var level in contours)
+            for (int i = xs.Count / 2; i + 1 < xs.Count; i++)
+            {
+                double a = data[i, middle], b = data[i + 1, middle];
+                if ((a - level) * (b - level) > 0 || a == b) continue;
+                double at = xs[i] + (xs[i + 1] - xs[i]) * (level - a) / (b - a);
+                model.Annotations.Add(new TextAnnotation
+                {
+                    Text = Label(level, false), TextPosition = new DataPoint(at, ys[middle]), FontSize = 8, Stroke = OxyColors.Transparent,
+                    Background = OxyColor.FromAColor(200, OxyColors.White), Padding = new OxyThickness(1, 0, 1, 0), TextVerticalAlignment = VerticalAlignment.Middle,
+                });
+                break;
+            }
+        var origin = new ScatterSeries { MarkerType = MarkerType.Cross, MarkerSize = 6, MarkerStroke = OxyColors.Black, MarkerStrokeThickness = 1.5 };
+        origin.Points.Add(new ScatterPoint(0, 0));
+        model.Series.Add(origin);
+        return model;
+    }
+
+    /// <summary>
     /// The house style's model. Titles are centred in the whole figure, not over the plot area (a right axis and
     /// an outside legend narrow the plot, and a long subtitle ran off its left edge), and a long subtitle is
     /// wrapped at its separators.

@@ -79,6 +79,9 @@ public sealed class RunStore(string outputRoot, RunConfiguration configuration)
     /// <summary>Where unit <paramref name="runId"/>'s training checkpoint lives (see <see cref="RunCheckpoint"/>).</summary>
     public string CheckpointPath(IExperiment experiment, string runId) => RunFile(experiment, runId, CheckpointSuffix);
 
+    /// <summary>The weights of a model unit <paramref name="runId"/> trained, kept for other experiments to analyse (<see cref="TrainedModels"/>).</summary>
+    public string ModelPath(IExperiment experiment, string runId, string part) => RunFile(experiment, runId, $".{part}.safetensors");
+
     /// <summary>The experiment's <c>runs/</c> folder: every unit's stored points and record, and the files units write of their own.</summary>
     public string RunsFolder(IExperiment experiment) => Path.Combine(Folder(experiment), "runs");
 

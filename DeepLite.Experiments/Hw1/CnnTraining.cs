@@ -2,6 +2,7 @@ using DeepLite.Data;
 using DeepLite.Experiments.Framework;
 using DeepLite.Experiments.Framework.Settings;
 using DeepLite.Experiments.Models;
+using DeepLite.Layers;
 using DeepLite.Optimizers;
 using DeepLite.Tensors;
 using DeepLite.Training;
@@ -137,7 +138,8 @@ public sealed class CnnTraining : IExperiment
                 units.Add(new RunUnit(run, s.Epochs, cost, (context, seed) =>
                 {
                     var (train, test) = Data(context);
-                    return Train(context, context.Checkpoint(this, run), dataset, model, train, test, s, seed);
+                    return Train(context, context.Checkpoint(this, run), dataset, model, train, test, s, seed,
+                        trained => TrainedModels.Save(context, this, run, trained));
                 }));
             }
         }
@@ -162,7 +164,7 @@ public sealed class CnnTraining : IExperiment
     }
 
     private static List<Measurement> Train(ExperimentContext context, RunCheckpoint checkpoint, string dataset, ModelDescription description,
-        ImageDataset train, ImageDataset test, Settings s, long seed)
+        ImageDataset train, ImageDataset test, Settings s, long seed, Action<Module<float>> keep)
     {
         var random = new SeededRandom(seed);
         var name = description.Name;
@@ -188,6 +190,8 @@ public sealed class CnnTraining : IExperiment
             if (epoch == s.Epochs) context.Progress.Message($"{run}: test accuracy {testAccuracy:P1} after {epoch} epochs (training {accuracy:P1})");
             checkpoint.EpochFinished(model, optimizer, epoch);
         }
+        // Kept for the landscape experiment (hw1-1-2-landscape), before the points are stored.
+        keep(model);
         return points;
     }
 

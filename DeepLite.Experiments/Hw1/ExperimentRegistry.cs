@@ -6,8 +6,8 @@ namespace DeepLite.Experiments.Hw1;
 public static class ExperimentRegistry
 {
     /// <summary>All experiments.</summary>
-    public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining(), new TrainingTrajectories(), new GradientNormTraining(), new MinimalRatio(),
-        new RandomLabels(), new ParametersVsGeneralization(), new FlatnessInterpolation(), new FlatnessSensitivity()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new FunctionSimulation(), new CnnTraining(), new CnnLandscape(), new TrainingTrajectories(), new GradientNormTraining(), new MinimalRatio(),
+        new RandomLabels(), new ParametersVsGeneralization(), new FlatnessInterpolation(), new FlatnessSensitivity(), new BatchSizeLandscape()];
 
     /// <summary>Every experiment's claims, in the order of the report.</summary>
     public static IReadOnlyList<Claim> Claims { get; } = [.. All.SelectMany(e => e.Claims)];

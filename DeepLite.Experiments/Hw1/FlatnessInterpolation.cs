@@ -63,6 +63,9 @@ public sealed class FlatnessInterpolation : IExperiment
             // Both trainings report as this unit's epochs: 1..20 at the small batch, 21..40 at the large one.
             var small = MlpTraining.Train(context, "interpolation", net, train, s.SmallBatch, s.Epochs, Adadelta, seed, unitEpochs: 2 * s.Epochs);
             var large = MlpTraining.Train(context, "interpolation", net, train, s.LargeBatch, s.Epochs, Adadelta, seed + 1, epochOffset: s.Epochs, unitEpochs: 2 * s.Epochs);
+            // Both minima kept for the landscape experiment (hw1-3-3-landscape), before the points are stored.
+            TrainedModels.Save(context, this, "interpolation", small, "small-batch");
+            TrainedModels.Save(context, this, "interpolation", large, "large-batch");
             var theta1 = small.Parameters().Select(p => p.ToArray()).ToList();
             var theta2 = large.Parameters().Select(p => p.ToArray()).ToList();
             var alphas = Enumerable.Range(0, s.Alphas).Select(i => -1 + 3.0 * i / (s.Alphas - 1));

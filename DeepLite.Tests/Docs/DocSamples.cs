@@ -238,6 +238,49 @@ public sealed partial class DocSamples
     }
 
     [Fact]
+    public void Landscape()
+    {
+        // snippet-begin: landscape
+        var random = new SeededRandom(3);
+        var model = new Sequential<float>(new Conv2D<float>(1, 4, 3, random), new Relu<float>(), new MaxPool2D<float>(2),
+            new Flatten<float>(), new Dense<float>(4 * 5 * 5, 10, random));
+        var images = Tensor<float>.Normal(new Shape(60, 1, 12, 12), 0, 1, random);
+        int[] labels = [.. Enumerable.Range(0, 60).Select(i => i % 10)];
+
+        // The Hessian of the mean loss over 60 images, in batches of 20: each product recomputes each batch's graph.
+        var batches = Enumerable.Range(0, 3).Select(b =>
+        {
+            var x = Tensor.FromArray(images.ToArray()[(b * 20 * 144)..((b + 1) * 20 * 144)], 20, 1, 12, 12);
+            var y = labels[(b * 20)..((b + 1) * 20)];
+            return new HessianBatch<float>(() => DeepLite.Losses.Loss.SoftmaxCrossEntropy(model.Forward(x), y), 20);
+        }).ToList();
+        var hessian = new HessianOperator<float>(model.Parameters(), batches);
+
+        var top = HessianEigenvalues.Compute(hessian, k: 3, random, maxIterations: 30);        // Lanczos
+        var trace = HessianTrace.Hutchinson(hessian, samples: 20, random);                     // Rademacher vᵀHv
+        var density = SpectralDensity.Estimate(hessian, iterations: 20, runs: 2, random);      // SLQ
+        Console.WriteLine($"λ1..3 = {string.Join(", ", top.Eigenvalues.Select(l => l.ToString("G4")))} " +
+                          $"(residuals ≤ {top.Residuals.Max():G2}, {top.Products} passes over the data)");
+        Console.WriteLine($"trace ≈ {trace.Trace:G4}, 95 % in [{trace.Interval95.Low:G4}, {trace.Interval95.High:G4}]");
+        var (grid, values, sigma) = density.OnGrid(points: 400);                               // for a log-y chart
+
+        // Li et al.'s loss surface: two filter-normalized directions, the loss on a 5 x 5 grid around the trained point.
+        var delta = LossSurface.FilterNormalizedDirection(model.Parameters(), random);
+        var eta = LossSurface.FilterNormalizedDirection(model.Parameters(), random);
+        double[] axis = [-1, -0.5, 0, 0.5, 1];
+        double Loss() { using (GradMode.Disable()) return DeepLite.Losses.Loss.SoftmaxCrossEntropy(model.Forward(images), labels).Item(); }
+        double[,] surface = LossSurface.Plane(model.Parameters(), delta, eta, axis, axis, Loss);
+        Console.WriteLine($"loss at the centre {surface[2, 2]:G4}, at a corner {surface[0, 0]:G4}");
+        // snippet-end
+        Assert.Equal(3, top.Eigenvalues.Length);
+        Assert.True(top.Eigenvalues[0] >= top.Eigenvalues[1]);
+        Assert.Equal(20, trace.Products);
+        Assert.Equal(400, grid.Length);
+        Assert.True(sigma > 0 && values.All(double.IsFinite));
+        Assert.Equal(Loss(), surface[2, 2], 6);
+    }
+
+    [Fact]
     public void SavingWeights()
     {
         // snippet-begin: save-weights

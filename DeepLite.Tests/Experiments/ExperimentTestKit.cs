@@ -47,7 +47,7 @@ public static class ExperimentTestKit
     public static void AssertChartsAndCsv(IExperiment experiment, ExperimentContext context)
     {
         var folder = context.Store.Folder(experiment);
-        foreach (var chart in experiment.Charts)
+        foreach (var chart in experiment.ChartsFor(context.Configuration))
         {
             AssertValidPng(Path.Combine(folder, chart + ".png"));
             AssertValidSvg(Path.Combine(folder, chart + ".svg"));
