@@ -33,13 +33,17 @@ public sealed record LandscapeAnalysis(
 {
     /// <summary>The quick preset's: minutes for all of it.</summary>
     /// <remarks>A batch's Hessian-vector product keeps the double-backward graph: about 20 MB an image for hw1-1-2's widest CNN
-    /// (612 channels at 28x28), so batches of 32 stay near 0.6 GB.</remarks>
-    public static LandscapeAnalysis Quick { get; } = new(Images: 64, BatchSize: 32, TopEigenvalues: 2, LanczosIterations: 10, Tolerance: 1e-3,
+    /// (612 channels at 28x28: batches of 50 peaked at 5.2 GB resident), so batches of 16 to 20 stay near 0.4 GB.</remarks>
+    public static LandscapeAnalysis Quick { get; } = new(Images: 64, BatchSize: 16, TopEigenvalues: 2, LanczosIterations: 10, Tolerance: 1e-3,
         TraceSamples: 6, DensityIterations: 10, DensityRuns: 1, SurfacePoints: 7, SurfaceRange: 1);
 
-    /// <summary>The full preset's (PyHessian's defaults are 100 iterations at a tolerance of 1e-3 on one batch; this averages 2,000 images).</summary>
-    public static LandscapeAnalysis Full { get; } = new(Images: 2000, BatchSize: 50, TopEigenvalues: 5, LanczosIterations: 40, Tolerance: 1e-4,
-        TraceSamples: 50, DensityIterations: 40, DensityRuns: 2, SurfacePoints: 21, SurfaceRange: 1);
+    /// <summary>
+    /// The full preset's: PyHessian's analyses run on one batch of a few hundred images (its defaults: 100 iterations at a
+    /// tolerance of 1e-3); this averages 500 (in batches of 20), with Lanczos to 1e-3, 30 trace samples, a density of 30 nodes and Li et
+    /// al.'s 21 x 21 grid: about 7 minutes a CNN on 2 cores (benchmarks/README.md, "Unit cost estimates").
+    /// </summary>
+    public static LandscapeAnalysis Full { get; } = new(Images: 500, BatchSize: 20, TopEigenvalues: 5, LanczosIterations: 30, Tolerance: 1e-3,
+        TraceSamples: 30, DensityIterations: 30, DensityRuns: 1, SurfacePoints: 21, SurfaceRange: 1);
 
     /// <summary>The grid of α (and β) values of the surface.</summary>
     public double[] Grid() => [.. Enumerable.Range(0, SurfacePoints).Select(i => -SurfaceRange + 2 * SurfaceRange * i / (SurfacePoints - 1))];
