@@ -134,7 +134,7 @@ internal sealed class ExperimentOptions
     public IReadOnlyList<IExperiment> Selected(ParseResult result) =>
         All(result) ? ExperimentRegistry.All : result.GetValue(Ids)!.Distinct().Select(id => ExperimentRegistry.Find(id)!).ToList();
 
-    /// <summary>The parsed preset, seed and changed settings: what fixes the results (checked by the command's validator).</summary>
+    /// <summary>The parsed preset, seed and changed settings: what fixes the results (checked first by <see cref="SettingsProblem"/>).</summary>
     public RunConfiguration Configuration(ParseResult result) =>
         Configuration(Selected(result), result.GetValue(Preset), result.GetValue(Seed), result.GetValue(Set), result.GetValue(Config));
 

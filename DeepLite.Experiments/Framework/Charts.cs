@@ -228,9 +228,9 @@ public static class Charts
         axis.LabelFormatter = v => Label(v, axis.ActualMinimum < 1e-3 && axis.ActualMinimum > 0 && spec.Log);
         // Ticks at least 80 px apart: log axes over less than a decade labelled every intermediate value on top of each other.
         axis.IntervalLength = 80;
-        if (spec.Title.StartsWith("epoch", StringComparison.Ordinal))
+        if (spec.Title.StartsWith("epoch", StringComparison.Ordinal) || spec.Title == "rank")
         {
-            // Epochs are whole numbers: no 0.5 ticks on short runs.
+            // Epochs (and eigenvalue ranks) are whole numbers: no 0.5 ticks on short runs.
             axis.MinimumMajorStep = 1;
             axis.MinimumMinorStep = 1;
             axis.StringFormat = "0";

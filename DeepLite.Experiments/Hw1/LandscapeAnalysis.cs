@@ -49,6 +49,7 @@ public sealed record LandscapeAnalysis(
     public double[] Grid() => [.. Enumerable.Range(0, SurfacePoints).Select(i => -SurfaceRange + 2 * SurfaceRange * i / (SurfacePoints - 1))];
 
     /// <summary>Full passes of Hessian-vector products over the images at most, and forward evaluations, of one model's analysis.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // derived, not a setting: not in the manifest's settings nor their hash
     public (int Passes, int Evaluations) Work => (LanczosIterations + TraceSamples + DensityIterations * DensityRuns, SurfacePoints * SurfacePoints + SurfacePoints);
 
     /// <summary>
