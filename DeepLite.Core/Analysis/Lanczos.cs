@@ -25,10 +25,7 @@ internal sealed class Lanczos
         double norm = Norm(start);
         if (!(norm > 0) || !double.IsFinite(norm)) throw new ArgumentException("Lanczos: the start vector is zero or not finite.");
         _residual = start.Select(x => x / norm).ToArray();
-        Beta0 = 1;
     }
-
-    private double Beta0 { get; set; }
 
     /// <summary>The steps made (the size of T).</summary>
     public int Steps => _alpha.Count;
@@ -47,7 +44,7 @@ internal sealed class Lanczos
     {
         int n = _residual.Length;
         if (_basis.Count == n) return false;
-        double beta = _basis.Count == 0 ? Beta0 : _beta[^1];
+        double beta = _basis.Count == 0 ? 1 : _beta[^1]; // the first step's residual is the unit start vector
         double[] q;
         if (_basis.Count > 0 && beta <= 1e-12 * Math.Max(1, MaxAbsAlpha()))
         {

@@ -150,8 +150,7 @@ public sealed class CnnTraining : IExperiment
     public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        var first = ImageDatasets.Of(s.Datasets[0]);
-        return s.Cnns().Select(m => (m, first.Shape, first.Classes, first.Label));
+        return ImageModel.On(s.Datasets[0], s.Cnns());
     }
 
     /// <inheritdoc/>

@@ -86,8 +86,7 @@ public sealed class FlatnessInterpolation : IExperiment
     public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        var info = ImageDatasets.Of(s.Dataset);
-        return [(s.Net(), info.Shape, info.Classes, info.Label)];
+        return ImageModel.On(s.Dataset, s.Net());
     }
 
     /// <inheritdoc/>

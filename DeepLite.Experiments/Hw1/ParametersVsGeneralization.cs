@@ -76,8 +76,7 @@ public sealed class ParametersVsGeneralization : IExperiment
     public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        var info = ImageDatasets.Of(s.Dataset);
-        return s.Nets().Select(m => (m, info.Shape, info.Classes, info.Label));
+        return ImageModel.On(s.Dataset, s.Nets());
     }
 
     /// <inheritdoc/>

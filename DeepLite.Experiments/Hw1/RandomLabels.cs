@@ -83,8 +83,7 @@ public sealed class RandomLabels : IExperiment
     public IEnumerable<(ModelDescription Model, int[] Input, int Outputs, string On)> Models(RunConfiguration configuration)
     {
         var s = configuration.SettingsFor<Settings>(this);
-        var info = ImageDatasets.Of(s.Dataset);
-        return [(s.Net(), info.Shape, info.Classes, info.Label)];
+        return ImageModel.On(s.Dataset, s.Net());
     }
 
     /// <inheritdoc/>

@@ -174,14 +174,9 @@ public class LandscapeAnalysisTests
         var c = Regression();
         var op = c.Operator();
         int n = op.Dimension;
-        var r = new SeededRandom(5);
         var density = SpectralDensity.Estimate(op, n, 1, new SeededRandom(5));
         var v = new double[n];
-        for (int i = 0; i < n; i += 64)
-        {
-            ulong bits = r.NextUInt64();
-            for (int j = 0; j < 64 && i + j < n; j++) v[i + j] = ((bits >> j) & 1) == 0 ? -1 : 1;
-        }
+        HessianTrace.Rademacher(v, new SeededRandom(5)); // the density's start vector, before Lanczos normalizes it
         double norm = Math.Sqrt(n);
         for (int i = 0; i < n; i++) v[i] /= norm;
         var hv = op.Apply(v);
