@@ -8,7 +8,7 @@ namespace DeepLite.Autograd;
 /// output to the gradients of its inputs. The backward function is written with tensor operations,
 /// so when the engine runs it with recording on, the backward pass is itself differentiable.
 /// </summary>
-internal sealed class GradNode<T>(string op, Tensor<T>[] inputs, Func<Tensor<T>, Tensor<T>?[]> backward)
+internal sealed class GradNode<T>(string op, Tensor<T>[] inputs, Func<Tensor<T>, Tensor<T>?[]> backward, object? attributes = null)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Func<Tensor<T>, Tensor<T>?[]>? _backward = backward;
@@ -20,6 +20,13 @@ internal sealed class GradNode<T>(string op, Tensor<T>[] inputs, Func<Tensor<T>,
     public string Signature => $"{Op}({string.Join(", ", Inputs.Select(i => i.Shape.ToString()))})";
 
     public Tensor<T>[] Inputs { get; } = inputs;
+
+    /// <summary>
+    /// What the op computed with besides its inputs' values and its output's shape (a scale, an axis, a convolution's
+    /// geometry: one of the records of <c>Tensors/Ops/OpAttributes.cs</c>), so that a traced graph can be written out
+    /// (the ONNX exporter); null for ops that need none. The backward pass never reads it.
+    /// </summary>
+    public object? Attributes { get; } = attributes;
 
     public bool Released => _backward is null;
 

@@ -47,11 +47,18 @@ public sealed class IndexTensor : IEquatable<IndexTensor>
         var values = new int[s.Length];
         for (int i = 0; i < s.Length; i++)
             values[i] = T.IsInteger(s[i]) ? int.CreateSaturating(s[i]) : throw new ArgumentException($"{who}: element {i} of the input of shape {input.Shape} is {s[i]}, not an index.");
-        return new IndexTensor(values, input.Shape);
+        return new IndexTensor(values, input.Shape) { Source = input };
     }
 
+    /// <summary>
+    /// The tensor whose elements these indices were read from (<see cref="FromWholeNumbers"/>), kept through
+    /// <see cref="Reshape"/>, so that a traced graph (the ONNX exporter) knows indices that come from the model's input
+    /// from constant ones; null for indices made otherwise.
+    /// </summary>
+    internal object? Source { get; private init; }
+
     /// <summary>The same elements with another shape (one dimension may be -1); shares the elements.</summary>
-    public IndexTensor Reshape(params int[] shape) => new(_values, Shape.Resolve(shape, Size, "Reshape"));
+    public IndexTensor Reshape(params int[] shape) => new(_values, Shape.Resolve(shape, Size, "Reshape")) { Source = Source };
 
     /// <summary>The shape.</summary>
     public Shape Shape { get; }

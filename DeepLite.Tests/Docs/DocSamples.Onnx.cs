@@ -37,4 +37,23 @@ public sealed partial class DocSamples
         session.Dispose();
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
+
+    [Fact]
+    public void ExportGptToOnnx()
+    {
+        // snippet-begin: export-gpt-onnx
+        var gpt = new Gpt<float>(GptConfig.ShakespeareCharCpu, new SeededRandom(1337));
+        // ... train it (samples/DeepLite.CharGpt), then trace it on 64 tokens (zeros of [1, 64]: token 0):
+        var path = Path.Combine(Directory.CreateTempSubdirectory("deeplite-").FullName, "gpt.onnx");
+        gpt.ExportOnnx(path, inputShape: [64]);
+
+        using var session = new InferenceSession(path);
+        var tokens = new DenseTensor<long>(new long[2 * 64], [2, 64]);   // int64 tokens, any batch size
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", tokens)]);
+        var logits = results[0].AsTensor<float>();   // [2, 64, 65]
+        // snippet-end
+        Assert.Equal([2, 64, 65], logits.Dimensions.ToArray());
+        session.Dispose();
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
 }

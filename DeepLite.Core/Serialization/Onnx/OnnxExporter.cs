@@ -15,31 +15,48 @@ namespace DeepLite.Serialization.Onnx;
 /// batch dimension. Each layer's ONNX form is what its Forward computes in evaluation mode (BatchNorm with its running
 /// statistics, Dropout the identity); paddings are written as explicit pads, resolved for the input's size.
 /// </summary>
-internal static class OnnxExporter
+internal static partial class OnnxExporter
 {
-    /// <summary>The layers written, for the message that refuses any other.</summary>
-    private const string Exportable = "Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, BatchNorm, LayerNorm, Dropout, "
-        + "Relu, LeakyRelu, Gelu, Silu, Softplus, Tanh, Sigmoid, Selu";
+    /// <summary>The layers written layer by layer (each as its ONNX operator); a model of anything else is traced.</summary>
+    private static readonly Type[] LayerTypes =
+    [
+        typeof(Dense<>), typeof(Conv2D<>), typeof(MaxPool2D<>), typeof(AvgPool2D<>), typeof(GlobalAvgPool2D<>), typeof(Layers.Flatten<>),
+        typeof(BatchNorm<>), typeof(LayerNorm<>), typeof(Dropout<>), typeof(Relu<>), typeof(LeakyRelu<>), typeof(Gelu<>), typeof(Silu<>),
+        typeof(Softplus<>), typeof(Tanh<>), typeof(Sigmoid<>), typeof(Selu<>),
+    ];
 
-    /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
-    public static void Export<T>(Module<T> model, string path, int[] inputShape, OnnxExportOptions? options) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The layers written, for the message that refuses any other.</summary>
+    private static readonly string Exportable = "Sequential, " + string.Join(", ", LayerTypes.Select(t => t.Name.Split('`')[0]));
+
+    /// <summary>
+    /// Writes the model to <paramref name="path"/> (atomically): a <see cref="Sequential{T}"/> of the public layers (or one
+    /// of them) layer by layer with a dynamic batch dimension, any other module traced on <paramref name="sample"/>
+    /// (zeros of [1, ..<paramref name="inputShape"/>] when none is given).
+    /// </summary>
+    public static void Export<T>(Module<T> model, string path, int[] inputShape, OnnxExportOptions? options, Tensor<T>? sample = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var proto = Build(model, inputShape, options ?? new OnnxExportOptions());
+        ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(inputShape);
+        options ??= new OnnxExportOptions();
+        var proto = ByLayers(model) ? Build(model, inputShape, options)
+            : BuildTraced(model, sample ?? Tensor<T>.Zeros([1, .. inputShape]), options);
         AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
+
+    /// <summary>Whether the model is a Sequential (nested or not) of the layers written one by one, or one of them.</summary>
+    internal static bool ByLayers<T>(Module<T> model) where T : unmanaged, IFloatingPointIeee754<T> => model switch
+    {
+        Sequential<T> => model.Children().All(c => ByLayers(c.Module)),
+        _ => model.GetType().IsGenericType && LayerTypes.Contains(model.GetType().GetGenericTypeDefinition()),
+    };
 
     /// <summary>The model as an ONNX ModelProto for inputs of [batch, ..<paramref name="inputShape"/>].</summary>
     public static ModelProto Build<T>(Module<T> model, int[] inputShape, OnnxExportOptions options) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(inputShape); ArgumentNullException.ThrowIfNull(options);
-        if (options.Opset is < OnnxExportOptions.MinimumOpset or > OnnxExportOptions.MaximumOpset)
-            throw new ArgumentOutOfRangeException(nameof(options), $"ONNX export writes opsets {OnnxExportOptions.MinimumOpset} to {OnnxExportOptions.MaximumOpset}; {options.Opset} was asked for.");
+        int elementType = CheckOptions<T>(options);
         if (inputShape.Length == 0 || inputShape.Any(d => d <= 0))
             throw new ArgumentException($"ONNX export: the input shape (without the batch dimension) must have positive dimensions, got {Shape.Format(inputShape)}.");
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this machine is not.");
-        int elementType = typeof(T) == typeof(float) ? (int)TensorProto.Types.DataType.Float
-            : typeof(T) == typeof(double) ? (int)TensorProto.Types.DataType.Double
-            : throw new NotSupportedException($"ONNX export writes float and double models, not {typeof(T).Name}.");
 
         var leaves = new List<(string Path, Module<T> Layer)>();
         Flatten(model, "", leaves);
@@ -82,17 +99,7 @@ internal static class OnnxExporter
             for (int i = 0; i < leaves.Count; i++) if (leaves[i].Layer.IsTraining != modes[i]) { if (modes[i]) leaves[i].Layer.Train(); else leaves[i].Layer.Eval(); }
         }
 
-        var proto = new ModelProto
-        {
-            IrVersion = options.Opset >= 19 ? (long)Version.IrVersion : (long)Version.IrVersion2021730,
-            ProducerName = "DeepLite",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "",
-            ModelVersion = options.ModelVersion,
-            DocString = model.ToString(),
-            Graph = graph,
-        };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>()) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        var proto = Model(model, graph, options);
         if (options.InputNormalization is { } n)
         {
             static string List(float[] values) => string.Join(",", values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
@@ -101,6 +108,17 @@ internal static class OnnxExporter
             proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_normalized_in_graph", Value = n.InGraph ? "true" : "false" });
         }
         return proto;
+    }
+
+    /// <summary>Checks the options' opset and the machine; returns the ONNX element type of <typeparamref name="T"/>.</summary>
+    private static int CheckOptions<T>(OnnxExportOptions options)
+    {
+        if (options.Opset is < OnnxExportOptions.MinimumOpset or > OnnxExportOptions.MaximumOpset)
+            throw new ArgumentOutOfRangeException(nameof(options), $"ONNX export writes opsets {OnnxExportOptions.MinimumOpset} to {OnnxExportOptions.MaximumOpset}; {options.Opset} was asked for.");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this machine is not.");
+        return typeof(T) == typeof(float) ? (int)TensorProto.Types.DataType.Float
+            : typeof(T) == typeof(double) ? (int)TensorProto.Types.DataType.Double
+            : throw new NotSupportedException($"ONNX export writes float and double models, not {typeof(T).Name}.");
     }
 
     /// <summary>The leaves of nested Sequentials in order, each with its path ("layers.0"); any other container is refused.</summary>
@@ -127,7 +145,7 @@ internal static class OnnxExporter
     }
 
     /// <summary>Builds the nodes and initializers of one graph, layer by layer.</summary>
-    private sealed class Emitter<T>(GraphProto graph, Dictionary<Tensor<T>, string> names, int elementType, int opset) where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed partial class Emitter<T>(GraphProto graph, Dictionary<Tensor<T>, string> names, int elementType, int opset) where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly HashSet<string> _initializers = [];
 

@@ -90,8 +90,8 @@ public sealed partial class Tensor<T>
     public Tensor<T> AddScalar(T s)
     {
         var y = MapScalar<AddOperator<T>>(s);
-        return Recording(this) ? Backward(y, this) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "AddScalar", [x], g => [g]);
+        return Recording(this) ? Backward(y, this, s) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "AddScalar", [x], g => [g], new ScalarAttributes(double.CreateChecked(s)));
     }
 
     /// <summary>x * s.</summary>
@@ -99,7 +99,7 @@ public sealed partial class Tensor<T>
     {
         var y = MapScalar<MultiplyOperator<T>>(s);
         return Recording(this) ? Backward(y, this, s) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "MultiplyScalar", [x], g => [g.MultiplyScalar(s)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "MultiplyScalar", [x], g => [g.MultiplyScalar(s)], new ScalarAttributes(double.CreateChecked(s)));
     }
 
     /// <summary>Elementwise sum, broadcasting.</summary>

@@ -48,6 +48,6 @@ public sealed partial class Tensor<T>
         if (Size > 0) RowNormalization.CausalSoftmax(Buffer, Offset, Size / cols, t, cols, s, y.Buffer);
         return Recording(this) ? Backward(y, this, s) : y;
         // Softmax's backward, y (g - Σ g y), times the scale; masked entries have y = 0, so their gradient is 0.
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "CausalSoftmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true)) * s]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "CausalSoftmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true)) * s], new ScalarAttributes(double.CreateChecked(s)));
     }
 }

@@ -64,8 +64,8 @@ public sealed partial class Tensor<T>
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan, bool relu)
         {
             Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-            if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan));
-            return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan));
+            if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan), new GeometryAttributes(plan.Geometry));
+            return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan), new GeometryAttributes(plan.Geometry));
         }
     }
 

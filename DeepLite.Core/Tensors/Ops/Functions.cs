@@ -33,7 +33,7 @@ public sealed partial class Tensor<T>
         if (p == T.CreateChecked(2)) Elementwise.Map<T, MultiplyOperator<T>>(xs, xs, ys);
         else for (int i = 0; i < xs.Length; i++) ys[i] = T.Pow(xs[i], p);
         return Recording(this) ? Backward(y, this, p) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T p) => Record(y, "Pow", [x], g => [g * (x.Pow(p - T.One) * p)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T p) => Record(y, "Pow", [x], g => [g * (x.Pow(p - T.One) * p)], new ScalarAttributes(double.CreateChecked(p)));
     }
 
     /// <summary>max(x, 0).</summary>
@@ -52,7 +52,7 @@ public sealed partial class Tensor<T>
         return Recording(this) ? Backward(y, this, slope) : y;
         // The derivative (1 or the slope) is constant almost everywhere: the backward is linear in g.
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T slope) =>
-            Record(y, "LeakyRelu", [x], g => [g * x.MapScalar<LeakyReluSlopeOperator<T>>(slope)]);
+            Record(y, "LeakyRelu", [x], g => [g * x.MapScalar<LeakyReluSlopeOperator<T>>(slope)], new ScalarAttributes(double.CreateChecked(slope)));
     }
 
     /// <summary>GELU, x·Φ(x) with Φ the standard normal distribution function (PyTorch's <c>gelu</c>, approximate='none').</summary>
@@ -202,7 +202,7 @@ public sealed partial class Tensor<T>
         {
             var z = x * b;
             return [g * Where(z.Gt(t), Ones([.. z.Shape.Dims]), z.Sigmoid())];
-        });
+        }, new SoftplusAttributes(double.CreateChecked(b), double.CreateChecked(t)));
     }
 
     /// <summary>SiLU, x·σ(x) (PyTorch's <c>silu</c>; swish).</summary>
@@ -259,7 +259,7 @@ public sealed partial class Tensor<T>
             T lo = min is { } l ? T.CreateChecked(l) : T.NegativeInfinity, hi = max is { } h ? T.CreateChecked(h) : T.PositiveInfinity;
             for (int i = 0; i < ms.Length; i++) ms[i] = xs[i] >= lo && xs[i] <= hi ? T.One : T.Zero;
             return [g * mask];
-        });
+        }, new ClampAttributes(min, max));
     }
 }
 

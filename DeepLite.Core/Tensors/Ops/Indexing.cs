@@ -20,7 +20,7 @@ public sealed partial class Tensor<T>
         for (int i = 0; i < ys.Length; i++) ys[i] = xs[targets[i]];
         return Recording(this) ? Backward(y, this, ax, index) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int axis, IndexTensor index) =>
-            Record(y, "Gather", [x], g => [Zeros([.. x.Shape.Dims]).ScatterAdd(axis, index, g)]);
+            Record(y, "Gather", [x], g => [Zeros([.. x.Shape.Dims]).ScatterAdd(axis, index, g)], new IndexAttributes(axis, index));
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public sealed partial class Tensor<T>
                 xs.Slice((o * size + rows[r]) * inner, inner).CopyTo(ys.Slice((o * rows.Length + r) * inner, inner));
         return Recording(this) ? Backward(y, this, ax, index) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int axis, IndexTensor index) =>
-            Record(y, "IndexSelect", [x], g => [Zeros([.. x.Shape.Dims]).IndexAdd(axis, index, g)]);
+            Record(y, "IndexSelect", [x], g => [Zeros([.. x.Shape.Dims]).IndexAdd(axis, index, g)], new IndexAttributes(axis, index));
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed partial class Tensor<T>
         {
             var zeros = Zeros([.. g.Shape.Dims]);
             return [a.RequiresGrad ? Where(condition, g, zeros) : null, b.RequiresGrad ? Where(condition, zeros, g) : null];
-        });
+        }, new MaskAttributes(condition, 0));
     }
 
     /// <summary>
@@ -77,8 +77,8 @@ public sealed partial class Tensor<T>
         var y = Uninitialized(Shape);
         var xs = Span; var ys = y.Span;
         for (int i = 0; i < ys.Length; i++) ys[i] = m[i] ? value : xs[i];
-        return Recording(this) ? Backward(y, this, mask) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, BoolTensor mask) => Record(y, "MaskedFill", [x], g => [g.MaskedFill(mask, T.Zero)]);
+        return Recording(this) ? Backward(y, this, mask, value) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, BoolTensor mask, T value) => Record(y, "MaskedFill", [x], g => [g.MaskedFill(mask, T.Zero)], new MaskAttributes(mask, double.CreateChecked(value)));
     }
 
     private static void Select(ReadOnlySpan<bool> mask, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)

@@ -61,7 +61,7 @@ public sealed partial class Tensor<T>
         [
             a.RequiresGrad ? (transposeA ? b.MatMul(g, transposeB, true) : g.MatMul(b, false, !transposeB)) : null,
             b.RequiresGrad ? (transposeB ? g.MatMul(a, true, transposeA) : a.MatMul(g, !transposeA, false)) : null,
-        ]);
+        ], new MatMulAttributes(transposeA, transposeB));
     }
 
     /// <summary>Products [start, end) of a batch, each one GEMM on its slices, as a struct body for the worker pool.</summary>

@@ -21,7 +21,7 @@ public sealed partial class Tensor<T>
         int outer = Shape.Product(0, ax), inner = Shape.Product(ax + 1, Rank);
         if (y.Size > 0) BlockCopy.Copy<T>(Span[(start * inner)..], size * inner, y.Span, length * inner, length * inner, outer);
         return Recording(this) ? Backward(y, this, ax, start) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int axis, int start) => Record(y, "Narrow", [x], g => [g.NarrowAdjoint(axis, start, x.Shape)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int axis, int start) => Record(y, "Narrow", [x], g => [g.NarrowAdjoint(axis, start, x.Shape)], new AxisAttributes(axis, start));
     }
 
     /// <summary>The adjoint of <see cref="Narrow"/>: this tensor at <paramref name="start"/> of <paramref name="axis"/> in zeros of <paramref name="shape"/>.</summary>
@@ -68,6 +68,6 @@ public sealed partial class Tensor<T>
             for (int i = 0, at = 0; i < parts.Length; at += parts[i].Shape.Dims[axis], i++)
                 if (parts[i].RequiresGrad) grads[i] = g.Narrow(axis, at, parts[i].Shape.Dims[axis]);
             return grads;
-        });
+        }, new AxisAttributes(axis));
     }
 }

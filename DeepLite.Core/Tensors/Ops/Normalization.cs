@@ -48,7 +48,7 @@ public sealed partial class Tensor<T>
             var gr = g.Reshape(-1, cols); var yr = y.Reshape(-1, cols);
             var dx = r * (gr - gr.Mean(1, keepDims: true) - yr * (gr * yr).Mean(1, keepDims: true));
             return [dx.Reshape(x.Shape)];
-        });
+        }, new LayerNormAttributes(cols, double.CreateChecked(eps)));
     }
 
     /// <summary>The first-order input gradient of <see cref="Normalize"/> in one fused pass (not recorded).</summary>

@@ -44,7 +44,7 @@ public sealed partial class Tensor<T>
             if (lease.ScopeId != scope)
                 throw new InvalidOperationException($"Backward through MaxPool2D (input {x.Shape}) after TensorPool scope #{scope}, in which it ran, has ended: its window indices went back to the pool. Run backward inside the scope.");
             return [gy.MaxPool2DBackward(argmax, g)];
-        });
+        }, new GeometryAttributes(g));
     }
 
     /// <summary>The pooling's input gradient: ScatterFlat by the forward's argmax, parallel over planes (see <see cref="MaxPooling.Backward"/>).</summary>
@@ -87,7 +87,7 @@ public sealed partial class Tensor<T>
     {
         var g = PoolGeometry("AvgPool2D", kernelSize, stride, padding, ceilMode);
         var (_, bottom, _, right) = padding.Resolve(g.H, g.W, g.KH, g.KW, g.SH, g.SW);
-        return AvgPool2D(g, AveragePooling.Scales<T>(g, bottom, right, countIncludePad));
+        return AvgPool2D(g, AveragePooling.Scales<T>(g, bottom, right, countIncludePad), new AvgPoolAttributes(g, bottom, right, ceilMode, countIncludePad));
     }
 
     /// <summary>A pooling's geometry: window default 2, stride default the window.</summary>
@@ -110,12 +110,13 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>Average pooling of a resolved geometry, recorded with its adjoint as backward.</summary>
-    private Tensor<T> AvgPool2D(ConvGeometry g, T[] scales)
+    private Tensor<T> AvgPool2D(ConvGeometry g, T[] scales, AvgPoolAttributes? attributes = null)
     {
         var y = Uninitialized(new Shape(g.N, g.C, g.OH, g.OW)); // the kernel writes every element
         if (y.Size > 0) AveragePooling.Forward(Buffer, Offset, g, scales, y.Buffer);
-        return Recording(this) ? Backward(y, this, g, scales) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, ConvGeometry g, T[] scales) => Record(y, "AvgPool2D", [x], gy => [gy.AvgPool2DBackward(g, scales)]);
+        return Recording(this) ? Backward(y, this, g, scales, attributes) : y;
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, ConvGeometry g, T[] scales, AvgPoolAttributes? attributes) =>
+            Record(y, "AvgPool2D", [x], gy => [gy.AvgPool2DBackward(g, scales)], attributes);
     }
 
     /// <summary>AvgPool2D's input gradient, recorded with AvgPool2D as its backward (the two are adjoint).</summary>

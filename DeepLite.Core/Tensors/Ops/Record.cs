@@ -18,15 +18,16 @@ public sealed partial class Tensor<T>
 
     /// <summary>
     /// Attaches <paramref name="backward"/> to <paramref name="result"/> when recording is on and an input
-    /// requires grad. Each op's forward and backward sit side by side in the files of Tensors/Ops.
+    /// requires grad. Each op's forward and backward sit side by side in the files of Tensors/Ops. An op whose result
+    /// depends on more than its inputs' values and its output's shape passes that as <paramref name="attributes"/>.
     /// </summary>
-    internal static Tensor<T> Record(Tensor<T> result, string op, Tensor<T>[] inputs, Func<Tensor<T>, Tensor<T>?[]> backward)
+    internal static Tensor<T> Record(Tensor<T> result, string op, Tensor<T>[] inputs, Func<Tensor<T>, Tensor<T>?[]> backward, object? attributes = null)
     {
         if (!GradMode.IsEnabled) return result;
         bool any = false;
         foreach (var input in inputs) any |= input.RequiresGrad;
         if (!any) return result;
-        result.Node = new GradNode<T>(op, inputs, backward);
+        result.Node = new GradNode<T>(op, inputs, backward, attributes);
         result._requiresGrad = true;
         if (AnomalyMode.IsEnabled) AnomalyMode.CheckForward(result, op, inputs);
         return result;

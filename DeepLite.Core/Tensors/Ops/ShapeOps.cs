@@ -64,7 +64,7 @@ public sealed partial class Tensor<T>
         var inverse = new int[Rank];
         for (int i = 0; i < Rank; i++) inverse[permutation[i]] = i;
         return Recording(x) ? Backward(y, x, inverse) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] inverse) => Record(y, "Permute", [x], g => [g.Permute(inverse)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int[] inverse) => Record(y, "Permute", [x], g => [g.Permute(inverse)], new PermuteAttributes(inverse));
     }
 
     /// <summary>Rows <paramref name="start"/> .. start+count-1 of the first dimension (a view sharing memory).</summary>
@@ -79,7 +79,7 @@ public sealed partial class Tensor<T>
         var y = new Tensor<T>(new Shape(dims), this, Offset + start * row);
         return Recording(this) ? Backward(y, this, start) : y;
         // A view of rows is Narrow on axis 0 without the copy: its adjoint is Narrow's.
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start) => Record(y, "SliceBatch", [x], g => [g.NarrowAdjoint(0, start, x.Shape)]);
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, int start) => Record(y, "SliceBatch", [x], g => [g.NarrowAdjoint(0, start, x.Shape)], new AxisAttributes(0, start));
     }
 
     /// <summary>
