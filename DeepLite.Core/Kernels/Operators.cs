@@ -11,6 +11,8 @@ internal interface IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<
 {
     /// <summary>False where the vector form merely loops over lanes (the driver then stays scalar).</summary>
     static abstract bool Vectorizable { get; }
+    /// <summary>The size from which a tensor's map splits over the cores (<see cref="SplitThresholds"/>).</summary>
+    static virtual int SplitElements => SplitThresholds.ElementwiseElements;
     static abstract T Invoke(T x);
     static abstract Vector256<T> Invoke(Vector256<T> x);
 }
@@ -18,6 +20,8 @@ internal interface IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<
 /// <summary>A two-argument elementwise function in scalar and vector form.</summary>
 internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The size from which a tensor's map splits over the cores (<see cref="SplitThresholds"/>).</summary>
+    static virtual int SplitElements => SplitThresholds.ElementwiseElements;
     static abstract T Invoke(T x, T y);
     static abstract Vector256<T> Invoke(Vector256<T> x, Vector256<T> y);
 }
@@ -25,6 +29,7 @@ internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754
 /// <summary>op with its arguments swapped, op(y, x): a scalar on the left through the span-op-scalar driver.</summary>
 internal readonly struct SwappedOperator<T, TOp> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
 {
+    public static int SplitElements => TOp.SplitElements;
     public static T Invoke(T x, T y) => TOp.Invoke(y, x);
     public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => TOp.Invoke(y, x);
 }
@@ -140,37 +145,50 @@ internal static class NormalDistribution<T> where T : unmanaged, IFloatingPointI
             double v = double.CreateChecked(x);
             return T.CreateChecked(0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-v / Math.Sqrt(2))); // not 1 + erf: exact in the left tail too
         }
-        T z = T.Abs(x) * InvSqrt2, t = T.One / (T.One + Half * z);
+        T z = T.Abs(x) * InvSqrt2, t = T.One / T.FusedMultiplyAdd(Half, z, T.One);
         T poly = C[9];
-        for (int i = 8; i >= 0; i--) poly = poly * t + C[i];
-        T tail = Half * t * T.Exp(poly - z * z); // Φ(-|x|) = erfc(|x|/√2) / 2
+        for (int i = 8; i >= 0; i--) poly = T.FusedMultiplyAdd(poly, t, C[i]);
+        T tail = Half * t * T.Exp(T.FusedMultiplyAdd(-z, z, poly)); // Φ(-|x|) = erfc(|x|/√2) / 2
         return x >= T.Zero ? T.One - tail : T.IsNaN(x) ? x : tail;
     }
 
-    /// <summary>Φ of each lane (float only: <see cref="Vectorized"/>).</summary>
+    /// <summary>
+    /// Φ of each lane (float only: <see cref="Vectorized"/>). The scalar form's formula with the coefficients as
+    /// literals and Horner's steps fused (the array reads and separate roundings made GELU a fifth of a GPT step).
+    /// </summary>
     public static Vector256<T> Cdf(Vector256<T> x)
     {
-        var half = Vector256.Create(Half);
-        var z = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
-        var t = Vector256<T>.One / (Vector256<T>.One + half * z);
-        var poly = Vector256.Create(C[9]);
-        for (int i = 8; i >= 0; i--) poly = poly * t + Vector256.Create(C[i]);
-        var tail = half * t * ExpOperator<T>.Invoke(poly - z * z);
-        var cdf = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<T>.Zero), Vector256<T>.One - tail, tail);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), cdf, x); // NaN stays NaN
+        if (typeof(T) != typeof(float)) return Lanes.Map(x, Cdf);
+        var v = x.AsSingle();
+        var z = Vector256.Abs(v) * Vector256.Create(0.70710678118654752f);
+        var t = Vector256<float>.One / Vector256.FusedMultiplyAdd(Vector256.Create(0.5f), z, Vector256<float>.One);
+        var poly = Vector256.FusedMultiplyAdd(Vector256.Create(0.17087277f), t, Vector256.Create(-0.82215223f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(1.48851587f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-1.13520398f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.27886807f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-0.18628806f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.09678418f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.37409196f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(1.00002368f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-1.26551223f));
+        var tail = Vector256.Create(0.5f) * t * Vector256.Exp(Vector256.FusedMultiplyAdd(-z, z, poly));
+        var cdf = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.One - tail, tail);
+        return Vector256.ConditionalSelect(Vector256.Equals(v, v), cdf, v).As<float, T>(); // NaN stays NaN
     }
 
     /// <summary>φ(x), the standard normal density.</summary>
     public static T Pdf(T x) => T.Exp(-Half * x * x) * InvSqrt2Pi;
 
     /// <summary>φ of each lane.</summary>
-    public static Vector256<T> Pdf(Vector256<T> x) => ExpOperator<T>.Invoke(-Vector256.Create(Half) * x * x) * Vector256.Create(InvSqrt2Pi);
+    public static Vector256<T> Pdf(Vector256<T> x) => typeof(T) != typeof(float) ? Lanes.Map(x, Pdf)
+        : (Vector256.Exp(Vector256.Create(-0.5f) * x.AsSingle() * x.AsSingle()) * Vector256.Create(0.39894228040143268f)).As<float, T>();
 }
 
 /// <summary>GELU, exact: x·Φ(x) = x (1 + erf(x / √2)) / 2 (PyTorch's default, approximate='none'); Φ as <see cref="NormalDistribution{T}"/> computes it.</summary>
 internal readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool Vectorizable => NormalDistribution<T>.Vectorized;
+    public static int SplitElements => SplitThresholds.CostlyElementwiseElements;
     public static T Invoke(T x) => x * NormalDistribution<T>.Cdf(x);
     public static Vector256<T> Invoke(Vector256<T> x) => x * NormalDistribution<T>.Cdf(x);
 }
@@ -179,8 +197,22 @@ internal readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged
 internal readonly struct GeluSlopeOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool Vectorizable => NormalDistribution<T>.Vectorized;
+    public static int SplitElements => SplitThresholds.CostlyElementwiseElements;
     public static T Invoke(T x) => NormalDistribution<T>.Cdf(x) + x * NormalDistribution<T>.Pdf(x);
     public static Vector256<T> Invoke(Vector256<T> x) => NormalDistribution<T>.Cdf(x) + x * NormalDistribution<T>.Pdf(x);
+}
+
+/// <summary>
+/// GELU's input gradient g·(Φ(x) + x·φ(x)) in one pass (x, g): the first-order backward, without the slope as a tensor
+/// of its own. The same arithmetic as <see cref="GeluSlopeOperator{T}"/> then a product, so the bits are those of the
+/// recorded form.
+/// </summary>
+internal readonly struct GeluGradientOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int SplitElements => SplitThresholds.CostlyElementwiseElements;
+    public static T Invoke(T x, T g) => g * GeluSlopeOperator<T>.Invoke(x);
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> g) =>
+        NormalDistribution<T>.Vectorized ? g * GeluSlopeOperator<T>.Invoke(x) : Lanes.Map(x, g, Invoke);
 }
 
 /// <summary>GELU's second derivative: φ(x)(2 - x²).</summary>
@@ -259,6 +291,13 @@ internal static class Lanes
         Span<T> lanes = stackalloc T[Vector256<T>.Count];
         x.CopyTo(lanes);
         for (int i = 0; i < lanes.Length; i++) lanes[i] = f(lanes[i]);
+        return Vector256.Create<T>(lanes);
+    }
+
+    public static Vector256<T> Map<T>(Vector256<T> x, Vector256<T> y, Func<T, T, T> f) where T : unmanaged
+    {
+        Span<T> lanes = stackalloc T[Vector256<T>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = f(x[i], y[i]);
         return Vector256.Create<T>(lanes);
     }
 }

@@ -19,6 +19,14 @@ internal static class SplitThresholds
     public const int ElementwiseElements = 1 << 19;
 
     /// <summary>
+    /// Elementwise functions that cost tens of instructions per element (GELU and its derivative: a division, a
+    /// degree-9 polynomial and an exponential) split from 16K elements: there the arithmetic, not memory, decides,
+    /// and a share of 8K elements is tens of microseconds against the few of a split (a GPT's MLP activation,
+    /// 393K elements, ran single-threaded under <see cref="ElementwiseElements"/>).
+    /// </summary>
+    public const int CostlyElementwiseElements = 1 << 14;
+
+    /// <summary>
     /// An optimizer updates parameters of fewer elements on one thread: the update streams the parameter, its
     /// gradient and the state through memory, and one core does not saturate it (the 784x128 layer's SGD step).
     /// </summary>

@@ -88,6 +88,26 @@ public class ElementwiseKernelTests
     }
 
     [Fact]
+    public void GelusFusedGradientHasTheBitsOfTheSlopeTimesTheGradient()
+    {
+        // The first-order backward runs g·slope(x) in one pass; a double backward records g * GeluSlope(x). Both must
+        // give the same bits at every length (vector lanes and scalar tail alike), in float and in double.
+        static void Check<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            for (int n = 0; n <= 67; n++)
+            {
+                var x = Values<T>(n, n, -6, 6); var g = Values<T>(n, n + 500);
+                var fused = new T[n]; var slope = new T[n]; var product = new T[n];
+                Elementwise.Map<T, GeluGradientOperator<T>>(x, g, fused);
+                Elementwise.Map<T, GeluSlopeOperator<T>>(x, slope);
+                Elementwise.Map<T, MultiplyOperator<T>>(g, slope, product);
+                Assert.Equal(product, fused);
+            }
+        }
+        Check<float>(); Check<double>();
+    }
+
+    [Fact]
     public void SoftplusMatchesScalarAtEveryLength()
     {
         // Vector exp and log: within a few ulps; the threshold (1.25 here) switches at the same elements.

@@ -61,14 +61,24 @@ internal static unsafe class GemmPacking
         for (int j0 = 0; j0 < nc; j0 += nr, dst += kc * nr)
         {
             int cols = Math.Min(nr, nc - j0);
-            if (!transB)
+            if (!transB && cols == nr && nr % Vector256<T>.Count == 0 && Vector256.IsHardwareAccelerated)
+            {
+                // Whole panels row by row in vector moves: a span copy per row (NR values, a few hundred bytes) spent
+                // more in the call than in the copy, and B is stored k x n in every backward product dX = dY W.
+                int w = Vector256<T>.Count;
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = b + (long)(p0 + p) * ldb + c0 + j0, d = dst + p * nr;
+                    for (int c = 0; c < nr; c += w) Vector256.Store(Vector256.Load(src + c), d + c);
+                }
+            }
+            else if (!transB)
             {
                 for (int p = 0; p < kc; p++)
                 {
-                    var src = new ReadOnlySpan<T>(b + (long)(p0 + p) * ldb + c0 + j0, cols);
-                    var d = new Span<T>(dst + p * nr, nr);
-                    src.CopyTo(d);
-                    if (cols < nr) d[cols..].Clear();
+                    T* src = b + (long)(p0 + p) * ldb + c0 + j0, d = dst + p * nr;
+                    for (int c = 0; c < cols; c++) d[c] = src[c];
+                    for (int c = cols; c < nr; c++) d[c] = T.Zero;
                 }
             }
             else

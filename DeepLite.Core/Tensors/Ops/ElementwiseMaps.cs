@@ -51,7 +51,7 @@ public sealed partial class Tensor<T>
     private Tensor<T> MapUnary<TOp>() where TOp : IUnaryOperator<T>
     {
         var result = Uninitialized(Shape);
-        ForElements(Size, new UnaryMap<TOp>(Buffer, Offset, result.Buffer));
+        WorkerPool.ForElements(Size, TOp.SplitElements, new UnaryMap<TOp>(Buffer, Offset, result.Buffer));
         return result;
     }
 
@@ -62,9 +62,10 @@ public sealed partial class Tensor<T>
     private static Tensor<T> MapBinary<TOp>(Tensor<T> a, Tensor<T> b, string op) where TOp : IBinaryOperator<T>
     {
         var result = Uninitialized(Shape.Broadcast(a.Shape, b.Shape, op));
-        if (a.Shape == b.Shape) ForElements(result.Size, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
-        else if (b.Size == 1 && a.Shape == result.Shape) ForElements(result.Size, new ScalarMap<TOp>(a.Buffer, a.Offset, b.Span[0], result.Buffer));
-        else if (a.Size == 1 && b.Shape == result.Shape) ForElements(result.Size, new ScalarMap<SwappedOperator<T, TOp>>(b.Buffer, b.Offset, a.Span[0], result.Buffer));
+        if (a.Shape == b.Shape) WorkerPool.ForElements(result.Size, TOp.SplitElements, new BinaryMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, result.Buffer));
+        else if (b.Size == 1 && a.Shape == result.Shape) WorkerPool.ForElements(result.Size, TOp.SplitElements, new ScalarMap<TOp>(a.Buffer, a.Offset, b.Span[0], result.Buffer));
+        else if (a.Size == 1 && b.Shape == result.Shape)
+            WorkerPool.ForElements(result.Size, TOp.SplitElements, new ScalarMap<SwappedOperator<T, TOp>>(b.Buffer, b.Offset, a.Span[0], result.Buffer));
         else Broadcasting.Binary<T, TOp>(a.Span, a.Shape.Dims, b.Span, b.Shape.Dims, result.Span, result.Shape.Dims);
         return result;
     }

@@ -1,3 +1,4 @@
+using DeepLite.Autograd;
 using DeepLite.Kernels;
 
 namespace DeepLite.Tensors;
@@ -60,7 +61,9 @@ public sealed partial class Tensor<T>
     {
         var y = MapUnary<GeluOperator<T>>();
         return Recording(this) ? Backward(y, this) : y;
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Gelu", [x], g => [g * x.GeluSlope()]);
+        // Recording (a double backward): g times the recorded slope; otherwise the same product in one fused pass.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) =>
+            Record(y, "Gelu", [x], g => [GradMode.IsEnabled ? g * x.GeluSlope() : MapBinary<GeluGradientOperator<T>>(x, g, "Gelu")]);
     }
 
     /// <summary>GELU's derivative Φ(x) + x·φ(x), recorded so that GELU has a double backward (its derivative is φ(x)(2 - x²)).</summary>
