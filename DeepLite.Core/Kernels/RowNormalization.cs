@@ -30,6 +30,13 @@ internal static class RowNormalization
     public static void CausalSoftmax<T>(T[] x, int xOffset, int rows, int t, int cols, T scale, T[] y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Split(rows, cols, new Causal<T>(x, xOffset, t, cols, scale, y));
 
+    /// <summary>
+    /// dx = scale · y ∘ (g - Σ_j g_j y_j) per row: the input gradient of <see cref="CausalSoftmax{T}"/> from its output
+    /// y. Masked columns have y = 0 and get 0 (NaN where g is not finite, as the recorded form gives).
+    /// </summary>
+    public static void CausalSoftmaxBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int rows, int cols, T scale, T[] dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Split(rows, cols, new CausalBackward<T>(y, yOffset, g, gOffset, cols, scale, dx));
+
     private static void Split<TBody>(int rows, int cols, TBody body) where TBody : struct, WorkerPool.IRange
     {
         if ((long)rows * cols < SplitThresholds.ElementwiseElements) body.Run(0, rows);
@@ -98,6 +105,23 @@ internal static class RowNormalization
                 T inv = T.One / Elementwise.Sum<T>(row);
                 Elementwise.Map<T, MultiplyOperator<T>>(row, inv, row);
                 dst[visible..].Clear();
+            }
+        }
+    }
+
+    private readonly struct CausalBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int cols, T scale, T[] dx) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                var ys = y.AsSpan(yOffset + r * cols, cols);
+                var gs = g.AsSpan(gOffset + r * cols, cols);
+                var row = dx.AsSpan(r * cols, cols);
+                T dot = Elementwise.Dot<T>(gs, ys);
+                Elementwise.Map<T, SubtractOperator<T>>(gs, dot, row);
+                Elementwise.Map<T, MultiplyOperator<T>>(row, ys, row);
+                Elementwise.Map<T, MultiplyOperator<T>>(row, scale, row);
             }
         }
     }

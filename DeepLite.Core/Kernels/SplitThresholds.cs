@@ -15,8 +15,12 @@ internal static class SplitThresholds
     /// </summary>
     public const long GemmMultiplyAdds = 1 << 18;
 
-    /// <summary>Elementwise ops (maps, masks, fills) of fewer elements run on one thread.</summary>
-    public const int ElementwiseElements = 1 << 19;
+    /// <summary>
+    /// Elementwise ops (maps, masks, fills, row normalizations) of fewer elements run on one thread. 64K: a GPT's
+    /// activations (98K and 393K elements) ran on one core while the other spun, and splitting them took the step from
+    /// 38 to 34 ms; 16K was no better (benchmarks/README.md).
+    /// </summary>
+    public const int ElementwiseElements = 1 << 16;
 
     /// <summary>
     /// Elementwise functions that cost tens of instructions per element (GELU and its derivative: a division, a

@@ -255,6 +255,18 @@ public class OpsSemanticsTests
             var fused = q.ScaledDotProductAttention(k, v, isCausal: true).ToArray();
             var masked = q.ScaledDotProductAttention(k, v, mask: BoolTensor.Tril(t, t)).ToArray();
             for (int i = 0; i < fused.Length; i++) Assert.Equal(masked[i], fused[i], 11);
+            // The fused backward (one pass per row) against the masked softmax's recorded ops.
+            var seed = Tensor<double>.Normal(new Shape(1, 1, t, 3), 0, 1, random);
+            Tensor<double>[] Gradients(bool causal)
+            {
+                var (ql, kl, vl) = (q.Clone(), k.Clone(), v.Clone());
+                ql.RequiresGrad = kl.RequiresGrad = vl.RequiresGrad = true;
+                var y = causal ? ql.ScaledDotProductAttention(kl, vl, isCausal: true) : ql.ScaledDotProductAttention(kl, vl, mask: BoolTensor.Tril(t, t));
+                return DeepLite.Autograd.AutoDiff.Grad(y, [ql, kl, vl], seed);
+            }
+            var (viaFused, viaMask) = (Gradients(true), Gradients(false));
+            for (int j = 0; j < 3; j++)
+                for (int i = 0; i < viaFused[j].Size; i++) Assert.Equal(viaMask[j].ToArray()[i], viaFused[j].ToArray()[i], 11);
             var qf = Tensor.FromArray(q.ToArray().Select(x => (float)x).ToArray(), 1, 1, t, 2);
             var kf = Tensor.FromArray(k.ToArray().Select(x => (float)x).ToArray(), 1, 1, t, 2);
             var vf = Tensor.FromArray(v.ToArray().Select(x => (float)x).ToArray(), 1, 1, t, 3);

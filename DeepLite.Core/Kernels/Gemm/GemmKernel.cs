@@ -94,9 +94,9 @@ public static unsafe class GemmKernel
         int threads = maxThreads <= 0 ? WorkerPool.MaxParallelism : Math.Min(maxThreads, WorkerPool.MaxParallelism);
         if ((long)job.M * job.N * job.K < SplitThresholds.GemmMultiplyAdds) threads = 1;
 
-        // Split the larger dimension in whole tiles, so each thread owns a block of C.
+        // Split M or N in whole tiles, so each thread owns a block of C; whichever leaves the busiest thread less to do.
         int mTiles = (job.M + TKernel.MR - 1) / TKernel.MR, nTiles = (job.N + TKernel.NR - 1) / TKernel.NR;
-        bool splitN = nTiles >= mTiles;
+        bool splitN = SplitN(job, mTiles, nTiles, threads, TKernel.HasStridedForm);
         int tiles = splitN ? nTiles : mTiles;
         threads = Math.Min(threads, tiles);
         if (threads <= 1)
@@ -106,6 +106,26 @@ public static unsafe class GemmKernel
         }
         WorkerPool.For(tiles, new Tiles<T, TKernel>(job, splitN), maxShares: threads);
     }
+
+    /// <summary>
+    /// Whether to split N (columns of C) rather than M over <paramref name="threads"/>: the busiest thread's work in each
+    /// case, its multiply-adds (whole tiles, so 11 column tiles over 2 threads give one 6) plus what it packs, at
+    /// <see cref="PackCost"/> multiply-adds per value. Every thread packs the B columns it multiplies, and A's rows
+    /// unless the kernel reads A in place: split along M, each packs all of B (a GPT's dW = dYᵀ X packed the 768 x 512
+    /// activation on both threads). Either split gives the same bits (each element is one thread's, summed in order).
+    /// </summary>
+    private static bool SplitN<T>(Job<T> job, int mTiles, int nTiles, int threads, bool directA) where T : unmanaged
+    {
+        static double Busiest(int tiles, int threads) => (double)((tiles + threads - 1) / threads) / tiles;
+        double mk = (double)job.M * job.K, nk = (double)job.N * job.K, macs = mk * job.N;
+        double sm = Busiest(mTiles, threads), sn = Busiest(nTiles, threads);
+        double splitM = macs * sm + PackCost * (nk + (directA ? 0 : mk * sm));
+        double splitN = macs * sn + PackCost * (nk * sn + (directA ? 0 : mk));
+        return splitN < splitM || (splitN == splitM && nTiles >= mTiles);
+    }
+
+    /// <summary>The cost of packing one value, in multiply-adds (a packed value is a load and a store; a tile does 48 FMAs a cycle's worth).</summary>
+    private const double PackCost = 16;
 
     /// <summary>
     /// Tiles [t0, t1) of the split dimension: one thread's block of C. A struct body, so a call allocates nothing (a

@@ -47,7 +47,17 @@ public sealed partial class Tensor<T>
         var y = Uninitialized(Shape);
         if (Size > 0) RowNormalization.CausalSoftmax(Buffer, Offset, Size / cols, t, cols, s, y.Buffer);
         return Recording(this) ? Backward(y, this, s) : y;
-        // Softmax's backward, y (g - Σ g y), times the scale; masked entries have y = 0, so their gradient is 0.
-        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "CausalSoftmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true)) * s], new ScalarAttributes(double.CreateChecked(s)));
+        // Softmax's backward, y (g - Σ g y), times the scale; masked entries have y = 0, so their gradient is 0. Recorded
+        // ops for a double backward, else one fused pass per row.
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> x, T s) => Record(y, "CausalSoftmax", [x],
+            g => [GradMode.IsEnabled ? y * (g - (g * y).Sum(-1, keepDims: true)) * s : y.CausalSoftmaxBackward(g, s)], new ScalarAttributes(double.CreateChecked(s)));
+    }
+
+    /// <summary>The first-order input gradient of <see cref="CausalSoftmax"/> from its output (this tensor), in one fused pass (not recorded).</summary>
+    private Tensor<T> CausalSoftmaxBackward(Tensor<T> g, T s)
+    {
+        var dx = Uninitialized(Shape);
+        if (Size > 0) RowNormalization.CausalSoftmaxBackward(Buffer, Offset, g.Buffer, g.Offset, Size / Shape[-1], Shape[-1], s, dx.Buffer);
+        return dx;
     }
 }

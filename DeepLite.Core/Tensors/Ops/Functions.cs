@@ -29,7 +29,7 @@ public sealed partial class Tensor<T>
     /// <summary>x^p for a constant exponent p.</summary>
     public Tensor<T> Pow(T p)
     {
-        var y = new Tensor<T>(Shape);
+        var y = Uninitialized(Shape); // every element written
         var xs = Span; var ys = y.Span;
         if (p == T.CreateChecked(2)) Elementwise.Map<T, MultiplyOperator<T>>(xs, xs, ys);
         else for (int i = 0; i < xs.Length; i++) ys[i] = T.Pow(xs[i], p);

@@ -42,7 +42,7 @@ public sealed partial class Tensor<T>
             throw new ArgumentException($"Permute: {Shape.Format(permutation)} is not a permutation of the {Rank} dimensions of shape {Shape}.");
         var x = this;
         var dims = permutation.Select(p => Shape.Dims[p]).ToArray();
-        var y = new Tensor<T>(new Shape(dims));
+        var y = Uninitialized(new Shape(dims)); // every element written
         var srcStrides = Shape.Strides();
         var stride = permutation.Select(p => srcStrides[p]).ToArray();
         var xs = Span; var ys = y.Span;

@@ -8,7 +8,7 @@ public sealed partial class Tensor<T>
     /// <summary>log(softmax(x)) over the last axis, stable for large logits.</summary>
     public Tensor<T> LogSoftmax()
     {
-        var y = new Tensor<T>(Shape);
+        var y = Uninitialized(Shape); // every row written
         LogSoftmaxRows(Span, y.Span, RowLength("LogSoftmax"));
         return Recording(this) ? Backward(y, this) : y;
         // d/dx: g - softmax(x) * sum(g), with softmax(x) = exp(y).
@@ -18,7 +18,7 @@ public sealed partial class Tensor<T>
     /// <summary>softmax(x) over the last axis.</summary>
     public Tensor<T> Softmax()
     {
-        var y = new Tensor<T>(Shape);
+        var y = Uninitialized(Shape); // every row written
         SoftmaxRows(Span, y.Span, RowLength("Softmax"));
         return Recording(this) ? Backward(y, this) : y;
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> x) => Record(y, "Softmax", [x], g => [y * (g - (g * y).Sum(-1, keepDims: true))]);
