@@ -174,7 +174,7 @@ internal static class Broadcasting
     /// True when <paramref name="shape"/>, less its leading 1s, is the trailing part of <paramref name="target"/>
     /// (a [F] or [1, F] bias in an [N, F] batch): broadcasting repeats it whole, row after row.
     /// </summary>
-    private static bool IsTrailingBlock(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
+    internal static bool IsTrailingBlock(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
     {
         int lead = 0;
         while (lead < shape.Length && shape[lead] == 1) lead++;

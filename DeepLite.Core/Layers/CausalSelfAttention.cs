@@ -46,11 +46,16 @@ public sealed class CausalSelfAttention<T> : Module<T> where T : unmanaged, IFlo
         if (input.Rank != 3 || input.Shape[2] != Embedding)
             throw new ArgumentException($"CausalSelfAttention({Embedding}, {Heads} heads): input must be [B, T, {Embedding}], got shape {input.Shape}.");
         int b = input.Shape[0], t = input.Shape[1], d = Embedding / Heads;
-        // [B, T, 3C] -> [3, B, H, T, d] in one copy; q, k and v are then views of its three blocks.
-        var qkv = Attention.Forward(input).Reshape(b, t, 3, Heads, d).Permute(2, 0, 3, 1, 4);
-        var q = qkv.SliceBatch(0, 1).Reshape(b, Heads, t, d);
-        var k = qkv.SliceBatch(1, 1).Reshape(b, Heads, t, d);
-        var v = qkv.SliceBatch(2, 1).Reshape(b, Heads, t, d);
+        // q, k and v each projected by its block of c_attn's rows (the same products as [B, T, 3C] split in three) and
+        // moved to [B, H, T, d]. Slicing the joint projection instead had each slice's gradient placed in zeros of the
+        // whole [B, T, 3C] and the three summed: a tenth of a GPT step's backward.
+        Tensor<T> Project(int block)
+        {
+            var weight = Attention.Weight.Narrow(0, block * Embedding, Embedding);
+            var bias = Attention.Bias?.Narrow(0, block * Embedding, Embedding);
+            return input.Linear(weight, bias).Reshape(b, t, Heads, d).Permute(0, 2, 1, 3);
+        }
+        var (q, k, v) = (Project(0), Project(1), Project(2));
         double p = IsTraining ? DropoutProbability : 0;
         var y = q.ScaledDotProductAttention(k, v, isCausal: true, dropout: p, random: p > 0 ? _dropoutRandom : null);
         var joined = y.Permute(0, 2, 1, 3).Reshape(b, t, Embedding);

@@ -48,6 +48,17 @@ public sealed partial class Tensor<T>
         public void Run(int start, int end) => Elementwise.Map<T, TOp>(x.AsSpan(xOffset + start, end - start), s, y.AsSpan(start, end - start));
     }
 
+    /// <summary>Rows [start, end) of y = op(x row, block), x and y [rows, block], the block one row.</summary>
+    private readonly struct BlockMap<TOp>(T[] x, int xOffset, T[] block, int blockOffset, int length, T[] y) : WorkerPool.IRange where TOp : IBinaryOperator<T>
+    {
+        public void Run(int start, int end)
+        {
+            var b = block.AsSpan(blockOffset, length);
+            for (int r = start; r < end; r++)
+                Elementwise.Map<T, TOp>(x.AsSpan(xOffset + r * length, length), b, y.AsSpan(r * length, length));
+        }
+    }
+
     private Tensor<T> MapUnary<TOp>() where TOp : IUnaryOperator<T>
     {
         var result = Uninitialized(Shape);
@@ -66,6 +77,12 @@ public sealed partial class Tensor<T>
         else if (b.Size == 1 && a.Shape == result.Shape) WorkerPool.ForElements(result.Size, TOp.SplitElements, new ScalarMap<TOp>(a.Buffer, a.Offset, b.Span[0], result.Buffer));
         else if (a.Size == 1 && b.Shape == result.Shape)
             WorkerPool.ForElements(result.Size, TOp.SplitElements, new ScalarMap<SwappedOperator<T, TOp>>(b.Buffer, b.Offset, a.Span[0], result.Buffer));
+        // A block repeated along the leading dimensions (a bias, a LayerNorm weight, a position table) against a tensor of
+        // the result's shape: rows of the block split over the cores when large.
+        else if (result.Size >= TOp.SplitElements && b.Size > 0 && a.Shape == result.Shape && Broadcasting.IsTrailingBlock(b.Shape.Dims, result.Shape.Dims))
+            WorkerPool.For(result.Size / b.Size, new BlockMap<TOp>(a.Buffer, a.Offset, b.Buffer, b.Offset, b.Size, result.Buffer));
+        else if (result.Size >= TOp.SplitElements && a.Size > 0 && b.Shape == result.Shape && Broadcasting.IsTrailingBlock(a.Shape.Dims, result.Shape.Dims))
+            WorkerPool.For(result.Size / a.Size, new BlockMap<SwappedOperator<T, TOp>>(b.Buffer, b.Offset, a.Buffer, a.Offset, a.Size, result.Buffer));
         else Broadcasting.Binary<T, TOp>(a.Span, a.Shape.Dims, b.Span, b.Shape.Dims, result.Span, result.Shape.Dims);
         return result;
     }
