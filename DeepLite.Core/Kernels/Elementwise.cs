@@ -2,12 +2,14 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepLite.Kernels;
 
 /// <summary>
 /// Generic drivers for elementwise operators: full Vector256 blocks, then a scalar tail.
-/// Elementwise work is memory-bound, so 256-bit vectors already saturate it.
+/// Elementwise work is memory-bound, so 256-bit vectors already saturate it; costly functions that write a 512-bit form
+/// (<see cref="IUnaryOperator{T}.Vectorizable512"/>) run it first where AVX-512 is.
 /// </summary>
 internal static class Elementwise
 {
@@ -17,6 +19,13 @@ internal static class Elementwise
     {
         if (y.Length != x.Length) throw new ArgumentException("Map: source and destination lengths differ.");
         int i = 0;
+        if (TOp.Vectorizable512 && Avx512F.IsSupported)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            for (; i <= x.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+                TOp.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
         if (TOp.Vectorizable && Vector256.IsHardwareAccelerated)
         {
             ref T xs = ref MemoryMarshal.GetReference(x);
@@ -34,6 +43,14 @@ internal static class Elementwise
     {
         if (y.Length != x.Length || z.Length != x.Length) throw new ArgumentException("Map: operand lengths differ.");
         int i = 0;
+        if (TOp.Vectorizable512 && Avx512F.IsSupported)
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            ref T zs = ref MemoryMarshal.GetReference(z);
+            for (; i <= x.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+                TOp.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i), Vector512.LoadUnsafe(ref ys, (nuint)i)).StoreUnsafe(ref zs, (nuint)i);
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             ref T xs = ref MemoryMarshal.GetReference(x);

@@ -88,6 +88,33 @@ public class ElementwiseKernelTests
     }
 
     [Fact]
+    public void FloatExpIsWithinTwoUlpsAndItsVectorFormsGiveTheScalarBits()
+    {
+        // Over the whole finite range and past both ends: within 2 ulp of the exact exponential (relative 2.4e-7), 0 where
+        // the exact value is below the normal floats, +inf above the largest float, NaN for NaN.
+        for (double v = -100; v <= 100; v += 0.0137)
+        {
+            float x = (float)v, y = FloatExp.Exp(x);
+            double exact = Math.Exp(x);
+            if (exact < 1.1754944e-38) Assert.True(y == 0 || Math.Abs(y - exact) <= 2.4e-7 * exact, $"exp({x}) = {y}, exact {exact}");
+            else if (exact > float.MaxValue) Assert.Equal(float.PositiveInfinity, y);
+            else Assert.True(Math.Abs(y - exact) <= 2.4e-7 * exact, $"exp({x}) = {y}, exact {exact}");
+        }
+        Assert.True(float.IsNaN(FloatExp.Exp(float.NaN)));
+        Assert.Equal(0f, FloatExp.Exp(float.NegativeInfinity));
+        Assert.Equal(float.PositiveInfinity, FloatExp.Exp(float.PositiveInfinity));
+        Assert.Equal(1f, FloatExp.Exp(0f));
+        // The 256- and 512-bit forms give the scalar form's bits in every lane, special values included.
+        var xs = new[] { -90f, -87.5f, -87.3f, -20f, -1f, -1e-8f, 0f, 1e-8f, 0.5f, 1f, 10f, 88f, 88.7f, 88.8f, float.NaN, float.NegativeInfinity };
+        var v512 = FloatExp.Exp(System.Runtime.Intrinsics.Vector512.Create(xs));
+        for (int i = 0; i < xs.Length; i++)
+        {
+            Assert.Equal(FloatExp.Exp(xs[i]), v512[i]);
+            Assert.Equal(FloatExp.Exp(xs[i]), FloatExp.Exp(System.Runtime.Intrinsics.Vector256.Create(xs[i]))[0]);
+        }
+    }
+
+    [Fact]
     public void GelusFusedGradientHasTheBitsOfTheSlopeTimesTheGradient()
     {
         // The first-order backward runs g·slope(x) in one pass; a double backward records g * GeluSlope(x). Both must
