@@ -179,6 +179,7 @@ internal static class NormalFloat
         C5 = 0.27886807f, C6 = -1.13520398f, C7 = 1.48851587f, C8 = -0.82215223f, C9 = 0.17087277f;
     private const float InvSqrt2 = 0.70710678118654752f, InvSqrt2Pi = 0.39894228040143268f;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Cdf(float x)
     {
         float z = MathF.Abs(x) * InvSqrt2, t = 1f / MathF.FusedMultiplyAdd(0.5f, z, 1f);
@@ -190,6 +191,7 @@ internal static class NormalFloat
         return x >= 0f ? 1f - tail : float.IsNaN(x) ? x : tail;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Cdf(Vector256<float> x)
     {
         var z = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
@@ -204,6 +206,7 @@ internal static class NormalFloat
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), cdf, x); // NaN stays NaN
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Cdf(Vector512<float> x)
     {
         var z = Vector512.Abs(x) * Vector512.Create(InvSqrt2);
@@ -218,10 +221,13 @@ internal static class NormalFloat
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), cdf, x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Pdf(float x) => FloatExp.Exp(-0.5f * x * x) * InvSqrt2Pi;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pdf(Vector256<float> x) => FloatExp.Exp(Vector256.Create(-0.5f) * x * x) * Vector256.Create(InvSqrt2Pi);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Pdf(Vector512<float> x) => FloatExp.Exp(Vector512.Create(-0.5f) * x * x) * Vector512.Create(InvSqrt2Pi);
 }
 
