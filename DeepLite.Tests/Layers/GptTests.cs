@@ -1,4 +1,8 @@
 using DeepLite.Layers;
+using DeepLite.Losses;
+using DeepLite.Optimizers;
+using DeepLite.Serialization;
+using DeepLite.Training;
 using DeepLite.Tensors;
 using static DeepLite.Tests.GradientCheck;
 
@@ -88,5 +92,49 @@ public class GptTests
         Assert.Equal(logits.Narrow(1, 1, 1).Reshape(-1).ArgMax(), greedy[0]);
         Assert.True(model.IsTraining);
     }
-}
 
+    [Fact]
+    public void AStoppedTrainingRunResumedFromItsCheckpointGivesTheSameBytes()
+    {
+        // train.py's loop in small: AdamW in two groups, clipping, batches from a seeded generator. Stopped after step 4
+        // and resumed from the checkpoint (model, AdamW's moments and step, the batch generator) in a new model and
+        // optimizer, it ends with the parameters of the run that never stopped, bit for bit.
+        var config = new GptConfig(13, 8, 2, 2, 16);
+        var text = Enumerable.Range(0, 400).Select(i => (i * 7 + i / 5) % 13).ToArray();
+        (Gpt<float> Model, AdamW<float> Optimizer) Fresh()
+        {
+            var model = new Gpt<float>(config, new SeededRandom(21));
+            var parameters = model.Parameters();
+            return (model, new AdamW<float>([new ParameterGroup<float>(parameters.Where(p => p.Rank >= 2), weightDecay: 0.1),
+                new ParameterGroup<float>(parameters.Where(p => p.Rank < 2), weightDecay: 0)], 1e-2, 0.9, 0.99));
+        }
+        void Train(Gpt<float> model, AdamW<float> optimizer, SeededRandom batches, int steps)
+        {
+            for (int s = 0; s < steps; s++)
+                Trainer.Step(optimizer, () =>
+                {
+                    var x = new int[3 * 8]; var y = new int[x.Length];
+                    for (int b = 0; b < 3; b++)
+                    {
+                        int start = batches.NextInt(text.Length - 9);
+                        for (int t = 0; t < 8; t++) { x[b * 8 + t] = text[start + t]; y[b * 8 + t] = text[start + t + 1]; }
+                    }
+                    return Loss.CrossEntropy(model.Forward(IndexTensor.FromArray(x, 3, 8)).Reshape(-1, 13), y);
+                }, maxGradientNorm: 1.0);
+        }
+        var whole = Fresh(); var wholeBatches = new SeededRandom(5);
+        Train(whole.Model, whole.Optimizer, wholeBatches, 8);
+
+        var path = Path.Combine(Directory.CreateTempSubdirectory("deeplite-gpt-").FullName, "gpt.safetensors");
+        var first = Fresh(); var firstBatches = new SeededRandom(5);
+        Train(first.Model, first.Optimizer, firstBatches, 4);
+        Checkpoint.Save(path, first.Model, first.Optimizer, 4, firstBatches);
+        var resumed = Fresh(); var resumedBatches = new SeededRandom(99);
+        Assert.Equal(4, Checkpoint.Load(path, resumed.Model, resumed.Optimizer, resumedBatches).Epoch);
+        Train(resumed.Model, resumed.Optimizer, resumedBatches, 4);
+        foreach (var ((name, expected), (_, actual)) in whole.Model.NamedParameters().Zip(resumed.Model.NamedParameters()))
+            Assert.True(expected.ToArray().AsSpan().SequenceEqual(actual.ToArray()), $"{name} differs after the resume");
+        Assert.NotEqual(Fresh().Model.TokenEmbedding.Weight.ToArray(), whole.Model.TokenEmbedding.Weight.ToArray());
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+}
