@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Reflection;
 using DeepLite.Autograd;
 using DeepLite.Layers;
 using DeepLite.Tensors;
@@ -165,23 +164,6 @@ internal static partial class OnnxExporter
             shape.Dim.Add(dim);
         }
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType, Shape = shape } } };
-    }
-
-    /// <summary>The ModelProto around a graph, with the producer, the opset and the options' metadata.</summary>
-    private static ModelProto Model<T>(Module<T> model, GraphProto graph, OnnxExportOptions options) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var proto = new ModelProto
-        {
-            IrVersion = options.Opset >= 19 ? (long)Version.IrVersion : (long)Version.IrVersion2021730,
-            ProducerName = "DeepLite",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "",
-            ModelVersion = options.ModelVersion,
-            DocString = model.ToString(),
-            Graph = graph,
-        };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>()) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        return proto;
     }
 
     private sealed partial class Emitter<T>

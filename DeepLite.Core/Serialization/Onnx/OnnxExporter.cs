@@ -9,7 +9,8 @@ using Google.Protobuf;
 namespace DeepLite.Serialization.Onnx;
 
 /// <summary>
-/// Writes a <see cref="Sequential{T}"/> model of the public layers (or one such layer) as an ONNX graph: one or a few
+/// Writes a model as an ONNX graph. A <see cref="Sequential{T}"/> of the public layers (or one such layer) is written
+/// here layer by layer, any other module by tracing (OnnxExporter.Trace.cs). Layer by layer: one or a few
 /// standard operators per layer in the layers' order (so the nodes are in topological order), the parameters and
 /// buffers as initializers under their <see cref="Module{T}.NamedState"/> names, typed input and output with a dynamic
 /// batch dimension. Each layer's ONNX form is what its Forward computes in evaluation mode (BatchNorm with its running
@@ -107,6 +108,23 @@ internal static partial class OnnxExporter
             proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_std", Value = List(n.Std) });
             proto.MetadataProps.Add(new StringStringEntryProto { Key = "deeplite.input_normalized_in_graph", Value = n.InGraph ? "true" : "false" });
         }
+        return proto;
+    }
+
+    /// <summary>The ModelProto around a graph, with the producer, the opset and the options' metadata.</summary>
+    private static ModelProto Model<T>(Module<T> model, GraphProto graph, OnnxExportOptions options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var proto = new ModelProto
+        {
+            IrVersion = options.Opset >= 19 ? (long)Version.IrVersion : (long)Version.IrVersion2021730,
+            ProducerName = "DeepLite",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "",
+            ModelVersion = options.ModelVersion,
+            DocString = model.ToString(),
+            Graph = graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>()) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return proto;
     }
 
