@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepLite.Kernels;
 
@@ -99,14 +100,57 @@ internal static class RowNormalization
                 // softmax(s·x) = exp(s·x - s·max) / Σ: the shift is exact enough and keeps every exponent ≤ 0.
                 T shift = -scale * max;
                 var row = dst[..visible];
-                Elementwise.Map<T, MultiplyOperator<T>>(src, scale, row);
-                Elementwise.Map<T, AddOperator<T>>(row, shift, row);
-                Elementwise.Map<T, ExpOperator<T>>(row, row);
-                T inv = T.One / Elementwise.Sum<T>(row);
-                Elementwise.Map<T, MultiplyOperator<T>>(row, inv, row);
+                if (typeof(T) == typeof(float))
+                {
+                    // One pass for the exponentials and their sum (rows of at most T values: five calls a row were
+                    // most of a GPT's softmax).
+                    float sum = ExpSum(MemoryMarshal.Cast<T, float>(src), float.CreateTruncating(scale), float.CreateTruncating(shift), MemoryMarshal.Cast<T, float>(row));
+                    Elementwise.Map<T, MultiplyOperator<T>>(row, T.CreateTruncating(1f / sum), row);
+                }
+                else
+                {
+                    Elementwise.Map<T, MultiplyOperator<T>>(src, scale, row);
+                    Elementwise.Map<T, AddOperator<T>>(row, shift, row);
+                    Elementwise.Map<T, ExpOperator<T>>(row, row);
+                    T inv = T.One / Elementwise.Sum<T>(row);
+                    Elementwise.Map<T, MultiplyOperator<T>>(row, inv, row);
+                }
                 dst[visible..].Clear();
             }
         }
+    }
+
+    /// <summary>y = e^(s·x + shift) element by element (<see cref="FloatExp"/>); returns Σ y, summed lane-wise then across.</summary>
+    private static float ExpSum(ReadOnlySpan<float> x, float s, float shift, Span<float> y)
+    {
+        int j = 0;
+        float sum = 0;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        if (Avx512F.IsSupported && x.Length >= Vector512<float>.Count)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; j <= x.Length - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                var e = FloatExp.Exp(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xs, (nuint)j), Vector512.Create(s), Vector512.Create(shift)));
+                e.StoreUnsafe(ref ys, (nuint)j);
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        if (Vector256.IsHardwareAccelerated && x.Length - j >= Vector256<float>.Count)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; j <= x.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                var e = FloatExp.Exp(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, (nuint)j), Vector256.Create(s), Vector256.Create(shift)));
+                e.StoreUnsafe(ref ys, (nuint)j);
+                acc += e;
+            }
+            sum += Vector256.Sum(acc);
+        }
+        for (; j < x.Length; j++) sum += y[j] = FloatExp.Exp(MathF.FusedMultiplyAdd(x[j], s, shift));
+        return sum;
     }
 
     private readonly struct CausalBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int cols, T scale, T[] dx) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
