@@ -124,7 +124,11 @@ public static unsafe class GemmKernel
         return splitN < splitM || (splitN == splitM && nTiles >= mTiles);
     }
 
-    /// <summary>The cost of packing one value, in multiply-adds (a packed value is a load and a store; a tile does 48 FMAs a cycle's worth).</summary>
+    /// <summary>
+    /// The cost of packing one value, in multiply-adds: a load and a store (and, for a B larger than the caches, part of a
+    /// miss) against one lane of a 16-lane FMA. An order of magnitude, not a fit: it only has to tell a packing that
+    /// doubles a thread's work from one that does not.
+    /// </summary>
     private const double PackCost = 16;
 
     /// <summary>
