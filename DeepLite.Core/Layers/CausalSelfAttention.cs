@@ -48,7 +48,7 @@ public sealed class CausalSelfAttention<T> : Module<T> where T : unmanaged, IFlo
         int b = input.Shape[0], t = input.Shape[1], d = Embedding / Heads;
         // q, k and v each projected by its block of c_attn's rows (the same products as [B, T, 3C] split in three) and
         // moved to [B, H, T, d]. Slicing the joint projection instead had each slice's gradient placed in zeros of the
-        // whole [B, T, 3C] and the three summed: a tenth of a GPT step's backward.
+        // whole [B, T, 3C] and the three summed: about 3 ms of a 34 ms GPT step.
         Tensor<T> Project(int block)
         {
             var weight = Attention.Weight.Narrow(0, block * Embedding, Embedding);
