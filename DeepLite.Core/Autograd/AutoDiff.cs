@@ -152,22 +152,32 @@ public static class AutoDiff
     /// <summary>Fills the walk's order with the non-leaf tensors reachable from <paramref name="output"/>, every tensor after its inputs.</summary>
     private static void TopologicalOrder<T>(Tensor<T> output, Walk<T> walk) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (output.Node is null) return;
-        var (order, visited, stack) = (walk.Order, walk.Visited, walk.Stack);
+        if (output.Node is not null) PostOrder(output, walk.Visited, walk.Stack, walk.Order, leaves: null);
+    }
+
+    /// <summary>
+    /// The recorded tensors reachable from <paramref name="output"/> into <paramref name="order"/>, every tensor after its
+    /// inputs, and with <paramref name="leaves"/> the leaves it reaches (inputs, parameters, constants) there, in the order
+    /// first reached; without it leaves are not visited. An iterative post-order DFS: deep graphs (long unrolled loops)
+    /// must not overflow the stack. The backward walk and the ONNX tracer both order a graph this way.
+    /// </summary>
+    internal static void PostOrder<T>(Tensor<T> output, HashSet<Tensor<T>> visited, Stack<(Tensor<T> Tensor, int NextInput)> stack,
+        List<Tensor<T>> order, List<Tensor<T>>? leaves) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         visited.Add(output);
-        // Iterative post-order DFS: deep graphs (long unrolled loops) must not overflow the stack.
         stack.Push((output, 0));
         while (stack.Count > 0)
         {
             var (tensor, next) = stack.Pop();
-            var inputs = tensor.Node!.Inputs;
+            var inputs = tensor.Node?.Inputs ?? [];
             if (next < inputs.Length)
             {
                 stack.Push((tensor, next + 1));
                 var input = inputs[next];
-                if (input.Node is not null && visited.Add(input)) stack.Push((input, 0));
+                if ((leaves is not null || input.Node is not null) && visited.Add(input)) stack.Push((input, 0));
             }
-            else order.Add(tensor);
+            else if (tensor.Node is not null) order.Add(tensor);
+            else leaves?.Add(tensor);
         }
     }
 }

@@ -8,7 +8,8 @@ namespace DeepLite.Kernels;
 /// polynomial, times 2ⁿ built in the exponent bits; within 2 ulp of the exact value on [-87.3, 88.7], 0 below (where
 /// the exact value is subnormal or less), +∞ above, NaN for NaN. The runtime's float exponential works in double and cost half of a GELU; this one
 /// stays in float, and its scalar, 256-bit and 512-bit forms do the same operations, so a vector lane and a scalar tail
-/// give the same bits.
+/// give the same bits. The two vector forms are written out: the runtime's ISimdVector, which would let one generic
+/// method serve both, is not public.
 /// </summary>
 internal static class FloatExp
 {

@@ -62,8 +62,8 @@ internal static unsafe class GemmPacking
         if (!transB && nr % Vector256<T>.Count == 0 && Vector256.IsHardwareAccelerated)
         {
             // B stored k x n (every backward product dX = dY W and dW = dYᵀ X): the whole panels are filled a row of B
-            // at a time, so B is read sequentially, as the prefetcher likes (panel by panel it was read NR values per
-            // row down kc rows: a third of a GPT step's GEMM time went to packing), in vector moves.
+            // at a time, so B is read sequentially, in vector moves (panel by panel it was read NR values per row down
+            // kc rows, a span copy each).
             whole = nc / nr * nr;
             int w = Vector256<T>.Count;
             for (int p = 0; p < kc; p++)

@@ -76,24 +76,8 @@ internal static partial class OnnxExporter
         var input = new Tensor<T>(new Shape([batch, .. sample.Shape.Dims[1..]]), data) { RequiresGrad = true };
         Tensor<T> output;
         using (GradMode.Set(true)) output = model.Forward(input);
-        var order = new List<Tensor<T>>();
-        var leaves = new List<Tensor<T>>();
-        var visited = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(Tensor<T> Tensor, int Next)>();
-        visited.Add(output);
-        stack.Push((output, 0));
-        while (stack.Count > 0)
-        {
-            var (tensor, next) = stack.Pop();
-            var inputs = tensor.Node?.Inputs ?? [];
-            if (next < inputs.Length)
-            {
-                stack.Push((tensor, next + 1));
-                if (visited.Add(inputs[next])) stack.Push((inputs[next], 0));
-            }
-            else if (tensor.Node is null) leaves.Add(tensor);
-            else order.Add(tensor);
-        }
+        var (order, leaves) = (new List<Tensor<T>>(), new List<Tensor<T>>());
+        AutoDiff.PostOrder(output, new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance), new Stack<(Tensor<T>, int)>(), order, leaves);
         return new Trace<T>(input, output, order, leaves);
     }
 
@@ -153,18 +137,10 @@ internal static partial class OnnxExporter
     }
 
     /// <summary>A graph input or output: the batch-sized dimension named <paramref name="batchName"/> where it changes with the batch, other changing ones left open.</summary>
-    private static ValueInfoProto TracedValueInfo(string name, int elementType, int[] dims, bool[]? batchMask, int tracedBatch, string batchName)
-    {
-        var shape = new TensorShapeProto();
-        for (int i = 0; i < dims.Length; i++)
-        {
-            var dim = new TensorShapeProto.Types.Dimension();
-            if (batchMask is { } m && m[i]) { if (dims[i] == tracedBatch) dim.DimParam = batchName; }
-            else dim.DimValue = dims[i];
-            shape.Dim.Add(dim);
-        }
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType, Shape = shape } } };
-    }
+    private static ValueInfoProto TracedValueInfo(string name, int elementType, int[] dims, bool[]? batchMask, int tracedBatch, string batchName) =>
+        ValueInfo(name, elementType, dims.Select((d, i) => batchMask is { } m && m[i]
+            ? d == tracedBatch ? new TensorShapeProto.Types.Dimension { DimParam = batchName } : new TensorShapeProto.Types.Dimension()
+            : new TensorShapeProto.Types.Dimension { DimValue = d }));
 
     private sealed partial class Emitter<T>
     {
@@ -216,16 +192,16 @@ internal static partial class OnnxExporter
             return name;
         }
 
-        private string Int64s(string name, params long[] values)
+        /// <summary>An int64 initializer of <paramref name="dims"/> (a vector of the values when none are given).</summary>
+        private string Int64s(string name, long[] values, params int[] dims)
         {
             var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-            t.Dims.Add(values.Length);
+            if (dims.Length == 0) t.Dims.Add(values.Length);
+            foreach (var d in dims) t.Dims.Add(d);
             t.Int64Data.AddRange(values);
             graph.Initializer.Add(t);
             return name;
         }
-
-        private string Scalar(string name, double value) => AddInitializer(name, [], [T.CreateChecked(value)]);
 
         /// <summary>A shape for Reshape (-1 where the batch changes it) or Expand (1 there: the input's own dimension).</summary>
         private string ShapeOf(string name, Shape shape, bool[]? mask, long changing) =>
@@ -247,29 +223,16 @@ internal static partial class OnnxExporter
                 case ("Negate", _): return Node("Neg", p, x, o);
                 case ("Exp" or "Log" or "Sqrt" or "Abs" or "Sin" or "Cos" or "Tanh" or "Sigmoid" or "Relu", _): return Node(node.Op, p, x, o);
                 case ("Rsqrt", _): return Node("Reciprocal", p, [Node("Sqrt", p + "/Sqrt", x, p + "/sqrt")], o);
-                case ("AddScalar", ScalarAttributes s): return Node("Add", p, [x[0], Scalar(p + "/s", s.Value)], o);
-                case ("MultiplyScalar", ScalarAttributes s): return Node("Mul", p, [x[0], Scalar(p + "/s", s.Value)], o);
-                case ("Pow", ScalarAttributes s): return Node("Pow", p, [x[0], Scalar(p + "/exponent", s.Value)], o);
+                case ("AddScalar", ScalarAttributes s): return Node("Add", p, [x[0], Constant(p + "/s", s.Value)], o);
+                case ("MultiplyScalar", ScalarAttributes s): return Node("Mul", p, [x[0], Constant(p + "/s", s.Value)], o);
+                case ("Pow", ScalarAttributes s): return Node("Pow", p, [x[0], Constant(p + "/exponent", s.Value)], o);
                 case ("LeakyRelu", ScalarAttributes s): return Node("LeakyRelu", p, x, o, Attribute.Float("alpha", (float)s.Value));
-                case ("Selu", _): return Node("Selu", p, x, o, Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
-                case ("Silu", _): return Node("Mul", p, [x[0], Node("Sigmoid", p + "/Sigmoid", x, p + "/sigmoid")], o);
-                case ("Gelu", _) when opset >= 20: return Node("Gelu", p, x, o, Attribute.String("approximate", "none"));
-                case ("Gelu", _):
-                {
-                    // x · (1 + erf(x / √2)) / 2 before opset 20.
-                    var erf = Node("Erf", p + "/Erf", [Node("Div", p + "/Div", [x[0], Scalar(p + "/sqrt2", Math.Sqrt(2))], p + "/scaled")], p + "/erf");
-                    var product = Node("Mul", p + "/Mul", [x[0], Node("Add", p + "/Add", [erf, Scalar(p + "/one", 1)], p + "/shifted")], p + "/product");
-                    return Node("Mul", p, [product, Scalar(p + "/half", 0.5)], o);
-                }
-                case ("GeluTanh", _) when opset >= 20: return Node("Gelu", p, x, o, Attribute.String("approximate", "tanh"));
-                case ("Softplus", SoftplusAttributes { Beta: 1 }): return Node("Softplus", p, x, o);
-                case ("Softplus", SoftplusAttributes s):
-                {
-                    var soft = Node("Softplus", p + "/Softplus", [Node("Mul", p + "/Scale", [x[0], Scalar(p + "/beta", s.Beta)], p + "/scaled")], p + "/softplus");
-                    return Node("Div", p, [soft, Scalar(p + "/beta_", s.Beta)], o);
-                }
+                case ("Selu", _): return Selu(x[0], p + "/", o);
+                case ("Silu", _): return Silu(x[0], p + "/", o);
+                case ("Gelu" or "GeluTanh", _): return Gelu(x[0], p + "/", o, node.Op == "GeluTanh", node.Signature);
+                case ("Softplus", SoftplusAttributes s): return Softplus(x[0], p + "/", o, s.Beta);
                 case ("Clamp", ClampAttributes c):
-                    return Node("Clip", p, [x[0], c.Min is { } lo ? Scalar(p + "/min", lo) : "", .. c.Max is { } hi ? [Scalar(p + "/max", hi)] : Array.Empty<string>()], o);
+                    return Node("Clip", p, [x[0], c.Min is { } lo ? Constant(p + "/min", lo) : "", .. c.Max is { } hi ? [Constant(p + "/max", hi)] : Array.Empty<string>()], o);
                 case ("Reshape", _): return Node("Reshape", p, [x[0], ShapeOf(p + "/shape", y.Shape, Mask(y), -1)], o);
                 case ("BroadcastTo", _): return Node("Expand", p, [x[0], ShapeOf(p + "/shape", y.Shape, Mask(y), 1)], o);
                 case ("Permute", PermuteAttributes a):
@@ -281,7 +244,7 @@ internal static partial class OnnxExporter
                 case ("Narrow" or "SliceBatch", AxisAttributes a):
                 {
                     int axis = node.Inputs[0].Shape.NormalizeAxis(a.Axis);
-                    return Node("Slice", p, [x[0], Int64s(p + "/starts", a.Start), Int64s(p + "/ends", a.Start + y.Shape[axis]), Int64s(p + "/axes", axis)], o);
+                    return Node("Slice", p, [x[0], Int64s(p + "/starts", [a.Start]), Int64s(p + "/ends", [a.Start + y.Shape[axis]]), Int64s(p + "/axes", [axis])], o);
                 }
                 case ("Concat", AxisAttributes a): return Node("Concat", p, x, o, Attribute.Int("axis", y.Shape.NormalizeAxis(a.Axis)));
                 case ("SumTo", _):
@@ -302,22 +265,16 @@ internal static partial class OnnxExporter
                 case ("CausalSoftmax", ScalarAttributes s):
                 {
                     // softmax(s · x) with query i seeing keys 0..i: the masked scores are -inf, so their weights are 0.
-                    int rows = y.Shape[-2], cols = y.Shape[-1];
-                    var allowed = new bool[rows * cols];
-                    for (int i = 0; i < rows; i++) for (int j = 0; j <= Math.Min(i, cols - 1); j++) allowed[i * cols + j] = true;
-                    var mask = new TensorProto { Name = p + "/causal_mask", DataType = (int)TensorProto.Types.DataType.Bool, RawData = ByteString.CopyFrom(allowed.Select(b => b ? (byte)1 : (byte)0).ToArray()) };
-                    mask.Dims.Add(rows); mask.Dims.Add(cols);
-                    graph.Initializer.Add(mask);
-                    var scaled = Node("Mul", p + "/Scale", [x[0], Scalar(p + "/scale", s.Value)], p + "/scaled");
-                    var masked = Node("Where", p + "/Where", [mask.Name, scaled, Scalar(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
+                    var mask = Bools(p + "/causal_mask", BoolTensor.Tril(y.Shape[-2], y.Shape[-1]));
+                    var scaled = Node("Mul", p + "/Scale", [x[0], Constant(p + "/scale", s.Value)], p + "/scaled");
+                    var masked = Node("Where", p + "/Where", [mask, scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
                     return Node("Softmax", p, [masked], o, Attribute.Int("axis", -1));
                 }
                 case ("LayerNorm", LayerNormAttributes a) when opset >= 17:
                 {
                     int k = 0;
                     for (long size = 1; size != a.Columns || k == 0; k++) size *= y.Shape[y.Rank - 1 - k];
-                    var scale = new T[a.Columns]; scale.AsSpan().Fill(T.One);
-                    return Node("LayerNormalization", p, [x[0], AddInitializer(p + "/ones", y.Shape.Dims[^k..], scale)], o,
+                    return Node("LayerNormalization", p, [x[0], Filled(p + "/ones", y.Shape.Dims[^k..].ToArray(), 1)], o,
                         Attribute.Int("axis", -k), Attribute.Float("epsilon", (float)a.Epsilon));
                 }
                 case ("LayerNorm", _):
@@ -362,7 +319,7 @@ internal static partial class OnnxExporter
                     return Node(node.Op == "Gather" ? "GatherElements" : "Gather", p, [x[0], indices], o, Attribute.Int("axis", node.Inputs[0].Shape.NormalizeAxis(a.Axis)));
                 }
                 case ("Where", MaskAttributes m): return Node("Where", p, [Bools(p + "/condition", m.Mask), x[0], x[1]], o);
-                case ("MaskedFill", MaskAttributes m): return Node("Where", p, [Bools(p + "/mask", m.Mask), Scalar(p + "/value", m.Value), x[0]], o);
+                case ("MaskedFill", MaskAttributes m): return Node("Where", p, [Bools(p + "/mask", m.Mask), Constant(p + "/value", m.Value), x[0]], o);
                 default:
                     throw new NotSupportedException($"ONNX export: the traced forward pass records {node.Signature}, which has no ONNX form here. " +
                         "Traced ops: the arithmetic and elementwise functions, Reshape, Permute, Narrow, Concat, BroadcastTo, Sum, Softmax, LogSoftmax, " +
@@ -379,11 +336,9 @@ internal static partial class OnnxExporter
                 _inputAsIndices ??= Node("Cast", "input_as_indices", [_input], "input_as_indices/output", Attribute.Int("to", (int)TensorProto.Types.DataType.Int64));
                 return Node("Reshape", p + "/Indices", [_inputAsIndices, ShapeOf(p + "/indices_shape", index.Shape, mask, -1)], p + "/indices");
             }
-            var t = new TensorProto { Name = p + "/indices", DataType = (int)TensorProto.Types.DataType.Int64 };
-            foreach (var d in index.Shape.Dims) t.Dims.Add(d);
-            foreach (var v in index.Span) t.Int64Data.Add(v);
-            graph.Initializer.Add(t);
-            return t.Name;
+            var values = new long[index.Size];
+            for (int i = 0; i < values.Length; i++) values[i] = index.Span[i];
+            return Int64s(p + "/indices", values, index.Shape.Dims.ToArray());
         }
 
         private string Bools(string name, BoolTensor mask)

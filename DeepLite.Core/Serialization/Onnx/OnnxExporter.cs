@@ -154,11 +154,15 @@ internal static partial class OnnxExporter
 
     private static string Prefix(string path) => path.Length == 0 ? "" : path + "/";
 
-    private static ValueInfoProto ValueInfo(string name, int elementType, string batch, int[] dims)
+    /// <summary>A graph input or output: a dynamic batch dimension named <paramref name="batch"/>, then <paramref name="dims"/>.</summary>
+    private static ValueInfoProto ValueInfo(string name, int elementType, string batch, int[] dims) =>
+        ValueInfo(name, elementType, [new() { DimParam = batch }, .. dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d })]);
+
+    /// <summary>A typed graph input or output of the given dimensions (a value, a named parameter, or left open).</summary>
+    private static ValueInfoProto ValueInfo(string name, int elementType, IEnumerable<TensorShapeProto.Types.Dimension> dims)
     {
         var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        shape.Dim.AddRange(dims);
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType, Shape = shape } } };
     }
 
@@ -229,8 +233,7 @@ internal static partial class OnnxExporter
                 case Sigmoid<T>:
                     return Node("Sigmoid", $"{p}Sigmoid", [input], output);
                 case Selu<T>:
-                    return Node("Selu", $"{p}Selu", [input], output,
-                        Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
+                    return Selu(input, p, output);
                 case LayerNorm<T> when opset < 17:
                     throw new NotSupportedException($"ONNX export: {ModelSummary.Label(path, layer)}, LayerNormalization, needs opset 17 or later.");
                 case LayerNorm<T> ln:
@@ -242,31 +245,51 @@ internal static partial class OnnxExporter
                         Attribute.Int("axis", -shape.Length), Attribute.Float("epsilon", (float)ln.Epsilon));
                 }
                 case Silu<T>:
-                    return Node("Mul", $"{p}Mul", [input, Node("Sigmoid", $"{p}Sigmoid", [input], $"{p}sigmoid")], output);
-                case Softplus<T> { Beta: 1 }:
-                    // ONNX's Softplus has no threshold: above it the two differ by less than e^-threshold relatively.
-                    return Node("Softplus", $"{p}Softplus", [input], output);
+                    return Silu(input, p, output);
                 case Softplus<T> sp:
-                {
-                    var times = Node("Mul", $"{p}Scale", [input, Constant($"{p}beta", sp.Beta)], $"{p}scaled");
-                    var soft = Node("Softplus", $"{p}Softplus", [times], $"{p}softplus");
-                    return Node("Div", $"{p}Div", [soft, Constant($"{p}beta", sp.Beta)], output);
-                }
-                case Gelu<T> { Approximate: GeluApproximation.Tanh } when opset >= 20:
-                    return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "tanh"));
-                case Gelu<T> { Approximate: GeluApproximation.Tanh }:
-                    throw new NotSupportedException($"ONNX export: {ModelSummary.Label(path, layer)}, GELU's tanh form, needs opset 20 or later.");
-                case Gelu<T>:
-                    if (opset >= 20) return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", "none"));
-                    // Before opset 20: x · (1 + erf(x / √2)) / 2, the exact GELU the layer computes.
-                    var scaled = Node("Div", $"{p}Div", [input, Constant($"{p}sqrt2", Math.Sqrt(2))], $"{p}scaled");
-                    var erf = Node("Erf", $"{p}Erf", [scaled], $"{p}erf");
-                    var shifted = Node("Add", $"{p}Add", [erf, Constant($"{p}one", 1)], $"{p}shifted");
-                    var product = Node("Mul", $"{p}Mul", [input, shifted], $"{p}product");
-                    return Node("Mul", $"{p}Half", [product, Constant($"{p}half", 0.5)], output);
+                    return Softplus(input, p, output, sp.Beta);
+                case Gelu<T> gelu:
+                    return Gelu(input, p, output, gelu.Approximate == GeluApproximation.Tanh, ModelSummary.Label(path, layer));
                 default:
                     throw new NotSupportedException($"ONNX export: layer {ModelSummary.Label(path, layer)} has no ONNX form here. Exportable layers: {Exportable}.");
             }
+        }
+
+        // The activations whose ONNX form is more than one node of the same name, written one way for a layer and for a
+        // traced op; p prefixes the names of the nodes and constants.
+
+        public string Selu(string input, string p, string output) =>
+            Node("Selu", $"{p}Selu", [input], output, Attribute.Float("alpha", 1.6732632423543772f), Attribute.Float("gamma", 1.0507009873554805f));
+
+        /// <summary>x · sigmoid(x).</summary>
+        public string Silu(string input, string p, string output) =>
+            Node("Mul", $"{p}Mul", [input, Node("Sigmoid", $"{p}Sigmoid", [input], $"{p}sigmoid")], output);
+
+        /// <summary>
+        /// Softplus, with β other than 1 as a scale around it (softplus(βx)/β). ONNX's Softplus has no threshold: above it
+        /// the two differ by less than e^-threshold relatively.
+        /// </summary>
+        public string Softplus(string input, string p, string output, double beta)
+        {
+            if (beta == 1) return Node("Softplus", $"{p}Softplus", [input], output);
+            var times = Node("Mul", $"{p}Scale", [input, Constant($"{p}beta", beta)], $"{p}scaled");
+            var soft = Node("Softplus", $"{p}Softplus", [times], $"{p}softplus");
+            return Node("Div", $"{p}Div", [soft, Constant($"{p}beta", beta)], output);
+        }
+
+        /// <summary>
+        /// GELU: ONNX's Gelu from opset 20; before it the exact form as x · (1 + erf(x / √2)) / 2, and the tanh form is
+        /// refused naming <paramref name="who"/>.
+        /// </summary>
+        public string Gelu(string input, string p, string output, bool tanh, string who)
+        {
+            if (opset >= 20) return Node("Gelu", $"{p}Gelu", [input], output, Attribute.String("approximate", tanh ? "tanh" : "none"));
+            if (tanh) throw new NotSupportedException($"ONNX export: {who}, GELU's tanh form, needs opset 20 or later.");
+            var scaled = Node("Div", $"{p}Div", [input, Constant($"{p}sqrt2", Math.Sqrt(2))], $"{p}scaled");
+            var erf = Node("Erf", $"{p}Erf", [scaled], $"{p}erf");
+            var shifted = Node("Add", $"{p}Add", [erf, Constant($"{p}one", 1)], $"{p}shifted");
+            var product = Node("Mul", $"{p}Mul", [input, shifted], $"{p}product");
+            return Node("Mul", $"{p}Half", [product, Constant($"{p}half", 0.5)], output);
         }
 
         /// <summary>Adds a node with a unique name; returns its output's name.</summary>
