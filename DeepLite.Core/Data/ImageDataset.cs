@@ -1,4 +1,5 @@
 using DeepLite.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Data;
 
@@ -95,6 +96,7 @@ public sealed class ImageDataset
         (normalization is null ? this : Normalized(normalization)).WriteImages(indices, destination);
 
     /// <summary>Writes the images at <paramref name="indices"/> into <paramref name="destination"/> as floats (normalized if the dataset is).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteImages(ReadOnlySpan<int> indices, Span<float> destination)
     {
         if (destination.Length < indices.Length * ImageSize)
@@ -123,6 +125,7 @@ public sealed class ImageDataset
     }
 
     /// <summary>Image <paramref name="index"/> as floats into <paramref name="destination"/> (its first <see cref="ImageSize"/> elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteImage(int index, Span<float> destination)
     {
         var normalization = Normalization;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels;
 
@@ -83,6 +84,7 @@ internal static class Broadcasting
     }
 
     /// <summary>z = op(a, b) with NumPy broadcasting; <paramref name="zDims"/> is the broadcast shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<int> aDims, ReadOnlySpan<T> b, ReadOnlySpan<int> bDims, Span<T> z, ReadOnlySpan<int> zDims)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
@@ -123,6 +125,7 @@ internal static class Broadcasting
     /// Sums <paramref name="x"/> over the dimensions in which <paramref name="targetDims"/> is stretched (the adjoint of
     /// broadcasting) into <paramref name="result"/>, which must hold zeros.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumTo<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> xDims, Span<T> result, ReadOnlySpan<int> targetDims) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int xSize = Size(xDims);
@@ -153,6 +156,7 @@ internal static class Broadcasting
     }
 
     /// <summary>Repeats <paramref name="x"/> along its size-1 (or missing leading) dimensions to fill <paramref name="result"/> of <paramref name="targetDims"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BroadcastTo<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> xDims, Span<T> result, ReadOnlySpan<int> targetDims) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int size = Size(targetDims);

@@ -14,6 +14,7 @@ namespace DeepLite.Kernels;
 internal static class Elementwise
 {
     /// <summary>y[i] = op(x[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IUnaryOperator<T>
     {
@@ -38,6 +39,7 @@ internal static class Elementwise
     }
 
     /// <summary>z[i] = op(x[i], y[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
@@ -67,6 +69,7 @@ internal static class Elementwise
     /// z[i] = op(x[i], y). The scalar on the left, z[i] = op(x, y[i]), is this with <see cref="SwappedOperator{T, TOp}"/>
     /// (TensorPrimitives' pattern): one driver for both.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T, TOp>(ReadOnlySpan<T> x, T y, Span<T> z)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOperator<T>
     {
@@ -101,6 +104,7 @@ internal static class Elementwise
     /// 67 MB gradient seed) that halves the memory traffic; for fills that fit, ordinary stores leave the data
     /// in cache for its reader, so callers take this path only for large spans.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void FillNonTemporal<T>(Span<T> x, T value) where T : unmanaged, IFloatingPointIeee754<T>
     {
         fixed (T* p = x)
@@ -127,6 +131,7 @@ internal static class Elementwise
     /// Sum of the elements: four vector accumulators (one add's latency no longer bounds the loop), then one,
     /// then the tail; the order depends only on the length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -156,6 +161,7 @@ internal static class Elementwise
     }
 
     /// <summary>Sum of x[i] * y[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (y.Length != x.Length) throw new ArgumentException("Dot: operand lengths differ.");
@@ -197,6 +203,7 @@ internal static class Elementwise
     /// add, in both forms: two roundings, never a fused multiply-add, so every element has the scalar form's bits
     /// whatever the vector width. Every batch a data loader yields goes through it, on the training step's path.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleBytes(ReadOnlySpan<byte> x, float scale, float shift, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException($"ScaleBytes: {y.Length} outputs for {x.Length} inputs.");

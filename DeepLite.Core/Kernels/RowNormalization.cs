@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels;
 
@@ -46,6 +47,7 @@ internal static class RowNormalization
 
     private readonly struct Forward<T>(T[] x, int xOffset, int cols, T eps, T[] y, T[] rstd) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             T n = T.CreateChecked(cols);
@@ -64,6 +66,7 @@ internal static class RowNormalization
 
     private readonly struct Backward<T>(T[] g, int gOffset, T[] y, T[] rstd, int cols, T[] dx) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             T n = T.CreateChecked(cols);
@@ -88,6 +91,7 @@ internal static class RowNormalization
 
     private readonly struct Causal<T>(T[] x, int xOffset, int t, int cols, T scale, T[] y) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             for (int r = start; r < end; r++)
@@ -121,6 +125,7 @@ internal static class RowNormalization
     }
 
     /// <summary>y = e^(s·x + shift) element by element (<see cref="FloatExp"/>); returns Σ y, summed lane-wise then across.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpSum(ReadOnlySpan<float> x, float s, float shift, Span<float> y)
     {
         int j = 0;
@@ -155,6 +160,7 @@ internal static class RowNormalization
 
     private readonly struct CausalBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int cols, T scale, T[] dx) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             for (int r = start; r < end; r++)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels;
 
@@ -31,6 +32,7 @@ internal static class WorkerPool
     /// work), the shares run one after another here, which gives the same result for kernels whose shares
     /// write disjoint outputs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int shares, Action<int> body)
     {
         // Never drop shares: the caller has already split its range into this many.
@@ -92,6 +94,7 @@ internal static class WorkerPool
     /// <summary>Shares s0..s1 - 1 of [0, length) on 64-element edges, as a struct body (no closure per call).</summary>
     private readonly struct AlignedShares<TBody>(int length, int shares, TBody body) : IRange where TBody : struct, IRange
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int s0, int s1)
         {
             for (int share = s0; share < s1; share++)
@@ -169,6 +172,7 @@ internal static class WorkerPool
             _wake.Set();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Exception? Join()
         {
             var spin = new SpinWait();
@@ -176,6 +180,7 @@ internal static class WorkerPool
             return _error;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             while (true)

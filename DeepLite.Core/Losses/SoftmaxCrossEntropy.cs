@@ -1,6 +1,7 @@
 using System.Numerics;
 using DeepLite.Autograd;
 using DeepLite.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Losses;
 
@@ -72,6 +73,7 @@ public static partial class Loss
     }
 
     /// <summary>The first-order gradient in one pass: (softmax * rowsum(t) - t) * scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor<T> FusedLogitGradient<T>(Tensor<T> probabilities, Tensor<T> targets, T scale, int c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var result = Tensor<T>.Uninitialized(targets.Shape); // every element is written

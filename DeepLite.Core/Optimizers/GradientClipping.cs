@@ -2,6 +2,7 @@ using System.Numerics;
 using DeepLite.Autograd;
 using DeepLite.Kernels;
 using DeepLite.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Optimizers;
 
@@ -9,6 +10,7 @@ namespace DeepLite.Optimizers;
 public static class GradientClipping
 {
     /// <summary>sqrt(sum of squared gradient entries over <paramref name="parameters"/>); parameters without a gradient count as zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double TotalNorm<T>(IEnumerable<Tensor<T>> parameters) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -26,6 +28,7 @@ public static class GradientClipping
     /// (a NaN or infinite gradient) throws <see cref="NonFiniteException"/> instead of scaling every gradient to NaN
     /// (PyTorch's <c>error_if_nonfinite=True</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ClipByNorm<T>(IEnumerable<Tensor<T>> parameters, double maxNorm) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!(maxNorm > 0) || !double.IsFinite(maxNorm))
@@ -51,6 +54,7 @@ public static class GradientClipping
     /// Limits every gradient element of <paramref name="parameters"/> to [-clipValue, clipValue] in place (PyTorch's
     /// <c>clip_grad_value_</c>); a NaN stays NaN. Call it between <c>Backward</c> and the optimizer's <c>Step</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClipByValue<T>(IEnumerable<Tensor<T>> parameters, double clipValue) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);

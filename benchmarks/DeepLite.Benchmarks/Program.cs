@@ -9,11 +9,13 @@ if (args.Length > 0 && args[0] == "--gemm-table")
     return 0;
 }
 // `--loop mlp|cnn [--processes N] [--tiered]`: whole training loops in fresh processes, DeepLite against TorchSharp
-// (TrainingLoops.cs); --tiered keeps the runtime's tiered JIT in the children.
+// (TrainingLoops.cs); --tiered keeps the runtime's tiered JIT in the children. `--loop mlp --consumer`: DeepLite's side
+// is benchmarks/DeepLite.ConsumerLoop (the package from the local feed, the runtime's defaults), TorchSharp's the
+// child with the runtime's defaults.
 if (args.Length > 1 && args[0] == "--loop")
 {
     int at = Array.IndexOf(args, "--processes");
-    return TrainingLoops.Drive(args[1], at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : 10, tiered: args.Contains("--tiered"));
+    return TrainingLoops.Drive(args[1], at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : 10, tiered: args.Contains("--tiered"), consumer: args.Contains("--consumer"));
 }
 // `--gpt [--processes N] [--iters N]`: nanoGPT's shakespeare_char CPU run, DeepLite against TorchSharp (GptLoop.cs).
 if (args.Length > 0 && args[0] == "--gpt")

@@ -29,23 +29,48 @@ internal static class TrainingLoops
     /// <summary>
     /// The driver: spawns the children and prints the table. <paramref name="tiered"/> false (the default) runs both
     /// libraries' children without tiered JIT, what the console and the sample set for training; true with the
-    /// runtime's default.
+    /// runtime's default. <paramref name="consumer"/> (mlp only) runs DeepLite's side as a consumer's own program:
+    /// benchmarks/DeepLite.ConsumerLoop, the package from the local feed, the runtime's defaults (tiered JIT, dynamic
+    /// PGO, no JIT profile, the default GC), and TorchSharp's child with the same defaults.
     /// </summary>
-    public static int Drive(string loop, int processes, bool tiered)
+    public static int Drive(string loop, int processes, bool tiered, bool consumer)
     {
+        string? consumerDll = null;
+        if (consumer)
+        {
+            if (loop != "mlp") { Console.Error.WriteLine("--consumer: only the mlp loop has a consumer program"); return 2; }
+            consumerDll = ConsumerLoopDll();
+            if (consumerDll is null)
+            {
+                Console.Error.WriteLine("--consumer: benchmarks/DeepLite.ConsumerLoop is not built; from the repository's root: " +
+                    "rm -rf artifacts && dotnet pack DeepLite.Core -c Release -o artifacts/feed && dotnet build benchmarks/DeepLite.ConsumerLoop -c Release");
+                return 1;
+            }
+        }
         var times = new Dictionary<string, List<double[]>> { ["DeepLite"] = [], ["TorchSharp"] = [] };
         // The children record and replay a multicore JIT profile as the console does (its JitProfile, kept per machine):
         // one process of each library records it first, as a user's first run on a machine does once, and is shown
-        // apart; the N timed processes start with it, as every later run of the user's does.
+        // apart; the N timed processes start with it, as every later run of the user's does. A consumer's program has
+        // no profile: every process is timed.
         var profiles = Directory.CreateTempSubdirectory("deeplite-loop-jit-").FullName;
-        for (int p = -1; p < processes; p++)
+        for (int p = consumer ? 0 : -1; p < processes; p++)
             foreach (var library in new[] { "DeepLite", "TorchSharp" })
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                psi.Environment["DOTNET_TieredCompilation"] = tiered ? "1" : "0";
-                psi.Environment["DEEPLITE_LOOP_JIT_PROFILES"] = profiles;
-                psi.ArgumentList.Add(typeof(TrainingLoops).Assembly.Location);
-                foreach (var a in new[] { "--loop-child", loop, library }) psi.ArgumentList.Add(a);
+                // Nothing of this process's runtime settings reaches a consumer's child.
+                foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && k is not ("DOTNET_CLI_TELEMETRY_OPTOUT" or "DOTNET_NOLOGO")).ToList())
+                    psi.Environment.Remove(name);
+                if (!consumer)
+                {
+                    psi.Environment["DOTNET_TieredCompilation"] = tiered ? "1" : "0";
+                    psi.Environment["DEEPLITE_LOOP_JIT_PROFILES"] = profiles;
+                }
+                if (consumer && library == "DeepLite") psi.ArgumentList.Add(consumerDll!);
+                else
+                {
+                    psi.ArgumentList.Add(typeof(TrainingLoops).Assembly.Location);
+                    foreach (var a in new[] { "--loop-child", loop, library }) psi.ArgumentList.Add(a);
+                }
                 using var child = Process.Start(psi)!;
                 var output = child.StandardOutput.ReadToEnd();
                 var errors = child.StandardError.ReadToEnd();
@@ -57,7 +82,7 @@ internal static class TrainingLoops
                 Console.WriteLine($"{library} {(p < 0 ? "process recording the JIT profile (not in the table)" : $"process {p + 1}")}: {epochs.Sum():F2} s ({string.Join(" ", epochs.Select(e => e.ToString("F2", C)))})");
             }
         Console.WriteLine();
-        Console.WriteLine($"| {loop} loop, {processes} fresh processes each, tiered JIT {(tiered ? "on" : "off")} | whole run median (min-max) | spread max/min | median epoch | first epoch (median) | first / median epoch |");
+        Console.WriteLine($"| {loop} loop, {processes} fresh processes each, {(consumer ? "a consumer's program, the runtime's defaults" : $"tiered JIT {(tiered ? "on" : "off")}")} | whole run median (min-max) | spread max/min | median epoch | first epoch (median) | first / median epoch |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (library, runs) in times)
         {
@@ -71,6 +96,17 @@ internal static class TrainingLoops
         Console.WriteLine($"\nTorchSharp median / DeepLite median, whole run: {ratio:F2}x");
         Directory.Delete(profiles, true);
         return 0;
+    }
+
+    /// <summary>benchmarks/DeepLite.ConsumerLoop's build output, found from this program's (same configuration), or null.</summary>
+    private static string? ConsumerLoopDll()
+    {
+        // .../benchmarks/DeepLite.Benchmarks/bin/<Configuration>/net10.0/DeepLite.Benchmarks.dll
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var benchmarks = output.Parent?.Parent?.Parent?.Parent;
+        if (benchmarks is null) return null;
+        var dll = Path.Combine(benchmarks.FullName, "DeepLite.ConsumerLoop", "bin", output.Parent!.Name, output.Name, "DeepLite.ConsumerLoop.dll");
+        return File.Exists(dll) ? dll : null;
     }
 
     private static double Median(IReadOnlyList<double> sorted)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -11,6 +12,7 @@ namespace DeepLite.Kernels.Convolution;
 internal static class AveragePooling
 {
     /// <summary>y[plane, oh, ow] = the mean of the window at (oh, ow), every element of <paramref name="y"/> written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int offset, ConvGeometry g, T[] scales, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         WorkerPool.For(g.N * g.C, (p0, p1) =>
@@ -55,6 +57,7 @@ internal static class AveragePooling
     }
 
     /// <summary>dx = the adjoint of <see cref="Forward{T}"/> applied to dy: each output's gradient over its window, divided by the window's size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(T[] dy, int offset, ConvGeometry g, T[] scales, T[] dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         WorkerPool.For(g.N * g.C, (p0, p1) =>

@@ -20,6 +20,7 @@ internal static partial class DirectConvolution
     /// </summary>
     private readonly record struct Slot(int X, int Y, int Count);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward512<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count, ckk = g.PatchSize, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using DeepLite.Kernels.Gemm;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -19,6 +20,7 @@ internal static partial class DirectConvolution
     /// y = conv(x, w) + b for the whole batch, on both cores: with <paramref name="avx512"/>, eight filters by three
     /// output vectors a step (DirectConvolution.Avx512.cs), else four filters by two AVX2 vectors (<see cref="ConvPlan"/> chooses).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool avx512)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -51,6 +53,7 @@ internal static partial class DirectConvolution
     /// The weights packed [block][c, i, j][<paramref name="filters"/> filters], zero for filters past F, in a
     /// reused workspace (not a new array per call).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] PackWeights<T>(T[] weight, ConvGeometry g, int filters) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int ckk = g.PatchSize, length = (g.F + filters - 1) / filters * ckk * filters;
@@ -62,6 +65,7 @@ internal static partial class DirectConvolution
         return packed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Pad<T>(T[] x, int offset, ConvGeometry g, T[] padded, int ph, int pw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Array.Clear(padded, 0, g.C * ph * pw);
@@ -75,6 +79,7 @@ internal static partial class DirectConvolution
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block<T>(T* padded, int ph, int pw, T* w, T[]? bias, int f0, ConvGeometry g, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector256<T>.Count;

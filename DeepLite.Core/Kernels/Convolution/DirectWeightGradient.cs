@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using DeepLite.Kernels.Gemm;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -23,6 +24,7 @@ internal static class DirectWeightGradient
     /// 3->64 at 32x32, batch 256), and summing it separately read it a second time. The AVX2 form; with AVX-512
     /// <see cref="ConvPlan"/> takes the outer-product kernel (<see cref="OuterProductWeightGradient"/>) instead.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -80,6 +82,7 @@ internal static class DirectWeightGradient
     /// where one accumulator per (filter, shift) pair would need 2 loads per FMA. Kernel widths other than 3
     /// go in groups of up to three shifts; a group's unused shifts read the zero padding and are not stored.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Accumulate<T>(T* x, T* gy, ConvGeometry g, int ph, int pw, int rowLength, int f0, int filters, T* part)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

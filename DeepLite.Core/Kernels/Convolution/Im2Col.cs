@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -9,6 +10,7 @@ namespace DeepLite.Kernels.Convolution;
 /// </summary>
 internal static class Im2Col
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold<T>(T[] x, int xOffset, ConvGeometry g, T[] col) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.OutputPixels;
@@ -18,6 +20,7 @@ internal static class Im2Col
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfoldSample<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> col, int ld, int column0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int c = 0; c < g.C; c++)
@@ -53,6 +56,7 @@ internal static class Im2Col
     }
 
     /// <summary>x (zeroed first) = the adjoint of <see cref="Unfold{T}"/> applied to col.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold<T>(T[] col, ConvGeometry g, T[] x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.OutputPixels;
@@ -62,6 +66,7 @@ internal static class Im2Col
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FoldSample<T>(T[] col, int ld, int column0, ConvGeometry g, Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         x.Clear();

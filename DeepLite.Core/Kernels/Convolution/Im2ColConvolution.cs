@@ -1,5 +1,6 @@
 using System.Numerics;
 using DeepLite.Kernels.Gemm;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -11,6 +12,7 @@ namespace DeepLite.Kernels.Convolution;
 internal static class Im2ColConvolution
 {
     /// <summary>y = conv(x, w) + b: unfold, one GEMM into [F, N·P], then [N, F, P] with the bias added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.OutputPixels;
@@ -55,6 +57,7 @@ internal static class Im2ColConvolution
     }
 
     /// <summary>[N, F, P] -> [F, N·P] into the matrix workspace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] ToFilterMajor<T>(T[] gy, int offset, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.OutputPixels;

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -22,6 +23,7 @@ internal static class MaxPooling
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Planes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int firstPlane, int endPlane) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int plane = firstPlane; plane < endPlane; plane++)
@@ -89,6 +91,7 @@ internal static class MaxPooling
     /// four candidates compared in scan order by the scalar loop's rule (<see cref="Wins{T}"/>: strictly greater,
     /// or NaN), and the winner's flat index built from which candidate won. Returns how many outputs were done; the caller finishes the row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int TwoByTwoRowAvx2(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, int outputs, int width, int rowIndex, Span<float> y, Span<int> argmax)
     {
         ref float a0 = ref MemoryMarshal.GetReference(r0);
@@ -171,6 +174,7 @@ internal static class MaxPooling
 
     // A static method with everything in locals: in a lambda, the stores through pointers could alias the
     // closure's fields, and the JIT would reload the sizes after every store.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BackwardPlanes<T>(T* dy, int* argmax, T* dx, int inPlane, int outPlane, int firstPlane, int endPlane)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -29,6 +29,7 @@ internal static unsafe class OuterProductWeightGradient
 
     public static bool IsSupported => Avx512F.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count;
@@ -125,6 +126,7 @@ internal static unsafe class OuterProductWeightGradient
     /// dY[f, p0 .. p0 + pixels) for every filter (plane stride <paramref name="plane"/>) into block[p][f]
     /// (row stride <paramref name="fp"/>); 8x8 register transposes for float.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose<T>(T* dy, int filters, int plane, int pixels, T* block, int fp) where T : unmanaged
     {
         int f = 0, full = pixels & ~7;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Convolution;
 
@@ -14,6 +15,7 @@ internal static unsafe partial class Winograd4x4
     private readonly struct InputPass<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vBlock)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int p0, int p1)
         {
             int tiles = n * th * tw, ph = 4 * th + 2, pw = 4 * tw + 2, width = Vector<T>.Count, groups = (n + width - 1) / width;
@@ -50,6 +52,7 @@ internal static unsafe partial class Winograd4x4
     private readonly struct OutputPass<T>(T[] m, int mBlock, int n, int f, int th, int tw, int oh, int ow, T[]? bias, T[] y, int yOffset)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int p0, int p1)
         {
             int tiles = n * th * tw, width = Vector<T>.Count, groups = (n + width - 1) / width;
@@ -76,6 +79,7 @@ internal static unsafe partial class Winograd4x4
     private readonly struct GradientPass<T>(T[] gy, int gyOffset, int n, int f, int oh, int ow, int th, int tw, T[] z, int zBlock)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int p0, int p1)
         {
             int tiles = n * th * tw, width = Vector<T>.Count, groups = (n + width - 1) / width;

@@ -8,6 +8,7 @@ namespace DeepLite.Kernels.Convolution;
 internal static unsafe partial class Winograd4x4
 {
     /// <summary>Bᵀ d B for a vector of tiles, lane-interleaved at <paramref name="d"/> (row stride <paramref name="rowStride"/>), stored to v[ξ * stride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformInputTiles<T>(T* d, int rowStride, T* v, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count;
@@ -28,6 +29,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>Aᵀ m A for a vector of tiles (lane l: sample s0 + l), plus the bias, written to each sample's plane, cropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutputTiles<T>(T* m, int stride, T* y, long sampleStride, int s0, int oh, int ow, int row0, int col0, T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -56,6 +58,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>A g Aᵀ for a vector of 4x4 dY tiles, lane-interleaved at <paramref name="t"/> (row stride <paramref name="rowStride"/>), stored to z[ξ * stride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformGradientTiles<T>(T* t, int rowStride, T* z, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count;
@@ -82,6 +85,7 @@ internal static unsafe partial class Winograd4x4
     private static void Store<T>(Vector<T> value, T* p) where T : unmanaged, IFloatingPointIeee754<T> => System.Runtime.CompilerServices.Unsafe.WriteUnaligned(p, value);
 
     /// <summary>Bᵀ d B for the 6x6 tile at <paramref name="d"/> (row stride <paramref name="pw"/>), written to v[ξ * stride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformInputTile<T>(T* d, int pw, T* v, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* s = stackalloc T[36];
@@ -98,6 +102,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>Aᵀ m A for the tile whose 36 values sit at m[ξ * stride], placed at (row0, col0) of y, cropped, plus the bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutputTile<T>(T* m, int stride, T* y, int oh, int ow, int row0, int col0, T bias) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* q = stackalloc T[24];
@@ -118,6 +123,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>A g Aᵀ for the 4x4 dY tile at (row0, col0) (zero past the plane's edge), written to z[ξ * stride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformGradientTile<T>(T* gy, int oh, int ow, int row0, int col0, T* z, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* t = stackalloc T[16];

@@ -36,6 +36,7 @@ internal static unsafe partial class Winograd4x4
     /// M[ξ] = U[ξ] V[ξ] for each of the <paramref name="positions"/> transform positions: [f x c] by [c x tiles],
     /// U packed [positions][f][c], V and M in blocks <paramref name="vBlock"/> and <paramref name="mBlock"/> apart.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyPositions<T>(int positions, int f, int c, int tiles, T[] u, T[] v, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int xi = 0; xi < positions; xi++)
@@ -44,6 +45,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
@@ -58,6 +60,7 @@ internal static unsafe partial class Winograd4x4
     /// stride-1 correlation of dY with W transposed in (F, C) and rotated by 180 degrees, padded by 2 - top and
     /// 2 - left, giving H x W: the same routine as the forward pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
@@ -71,6 +74,7 @@ internal static unsafe partial class Winograd4x4
     /// dW = Gᵀ [Σ_tiles (A dY Aᵀ)_f ⊙ (Bᵀ d B)_c] G: 36 GEMMs per chunk of samples, accumulated over the
     /// chunks in order, oriented so that the wider of F and C fills the GEMM's column tiles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
@@ -88,6 +92,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>dW for filters f0..f1 - 1 from P[ξ][f][c]: each vector holds consecutive c, whose 9 values each are consecutive in dW.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AssembleRows<T>(T[] p, ConvGeometry g, int f0, int f1, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count, fc = g.F * g.C;
@@ -110,6 +115,7 @@ internal static unsafe partial class Winograd4x4
     /// dW for the filter vectors v0..v1 - 1 from P[ξ][c][f]: each vector holds consecutive f; eight channels
     /// at a time, so each filter's 8 x 9 values are written as one run (filter by filter they lie C x 9 apart).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AssembleColumns<T>(T[] p, ConvGeometry g, int v0, int v1, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count, fc = g.F * g.C;
@@ -139,6 +145,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>Gᵀ P G for a vector of pairs starting at <paramref name="p"/> (block stride <paramref name="fc"/>): nine vectors of dW values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GtPG<T>(T* p, int fc, Vector<T>* w) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var q = stackalloc Vector<T>[18];
@@ -150,6 +157,7 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>Writes lane l's <paramref name="count"/> values (vector e holds value e) to dW[to + l * count + e].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter<T>(Vector<T>* w, T[] gw, int to, int count) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* values = (T*)w;
@@ -158,6 +166,7 @@ internal static unsafe partial class Winograd4x4
             for (int e = 0; e < count; e++) gw[to + lane * count + e] = values[e * width + lane];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AssembleOne<T>(T[] p, int at, int fc, int k, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> q = stackalloc T[18];
@@ -173,6 +182,7 @@ internal static unsafe partial class Winograd4x4
     /// P[ξ] (+)= Σ_tiles Z[ξ] V[ξ]ᵀ over <paramref name="n"/> samples (x and dY at the given offsets): the
     /// transformed dY and input of a chunk of samples, then the 36 products, accumulated over chunks.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddProducts<T>(T[] x, int xOffset, T[] gy, int gyOffset, int n, ConvGeometry g, bool transposed, T[] p, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -298,6 +308,7 @@ internal static unsafe partial class Winograd4x4
     /// of size h x w into a ph x pw buffer, lane-interleaved: element (r, c) of lane l at (r * pw + c) * lanes + l.
     /// Only the plane's own cells are written: the caller zeroes the padding once, not the whole buffer per group.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Interleave<T>(T* x, long sampleStride, int planeOffset, int s0, int h, int w, int padTop, int padLeft, int ph, int pw, T* dst, int lanes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

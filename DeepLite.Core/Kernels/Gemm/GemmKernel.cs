@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using DeepLite.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Gemm;
 
@@ -47,6 +48,7 @@ public static unsafe class GemmKernel
     }
 
     /// <summary>Runs with a chosen micro-kernel (the tests use this to check every path on one machine).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyWith<T, TKernel>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, int maxThreads)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
@@ -163,6 +165,7 @@ public static unsafe class GemmKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<T, TKernel>(Job<T> job, int m0, int m1, int n0, int n1)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {

@@ -14,6 +14,7 @@ namespace DeepLite.Kernels.Gemm;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[rows r0..r0+mc, k p0..p0+kc] into <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(bool transA, T* a, int lda, int r0, int mc, int p0, int kc, T* dst, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -55,6 +56,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs op(B)[k p0..p0+kc, columns c0..c0+nc] into <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(bool transB, T* b, int ldb, int p0, int kc, int c0, int nc, T* dst, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Gemm;
 
@@ -35,6 +36,7 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
 
     public static bool HasStridedForm => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
     {
         T* acc = stackalloc T[16];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Kernels.Gemm;
 
@@ -20,6 +21,7 @@ internal static class SmallGemm
         (long)m * n * k <= MultiplyAdds || (m <= 2 && !(transA && transB));
 
     /// <summary>C = op(A) op(B) (+ C when accumulating), with the same operand conventions as <see cref="GemmKernel.Multiply{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>

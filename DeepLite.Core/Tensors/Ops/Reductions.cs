@@ -1,4 +1,5 @@
 using DeepLite.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Tensors;
 
@@ -96,6 +97,7 @@ public sealed partial class Tensor<T>
     /// <summary>Index of the first maximum of all elements, row-major (PyTorch's <c>x.argmax()</c>); NaN counts as largest.</summary>
     public int ArgMax() => Size == 0 ? throw new InvalidOperationException($"ArgMax of an empty tensor of shape {Shape}.") : Reshape(-1).ArgMaxIndices(0)[0];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] ArgMaxIndices(int axis)
     {
         int ax = Shape.NormalizeAxis(axis);

@@ -1,4 +1,5 @@
 using DeepLite.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace DeepLite.Tensors;
 
@@ -54,6 +55,7 @@ public sealed partial class Tensor<T>
     /// softmax too, from the same exponentials. Rows are shifted by their maximum, then one vectorized exp
     /// runs over the whole batch: rows of ten classes are too short to vectorize one at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LogSoftmaxRows(ReadOnlySpan<T> x, Span<T> y, int cols, Span<T> probabilities = default)
     {
         int rows = x.Length / cols;
