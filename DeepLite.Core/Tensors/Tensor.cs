@@ -182,7 +182,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public T[] ToArray() => Span.ToArray();
 
     /// <summary>A new tensor with a copy of the data, no gradient history and RequiresGrad false.</summary>
-    public Tensor<T> Clone() => new(Shape, Span.ToArray());
+    public Tensor<T> Clone() => new(Shape, Copy(Span));
 
     /// <summary>A tensor sharing this one's memory but cut from the graph (no gradient flows through it).</summary>
     public Tensor<T> Detach() => new(Shape, this, Offset);
@@ -214,7 +214,15 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (data.Length != shape.Size)
             throw new ArgumentException($"{data.Length} values cannot fill a tensor of shape {shape} ({shape.Size} elements).");
-        return new Tensor<T>(shape, data.ToArray());
+        return new Tensor<T>(shape, Copy(data));
+    }
+
+    /// <summary>A new array holding <paramref name="data"/>, allocated as every tensor buffer is (a failure names it and the limit).</summary>
+    private static T[] Copy(ReadOnlySpan<T> data)
+    {
+        var copy = Allocation.Array<T>(data.Length, "a tensor");
+        data.CopyTo(copy);
+        return copy;
     }
 
     /// <summary>

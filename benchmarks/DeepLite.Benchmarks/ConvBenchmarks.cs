@@ -16,7 +16,10 @@ public class ConvBenchmarks
     [Params("3->64@32", "64->128@16", "128->256@8", "256->480@4", "1->32@28")]
     public string Layer { get; set; } = "3->64@32";
 
-    [Params(256, 32)]
+    /// <summary>Batches 256 (the full preset's), 32 and 1; DEEPLITE_CONV_BATCHES=32 (comma-separated) runs fewer.</summary>
+    public static IEnumerable<int> Batches => (Environment.GetEnvironmentVariable("DEEPLITE_CONV_BATCHES") ?? "256,32,1").Split(',').Select(int.Parse);
+
+    [ParamsSource(nameof(Batches))]
     public int Batch { get; set; }
 
     private Tensor<float> _x = null!, _w = null!, _b = null!;
