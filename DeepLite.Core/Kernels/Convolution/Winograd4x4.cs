@@ -233,6 +233,7 @@ internal static unsafe partial class Winograd4x4
         WorkerPool.For(outputs, (o0, o1) => TransformWeights(w, c, flip, u, inputs, stride, o0, o1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformWeights<T>(T[] w, int c, bool flip, T[] u, int inputs, int stride, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> k = stackalloc T[9];
