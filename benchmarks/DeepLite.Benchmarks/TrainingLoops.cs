@@ -30,8 +30,9 @@ internal static class TrainingLoops
     /// The driver: spawns the children and prints the table. <paramref name="tiered"/> false (the default) runs both
     /// libraries' children without tiered JIT, what the console and the sample set for training; true with the
     /// runtime's default. <paramref name="consumer"/> (mlp only) runs DeepLite's side as a consumer's own program:
-    /// benchmarks/DeepLite.ConsumerLoop, the package from the local feed, the runtime's defaults (tiered JIT, dynamic
-    /// PGO, no JIT profile, the default GC), and TorchSharp's child with the same defaults.
+    /// benchmarks/DeepLite.ConsumerLoop, the package from the local feed, no runtime setting of its own (tiered JIT, no
+    /// JIT profile, the default GC; dynamic PGO off, as the package's DeepLite.props sets it), and TorchSharp's child
+    /// with the runtime's defaults.
     /// </summary>
     public static int Drive(string loop, int processes, bool tiered, bool consumer)
     {
@@ -57,7 +58,7 @@ internal static class TrainingLoops
             foreach (var library in new[] { "DeepLite", "TorchSharp" })
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                // Nothing of this process's runtime settings reaches a consumer's child.
+                // No child inherits this process's DOTNET_ runtime settings; a console-mode child gets its own below.
                 foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && k is not ("DOTNET_CLI_TELEMETRY_OPTOUT" or "DOTNET_NOLOGO")).ToList())
                     psi.Environment.Remove(name);
                 if (!consumer)
