@@ -38,16 +38,15 @@ internal static unsafe class OuterProductWeightGradient
         int ph = g.OH + g.KH - 1, pw = g.OW + g.KW + Shifts;                 // room for every shifted read
         int image = g.C * ph * pw, onesRow = image, zeroRow = image + pw;    // the padded sample, then two constant rows
         var segments = SegmentCache<T>.For(g, gb is not null, segmentsPerStep, ph, pw, onesRow, zeroRow);
-        int rows = Math.Clamp(BlockBytes / Unsafe.SizeOf<T>() / (g.OW * fp), 1, g.OH);
+        int rows = Math.Clamp(BlockBytes / Unsafe.SizeOf<T>() / (g.OW * blockFilters), 1, g.OH);
         int stride = segments.Length * Shifts * fp, chunks = (g.N + SamplesPerChunk - 1) / SamplesPerChunk;
         var partials = Workspace<T>.Get(WorkspaceSlot.PartialSums, chunks * stride);
         WorkerPool.For(chunks, (c0, c1) =>
         {
             var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, image + 2 * pw);
-            var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * fp);
+            var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * blockFilters);
             padded.AsSpan(onesRow, pw).Fill(T.One);
             padded.AsSpan(zeroRow, pw).Clear();
-            block.AsSpan(0, rows * g.OW * fp).Clear(); // filters past F stay zero: the transposes never write them
             fixed (T* px = padded) fixed (T* pb = block) fixed (T* pg = gy) fixed (T* pp = partials)
                 for (int chunk = c0; chunk < c1; chunk++)
                 {
@@ -57,17 +56,25 @@ internal static unsafe class OuterProductWeightGradient
                     {
                         DirectConvolution.Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw);
                         T* dy = pg + gyOffset + (long)n * g.F * g.OutputPixels;
-                        for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
+                        // A step's filters at a time, so the transpose reads blockFilters planes in runs of rows x OW
+                        // (all F planes a row at a time were F streams of one row each: 14 % of a 1->612@28 layer's
+                        // training step went to that transpose's cache misses).
+                        for (int f0 = 0; f0 < fp; f0 += blockFilters)
                         {
-                            int count = Math.Min(rows, g.OH - oh0);
-                            Transpose(dy + oh0 * g.OW, g.F, g.OutputPixels, count * g.OW, pb, fp);
-                            for (int f0 = 0; f0 < fp; f0 += blockFilters)
+                            int filters = Math.Min(blockFilters, g.F - f0);
+                            for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
+                            {
+                                int count = Math.Min(rows, g.OH - oh0);
+                                Transpose(dy + (long)f0 * g.OutputPixels + oh0 * g.OW, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                if (filters < blockFilters) // filters past F read zeros
+                                    for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
                                 for (int s = 0; s < segments.Length; s += segmentsPerStep)
                                 {
                                     T* acc = part + (long)s * Shifts * fp + f0;
-                                    if (vectorsPerStep == 4) StepFour(px, segments, s, oh0, count, g.OW, pb + f0, fp, acc);
-                                    else StepTwo(px, segments, s, oh0, count, g.OW, pb + f0, fp, acc);
+                                    if (vectorsPerStep == 4) StepFour(px, segments, s, oh0, count, g.OW, pb, blockFilters, acc, fp);
+                                    else StepTwo(px, segments, s, oh0, count, g.OW, pb, blockFilters, acc, fp);
                                 }
+                            }
                         }
                     }
                 }
@@ -142,9 +149,12 @@ internal static unsafe class OuterProductWeightGradient
             for (int p = 0; p < pixels; p++) block[(long)p * fp + f] = dy[(long)f * plane + p];
     }
 
-    /// <summary>Two segments (six taps) by four filter vectors: 24 accumulators, 4 + 6 loads per 24 FMAs.</summary>
+    /// <summary>
+    /// Two segments (six taps) by four filter vectors: 24 accumulators, 4 + 6 loads per 24 FMAs. dY's block is [p][filter]
+    /// with row stride <paramref name="dyStride"/>, the accumulators [tap][filter] with row stride <paramref name="fp"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StepFour<T>(T* x, Segment[] segments, int s, int oh0, int rows, int ow, T* dy, int fp, T* acc) where T : unmanaged
+    private static void StepFour<T>(T* x, Segment[] segments, int s, int oh0, int rows, int ow, T* dy, int dyStride, T* acc, int fp) where T : unmanaged
     {
         int w = Vector512<T>.Count;
         T* r0 = acc, r1 = acc + fp, r2 = acc + 2 * fp, r3 = acc + 3 * fp, r4 = acc + 4 * fp, r5 = acc + 5 * fp;
@@ -158,8 +168,8 @@ internal static unsafe class OuterProductWeightGradient
         for (int r = 0; r < rows; r++)
         {
             T* xa = x + sa.Offset + (long)(oh0 + r) * sa.RowStep, xb = x + sb.Offset + (long)(oh0 + r) * sb.RowStep;
-            T* d = dy + (long)r * ow * fp;
-            for (int p = 0; p < ow; p++, d += fp)
+            T* d = dy + (long)r * ow * dyStride;
+            for (int p = 0; p < ow; p++, d += dyStride)
             {
                 var d0 = Simd.Load512(d); var d1 = Simd.Load512(d + w); var d2 = Simd.Load512(d + 2 * w); var d3 = Simd.Load512(d + 3 * w);
                 var b = Simd.Broadcast512(xa + p);
@@ -184,9 +194,9 @@ internal static unsafe class OuterProductWeightGradient
         Simd.Store(r5, a50, false); Simd.Store(r5 + w, a51, false); Simd.Store(r5 + 2 * w, a52, false); Simd.Store(r5 + 3 * w, a53, false);
     }
 
-    /// <summary>Four segments (twelve taps) by two filter vectors: 24 accumulators, 2 + 12 loads per 24 FMAs.</summary>
+    /// <summary>Four segments (twelve taps) by two filter vectors: 24 accumulators, 2 + 12 loads per 24 FMAs (strides as <see cref="StepFour{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StepTwo<T>(T* x, Segment[] segments, int s, int oh0, int rows, int ow, T* dy, int fp, T* acc) where T : unmanaged
+    private static void StepTwo<T>(T* x, Segment[] segments, int s, int oh0, int rows, int ow, T* dy, int dyStride, T* acc, int fp) where T : unmanaged
     {
         int w = Vector512<T>.Count;
         T* r0 = acc, r1 = acc + fp, r2 = acc + 2 * fp, r3 = acc + 3 * fp, r4 = acc + 4 * fp, r5 = acc + 5 * fp;
@@ -203,8 +213,8 @@ internal static unsafe class OuterProductWeightGradient
             long row = oh0 + r;
             T* xa = x + sa.Offset + row * sa.RowStep, xb = x + sb.Offset + row * sb.RowStep;
             T* xc = x + sc.Offset + row * sc.RowStep, xd = x + sd.Offset + row * sd.RowStep;
-            T* d = dy + (long)r * ow * fp;
-            for (int p = 0; p < ow; p++, d += fp)
+            T* d = dy + (long)r * ow * dyStride;
+            for (int p = 0; p < ow; p++, d += dyStride)
             {
                 var d0 = Simd.Load512(d); var d1 = Simd.Load512(d + w);
                 var b = Simd.Broadcast512(xa + p); a00 = Simd.Fma(b, d0, a00); a01 = Simd.Fma(b, d1, a01);
