@@ -108,6 +108,28 @@ internal static unsafe class Simd
         var r2 = Avx.LoadVector256(src + 2L * srcStride); var r3 = Avx.LoadVector256(src + 3L * srcStride);
         var r4 = Avx.LoadVector256(src + 4L * srcStride); var r5 = Avx.LoadVector256(src + 5L * srcStride);
         var r6 = Avx.LoadVector256(src + 6L * srcStride); var r7 = Avx.LoadVector256(src + 7L * srcStride);
+        TransposeRows(r0, r1, r2, r3, r4, r5, r6, r7, dst, dstStride);
+    }
+
+    /// <summary>
+    /// <see cref="Transpose8x8"/> of src masked by <paramref name="mask"/> (same strides): each value where its mask value is
+    /// &gt; 0, else 0 (PositiveMaskOperator's rule: a NaN mask value gives 0). A ReLU's gradient, masked as it is transposed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8Masked(float* src, float* mask, int srcStride, float* dst, int dstStride) =>
+        TransposeRows(Masked(src, mask), Masked(src + srcStride, mask + srcStride), Masked(src + 2L * srcStride, mask + 2L * srcStride),
+            Masked(src + 3L * srcStride, mask + 3L * srcStride), Masked(src + 4L * srcStride, mask + 4L * srcStride),
+            Masked(src + 5L * srcStride, mask + 5L * srcStride), Masked(src + 6L * srcStride, mask + 6L * srcStride),
+            Masked(src + 7L * srcStride, mask + 7L * srcStride), dst, dstStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Masked(float* src, float* mask) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(Avx.LoadVector256(mask), Vector256<float>.Zero), Avx.LoadVector256(src), Vector256<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeRows(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, int dstStride)
+    {
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);

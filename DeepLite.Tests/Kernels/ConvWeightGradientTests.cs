@@ -133,4 +133,57 @@ public class ConvWeightGradientTests
             else AssertClose(expected, gw, 0, 1e-12);
         }
     }
+
+    /// <summary>
+    /// A first layer's Conv2D + ReLU (its input needs no gradient): with AVX-512 the forward kernel applies the ReLU as it
+    /// stores and the weight-gradient kernel masks dY by the output as it reads it; values and the weight and bias
+    /// gradients are bit for bit those of Conv2D then Relu, in float and double, also where dY holds NaN (masked away
+    /// where the output is 0, kept where it is positive) and for one thread.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FirstLayerReluMatchesConvThenRelu(int width, int k, int channels, int filters, string mode)
+    {
+        FirstLayerRelu<float>(width, k, channels, filters, mode);
+        FirstLayerRelu<double>(width, k, channels, filters, mode);
+    }
+
+    private static void FirstLayerRelu<T>(int width, int k, int channels, int filters, string mode) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int n = 6, h = Math.Max(k, width % 4 + 3);
+        var padding = mode switch { "same" => Padding.Same, "symmetric" => Padding.Symmetric(1), _ => Padding.Valid };
+        var random = new SeededRandom(width * 100 + k * 10 + channels + 7);
+        var x = Tensor<T>.Uniform(new Shape(n, channels, h, width), -1, 1, random);
+        var w = Tensor<T>.Uniform(new Shape(filters, channels, k, k), -1, 1, random);
+        var b = Tensor<T>.Uniform(new Shape(filters), -1, 1, random);
+        w.RequiresGrad = true; b.RequiresGrad = true;
+        var twoOps = x.Conv2D(w, b, 1, padding).Relu();
+        var seed = Tensor<T>.Uniform(twoOps.Shape, -1, 1, random).ToArray();
+        for (int i = 0; i < seed.Length; i += 37) seed[i] = T.NaN;
+        var dy = Tensor<T>.FromArray(seed, twoOps.Shape.ToArray());
+
+        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f)
+        {
+            w.Grad = null; b.Grad = null;
+            var y = f();
+            y.Backward(dy);
+            return (y.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+        }
+        var expected = Run(() => x.Conv2D(w, b, 1, padding).Relu());
+        var fused = Run(() => Tensor<T>.Conv2DRelu(x, w, b, 1, 1, padding, ConvAlgorithm.Auto));
+        Assert.Equal(expected.Y, fused.Y);
+        Assert.Equal(expected.Gw, fused.Gw);
+        Assert.Equal(expected.Gb, fused.Gb);
+        Assert.Contains(expected.Gw, v => T.IsNaN(v)); // the NaN reached the sums through a positive output
+
+        int previous = DeepLite.Kernels.Parallelism.MaxThreads;
+        try
+        {
+            DeepLite.Kernels.Parallelism.MaxThreads = 1;
+            var one = Run(() => Tensor<T>.Conv2DRelu(x, w, b, 1, 1, padding, ConvAlgorithm.Auto));
+            Assert.Equal(fused.Gw, one.Gw);
+            Assert.Equal(fused.Gb, one.Gb);
+        }
+        finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
+    }
 }

@@ -29,6 +29,12 @@ internal sealed class ConvPlan
     public bool Avx512 { get; }
     /// <summary>Whether <see cref="RunWeightGradient{T}"/> can sum the bias gradient in the same pass over dY (the direct kernel).</summary>
     public bool FusesBiasGradient => WeightGradient == ConvAlgorithm.Direct;
+    /// <summary>
+    /// Whether <see cref="RunForward{T}"/> can apply a ReLU as it stores y, and <see cref="RunWeightGradient{T}"/> mask dY by
+    /// that ReLU's output as it reads it (the AVX-512 direct kernels, which thin first layers run: the largest tensors of a
+    /// CNN's step, each then read and written once less).
+    /// </summary>
+    public bool FusesRelu => Forward == ConvAlgorithm.Direct && WeightGradient == ConvAlgorithm.Direct && Avx512;
 
     /// <summary>
     /// The plan for <paramref name="g"/>. <paramref name="requested"/> fixes the forward algorithm (a request the
@@ -74,13 +80,17 @@ internal sealed class ConvPlan
     private static bool WinogradPays(ConvGeometry g) =>
         Winograd4x4.Supports(g) && g.C >= 16 && g.F >= 16 && g.N >= 8 && (long)g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= 128;
 
-    /// <summary>y [N, F, OH, OW] = conv(x, w) + b; every element of <paramref name="y"/> is written.</summary>
-    public void RunForward<T>(T[] x, int xOffset, T[] weights, T[]? bias, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// y [N, F, OH, OW] = conv(x, w) + b, or relu(conv(x, w) + b) with <paramref name="relu"/> (only if
+    /// <see cref="FusesRelu"/>); every element of <paramref name="y"/> is written.
+    /// </summary>
+    public void RunForward<T>(T[] x, int xOffset, T[] weights, T[]? bias, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Geometry;
+        if (relu && !FusesRelu) throw new InvalidOperationException($"The {Forward} forward pass does not apply a ReLU.");
         switch (Forward)
         {
-            case ConvAlgorithm.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512); break;
+            case ConvAlgorithm.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512, relu); break;
             case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y); break;
             default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y); break;
         }
@@ -95,16 +105,19 @@ internal sealed class ConvPlan
 
     /// <summary>
     /// dL/dw [F, C, KH, KW] for dL/dy = <paramref name="gy"/>, and dL/db [F] into <paramref name="gb"/> when given
-    /// (only if <see cref="FusesBiasGradient"/>); every element of the outputs is written.
+    /// (only if <see cref="FusesBiasGradient"/>); with <paramref name="positive"/> (only if <see cref="FusesRelu"/>),
+    /// for dL/dy = gy where positive &gt; 0, else 0 (a ReLU's gradient, by its output). Every element of the outputs is written.
     /// </summary>
-    public void RunWeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, T[] gw, T[]? gb = null) where T : unmanaged, IFloatingPointIeee754<T>
+    public void RunWeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, T[] gw, T[]? gb = null, T[]? positive = null, int positiveOffset = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gb is not null && !FusesBiasGradient) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not sum the bias gradient.");
+        if (positive is not null && !FusesRelu) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not mask dY.");
         var g = Geometry;
         switch (WeightGradient)
         {
             case ConvAlgorithm.Direct:
-                if (Avx512) OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
+                if (Avx512) OuterProductWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb, positive, positiveOffset);
                 else DirectWeightGradient.Compute(x, xOffset, gy, gyOffset, g, gw, gb);
                 break;
             case ConvAlgorithm.Winograd4x4: Winograd4x4.WeightGradient(x, xOffset, gy, gyOffset, g, gw); break;

@@ -21,7 +21,7 @@ internal static partial class DirectConvolution
     private readonly record struct Slot(int X, int Y, int Count);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Forward512<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void Forward512<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count, ckk = g.PatchSize, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;
         int ph = g.OH + g.KH - 1, pw = g.OW + g.KW - 1 + w; // room for a whole vector past the last output
@@ -38,7 +38,7 @@ internal static partial class DirectConvolution
                 int n = item / blocks, block = item % blocks;
                 if (n != lastSample) { Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw); lastSample = n; }
                 fixed (T* pp = padded) fixed (T* wp = &packed[block * ckk * FiltersPerStep]) fixed (T* yp = y) fixed (int* tp = taps)
-                    Block512(pp, tp, ckk, wp, bias, block * FiltersPerStep, g, slotArray, yp + (long)n * g.F * g.OutputPixels, masks);
+                    Block512(pp, tp, ckk, wp, bias, block * FiltersPerStep, g, slotArray, yp + (long)n * g.F * g.OutputPixels, masks, relu);
             }
         });
     }
@@ -71,7 +71,7 @@ internal static partial class DirectConvolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block512<T>(T* padded, int* taps, int ckk, T* w, T[]? bias, int f0, ConvGeometry g, Slot[] slots, T* y, byte* masks)
+    private static unsafe void Block512<T>(T* padded, int* taps, int ckk, T* w, T[]? bias, int f0, ConvGeometry g, Slot[] slots, T* y, byte* masks, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int filters = Math.Min(FiltersPerStep, g.F - f0);
@@ -99,6 +99,14 @@ internal static partial class DirectConvolution
                 k = Simd.Broadcast512(wk + 6); a6 = Simd.Fma(k, va, a6); c6 = Simd.Fma(k, vb, c6); e6 = Simd.Fma(k, vc, e6);
                 k = Simd.Broadcast512(wk + 7); a7 = Simd.Fma(k, va, a7); c7 = Simd.Fma(k, vb, c7); e7 = Simd.Fma(k, vc, e7);
             }
+            if (relu)
+            {
+                // A ReLU layer's pass folded into the store (ReluOperator's form: x < 0 ? 0 : x, NaN kept): the
+                // pre-activation of a wide first layer is its step's largest tensor, read and written once less.
+                a0 = Relu(a0); a1 = Relu(a1); a2 = Relu(a2); a3 = Relu(a3); a4 = Relu(a4); a5 = Relu(a5); a6 = Relu(a6); a7 = Relu(a7);
+                c0 = Relu(c0); c1 = Relu(c1); c2 = Relu(c2); c3 = Relu(c3); c4 = Relu(c4); c5 = Relu(c5); c6 = Relu(c6); c7 = Relu(c7);
+                e0 = Relu(e0); e1 = Relu(e1); e2 = Relu(e2); e3 = Relu(e3); e4 = Relu(e4); e5 = Relu(e5); e6 = Relu(e6); e7 = Relu(e7);
+            }
             T* ya = y + (long)f0 * g.OutputPixels + sa.Y, yb = y + (long)f0 * g.OutputPixels + sb.Y, yc = y + (long)f0 * g.OutputPixels + sc.Y;
             long p = g.OutputPixels;
             Simd.StoreFirst(ya, a0, sa.Count, masks); Simd.StoreFirst(yb, c0, sb.Count, masks); Simd.StoreFirst(yc, e0, sc.Count, masks);
@@ -111,4 +119,8 @@ internal static partial class DirectConvolution
             if (filters > 7) { Simd.StoreFirst(ya + 7 * p, a7, sa.Count, masks); Simd.StoreFirst(yb + 7 * p, c7, sb.Count, masks); Simd.StoreFirst(yc + 7 * p, e7, sc.Count, masks); }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Relu<T>(Vector512<T> v) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<T>.Zero), Vector512<T>.Zero, v);
 }

@@ -19,16 +19,18 @@ internal static partial class DirectConvolution
     /// <summary>
     /// y = conv(x, w) + b for the whole batch, on both cores: with <paramref name="avx512"/>, eight filters by three
     /// output vectors a step (DirectConvolution.Avx512.cs), else four filters by two AVX2 vectors (<see cref="ConvPlan"/> chooses).
+    /// With <paramref name="relu"/> (AVX-512 only), y = relu(conv(x, w) + b), applied as the values are stored.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool avx512)
+    public static unsafe void Forward<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, T[] y, bool avx512, bool relu = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (avx512)
         {
-            Forward512(x, xOffset, weight, bias, g, y);
+            Forward512(x, xOffset, weight, bias, g, y, relu);
             return;
         }
+        if (relu) throw new NotSupportedException("The AVX2 direct convolution does not apply a ReLU; run it after.");
         int blocks = (g.F + 3) / 4;
         int ckk = g.PatchSize;
         var packed = PackWeights(weight, g, 4);

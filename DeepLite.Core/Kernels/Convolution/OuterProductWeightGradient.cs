@@ -29,8 +29,14 @@ internal static unsafe class OuterProductWeightGradient
 
     public static bool IsSupported => Avx512F.IsSupported;
 
+    /// <summary>
+    /// dW (and dB into <paramref name="gb"/> when given) for dY = <paramref name="gy"/>; with <paramref name="positive"/>,
+    /// for dY masked by it (dY where positive &gt; 0, else 0: a ReLU's gradient, by its output), masked as the blocks are
+    /// transposed, so the masked dY is never written.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb, T[]? positive = null, int positiveOffset = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count;
         int vectorsPerStep = (g.F + w - 1) / w <= 2 ? 2 : 4, segmentsPerStep = vectorsPerStep == 2 ? 4 : 2;
@@ -47,7 +53,7 @@ internal static unsafe class OuterProductWeightGradient
             var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * blockFilters);
             padded.AsSpan(onesRow, pw).Fill(T.One);
             padded.AsSpan(zeroRow, pw).Clear();
-            fixed (T* px = padded) fixed (T* pb = block) fixed (T* pg = gy) fixed (T* pp = partials)
+            fixed (T* px = padded) fixed (T* pb = block) fixed (T* pg = gy) fixed (T* pp = partials) fixed (T* pm = positive)
                 for (int chunk = c0; chunk < c1; chunk++)
                 {
                     T* part = pp + (long)chunk * stride;
@@ -56,6 +62,7 @@ internal static unsafe class OuterProductWeightGradient
                     {
                         DirectConvolution.Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw);
                         T* dy = pg + gyOffset + (long)n * g.F * g.OutputPixels;
+                        T* mask = pm == null ? null : pm + positiveOffset + (long)n * g.F * g.OutputPixels;
                         // A step's filters at a time, so the transpose reads blockFilters planes in runs of rows x OW
                         // (all F planes a row at a time were F streams of one row each: 14 % of a 1->612@28 layer's
                         // training step went to that transpose's cache misses).
@@ -65,7 +72,8 @@ internal static unsafe class OuterProductWeightGradient
                             for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
                             {
                                 int count = Math.Min(rows, g.OH - oh0);
-                                Transpose(dy + (long)f0 * g.OutputPixels + oh0 * g.OW, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                long at = (long)f0 * g.OutputPixels + oh0 * g.OW;
+                                Transpose(dy + at, mask == null ? null : mask + at, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
                                 if (filters < blockFilters) // filters past F read zeros
                                     for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
                                 for (int s = 0; s < segments.Length; s += segmentsPerStep)
@@ -130,23 +138,30 @@ internal static unsafe class OuterProductWeightGradient
     }
 
     /// <summary>
-    /// dY[f, p0 .. p0 + pixels) for every filter (plane stride <paramref name="plane"/>) into block[p][f]
-    /// (row stride <paramref name="fp"/>); 8x8 register transposes for float.
+    /// dY[f, p0 .. p0 + pixels) for <paramref name="filters"/> filters (plane stride <paramref name="plane"/>) into
+    /// block[p][f] (row stride <paramref name="fp"/>), masked by <paramref name="mask"/> (same layout as dY) when it is
+    /// not null; 8x8 register transposes for float.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose<T>(T* dy, int filters, int plane, int pixels, T* block, int fp) where T : unmanaged
+    private static void Transpose<T>(T* dy, T* mask, int filters, int plane, int pixels, T* block, int fp) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int f = 0, full = pixels & ~7;
         if (typeof(T) == typeof(float) && Avx.IsSupported)
             for (; f + 8 <= filters; f += 8)
             {
                 for (int p = 0; p < full; p += 8)
-                    Simd.Transpose8x8((float*)dy + (long)f * plane + p, plane, (float*)block + (long)p * fp + f, fp);
+                {
+                    long from = (long)f * plane + p;
+                    if (mask == null) Simd.Transpose8x8((float*)dy + from, plane, (float*)block + (long)p * fp + f, fp);
+                    else Simd.Transpose8x8Masked((float*)dy + from, (float*)mask + from, plane, (float*)block + (long)p * fp + f, fp);
+                }
                 for (int p = full; p < pixels; p++)
-                    for (int q = f; q < f + 8; q++) block[(long)p * fp + q] = dy[(long)q * plane + p];
+                    for (int q = f; q < f + 8; q++) block[(long)p * fp + q] = Value(dy, mask, (long)q * plane + p);
             }
         for (; f < filters; f++)
-            for (int p = 0; p < pixels; p++) block[(long)p * fp + f] = dy[(long)f * plane + p];
+            for (int p = 0; p < pixels; p++) block[(long)p * fp + f] = Value(dy, mask, (long)f * plane + p);
+
+        static T Value(T* dy, T* mask, long at) => mask == null ? dy[at] : PositiveMaskOperator<T>.Invoke(mask[at], dy[at]);
     }
 
     /// <summary>

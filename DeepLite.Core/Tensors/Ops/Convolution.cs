@@ -57,16 +57,33 @@ public sealed partial class Tensor<T>
             stride.Height, stride.Width, padding, dilation.Height, dilation.Width);
         // One plan for this geometry: the forward pass, the backward pass and a double backward all use it.
         var plan = ConvPlan.For(g, algorithm);
-        var y = ConvForward(plan, input, weight, bias);
-        if (relu) ForElements(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
+        var y = ConvForward(plan, input, weight, bias, relu && plan.FusesRelu);
+        if (relu && !plan.FusesRelu) ForElements(y.Size, new UnaryMap<ReluOperator<T>>(y.Buffer, y.Offset, y.Buffer));
         return Recording(input, weight, bias) ? Backward(y, input, weight, bias, plan, relu) : y;
 
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan, bool relu)
         {
             Tensor<T>[] inputs = bias is null ? [input, weight] : [input, weight, bias];
             if (!relu) return Record(y, "Conv2D", inputs, gy => Conv2DBackward(gy, input, weight, bias, plan), new GeometryAttributes(plan.Geometry));
-            return Record(y, "Conv2DRelu", inputs, gy => Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan), new GeometryAttributes(plan.Geometry));
+            return Record(y, "Conv2DRelu", inputs, gy => Conv2DReluBackward(gy, y, input, weight, bias, plan), new GeometryAttributes(plan.Geometry));
         }
+    }
+
+    /// <summary>
+    /// Conv2DRelu's gradients: Conv2D's for dY masked by y &gt; 0. A first layer (its input, the images, needs no gradient)
+    /// whose kernels fuse the ReLU gets its weight and bias gradients from one pass that masks dY as it reads it, so the
+    /// masked dY, a first layer's largest tensor, is never written; the same numbers (the mask is applied value by value
+    /// before the same sums).
+    /// </summary>
+    private static Tensor<T>?[] Conv2DReluBackward(Tensor<T> gy, Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan)
+    {
+        var g = plan.Geometry;
+        if (input.RequiresGrad || !weight.RequiresGrad || bias is { RequiresGrad: false } || GradMode.IsEnabled || !plan.FusesRelu || g.N * g.OutputPixels == 0)
+            return Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan);
+        var gw = Uninitialized(g.KernelShape()); // every element written
+        var gb = bias is null ? null : Uninitialized(new Shape(g.F));
+        plan.RunWeightGradient(input.Buffer, input.Offset, gy.Buffer, gy.Offset, gw.Buffer, gb?.Buffer, y.Buffer, y.Offset);
+        return bias is null ? [null, gw] : [null, gw, gb];
     }
 
     /// <summary>The gradients of Conv2D's inputs for dL/dy = <paramref name="gy"/> (null for an input that needs none).</summary>
@@ -130,11 +147,11 @@ public sealed partial class Tensor<T>
         ]);
     }
 
-    /// <summary>y = conv(x, w) + b by the plan's forward algorithm (not recorded).</summary>
-    private static Tensor<T> ConvForward(ConvPlan plan, Tensor<T> x, Tensor<T> w, Tensor<T>? b)
+    /// <summary>y = conv(x, w) + b (relu of it with <paramref name="relu"/>, when the plan fuses it) by the plan's forward algorithm (not recorded).</summary>
+    private static Tensor<T> ConvForward(ConvPlan plan, Tensor<T> x, Tensor<T> w, Tensor<T>? b, bool relu = false)
     {
         var y = Uninitialized(plan.Geometry.OutputShape()); // every element written
-        if (y.Size > 0) plan.RunForward(x.Buffer, x.Offset, Contiguous(w), b is null ? null : Contiguous(b), y.Buffer);
+        if (y.Size > 0) plan.RunForward(x.Buffer, x.Offset, Contiguous(w), b is null ? null : Contiguous(b), y.Buffer, relu);
         return y;
     }
 
