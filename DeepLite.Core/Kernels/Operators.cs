@@ -92,6 +92,13 @@ internal readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged
         Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), Vector256<T>.Zero, x);
 }
 
+/// <summary>relu(x + y) (ReluOperator's form): a bias added and a ReLU layer applied in one pass, as a convolution stores its output.</summary>
+internal readonly struct AddReluOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => ReluOperator<T>.Invoke(x + y);
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => ReluOperator<T>.Invoke(x + y);
+}
+
 /// <summary>1 where x > 0, else 0: ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>
 internal readonly struct StepOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

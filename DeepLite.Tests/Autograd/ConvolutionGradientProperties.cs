@@ -80,6 +80,45 @@ public class ConvolutionGradientProperties
         if (pre.All(v => Math.Abs(v) > 1e-3)) AssertGradients(Fused, [x, w, b], t.Seed);
     });
 
+    /// <summary>
+    /// Every forward kernel applies Conv2DRelu's ReLU as it stores (im2col in its bias pass, Winograd in its output
+    /// transform, the AVX-512 direct kernel in its epilogue): the values are bit for bit Conv2D's then Relu's, in float
+    /// and double, NaN kept. 10 samples reach Winograd's vector of samples and its one-by-one tail.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 5, 9, 9, 7, 3, "same")]
+    [InlineData(9, 16, 8, 8, 16, 3, "same")]
+    [InlineData(3, 2, 7, 6, 9, 3, "valid")]
+    [InlineData(2, 3, 11, 11, 20, 5, "same")]
+    public void EveryForwardKernelAppliesTheRelu(int n, int c, int h, int w, int f, int k, string mode)
+    {
+        ForwardRelu<double>(n, c, h, w, f, k, mode);
+        ForwardRelu<float>(n, c, h, w, f, k, mode);
+    }
+
+    private static void ForwardRelu<T>(int n, int c, int h, int w, int f, int k, string mode) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var padding = mode == "same" ? Padding.Same : Padding.Valid;
+        var r = new SeededRandom(n * 1000 + c * 100 + f);
+        var x = Tensor<T>.Uniform(new Shape(n, c, h, w), -1, 1, r).ToArray();
+        x[x.Length / 3] = T.NaN;
+        var xt = Tensor<T>.FromArray(x, n, c, h, w);
+        var wt = Tensor<T>.Uniform(new Shape(f, c, k, k), -1, 1, r);
+        var bt = Tensor<T>.Uniform(new Shape(f), -1, 1, r);
+        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColGemm, ConvAlgorithm.Direct, ConvAlgorithm.Winograd4x4 })
+        {
+            if (algorithm == ConvAlgorithm.Winograd4x4 && k != 3) continue;
+            foreach (var bias in new[] { bt, null })
+            {
+                var expected = xt.Conv2D(wt, bias, 1, padding, algorithm: algorithm).Relu().ToArray();
+                var fused = Tensor<T>.Conv2DRelu(xt, wt, bias, 1, 1, padding, algorithm).ToArray();
+                Assert.Equal(expected, fused);
+                Assert.Contains(fused, v => T.IsNaN(v));
+                Assert.Contains(fused, v => v == T.Zero);
+            }
+        }
+    }
+
     private static (double[][] Gradients, double[][] Hvp) GradientsAndHvp(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, int seed)
     {
         var leaves = inputs.Select(v => { var l = v.Clone(); l.RequiresGrad = true; return l; }).ToArray();

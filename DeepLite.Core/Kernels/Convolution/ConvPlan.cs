@@ -30,11 +30,15 @@ internal sealed class ConvPlan
     /// <summary>Whether <see cref="RunWeightGradient{T}"/> can sum the bias gradient in the same pass over dY (the direct kernel).</summary>
     public bool FusesBiasGradient => WeightGradient == ConvAlgorithm.Direct;
     /// <summary>
-    /// Whether <see cref="RunForward{T}"/> can apply a ReLU as it stores y, and <see cref="RunWeightGradient{T}"/> mask dY by
-    /// that ReLU's output as it reads it (the AVX-512 direct kernels, which thin first layers run: the largest tensors of a
-    /// CNN's step, each then read and written once less).
+    /// Whether <see cref="RunForward{T}"/> can apply a ReLU as it stores y (every forward kernel but the AVX2 direct one):
+    /// a Conv2D + ReLU layer's output is then written once, not written, read and written again.
     /// </summary>
-    public bool FusesRelu => Forward == ConvAlgorithm.Direct && WeightGradient == ConvAlgorithm.Direct && Avx512;
+    public bool FusesRelu => Forward != ConvAlgorithm.Direct || Avx512;
+    /// <summary>
+    /// Whether <see cref="RunWeightGradient{T}"/> can mask dY by a ReLU's output as it reads it (the AVX-512 direct kernel,
+    /// which thin first layers run: the masked dY, the largest tensor of a CNN's backward pass, is then never written).
+    /// </summary>
+    public bool MasksReluGradient => WeightGradient == ConvAlgorithm.Direct && Avx512;
 
     /// <summary>
     /// The plan for <paramref name="g"/>. <paramref name="requested"/> fixes the forward algorithm (a request the
@@ -91,8 +95,8 @@ internal sealed class ConvPlan
         switch (Forward)
         {
             case ConvAlgorithm.Direct: DirectConvolution.Forward(x, xOffset, weights, bias, g, y, Avx512, relu); break;
-            case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y); break;
-            default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y); break;
+            case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y, relu); break;
+            default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y, relu); break;
         }
     }
 
@@ -105,14 +109,14 @@ internal sealed class ConvPlan
 
     /// <summary>
     /// dL/dw [F, C, KH, KW] for dL/dy = <paramref name="gy"/>, and dL/db [F] into <paramref name="gb"/> when given
-    /// (only if <see cref="FusesBiasGradient"/>); with <paramref name="positive"/> (only if <see cref="FusesRelu"/>),
+    /// (only if <see cref="FusesBiasGradient"/>); with <paramref name="positive"/> (only if <see cref="MasksReluGradient"/>),
     /// for dL/dy = gy where positive &gt; 0, else 0 (a ReLU's gradient, by its output). Every element of the outputs is written.
     /// </summary>
     public void RunWeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, T[] gw, T[]? gb = null, T[]? positive = null, int positiveOffset = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gb is not null && !FusesBiasGradient) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not sum the bias gradient.");
-        if (positive is not null && !FusesRelu) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not mask dY.");
+        if (positive is not null && !MasksReluGradient) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not mask dY.");
         var g = Geometry;
         switch (WeightGradient)
         {

@@ -11,9 +11,12 @@ namespace DeepLite.Kernels.Convolution;
 /// </summary>
 internal static class Im2ColConvolution
 {
-    /// <summary>y = conv(x, w) + b: unfold, one GEMM into [F, N·P], then [N, F, P] with the bias added.</summary>
+    /// <summary>
+    /// y = conv(x, w) + b: unfold, one GEMM into [F, N·P], then [N, F, P] with the bias added (and, with
+    /// <paramref name="relu"/>, a ReLU applied in the same pass).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int np = g.N * g.OutputPixels;
         if (np == 0 || g.F == 0) return;
@@ -28,7 +31,8 @@ internal static class Im2ColConvolution
                 {
                     var src = product.AsSpan(f * np + n * g.OutputPixels, g.OutputPixels);
                     var dst = y.AsSpan((n * g.F + f) * g.OutputPixels, g.OutputPixels);
-                    if (bias is null) src.CopyTo(dst);
+                    if (relu) Elementwise.Map<T, AddReluOperator<T>>(src, bias is null ? T.Zero : bias[f], dst);
+                    else if (bias is null) src.CopyTo(dst);
                     else Elementwise.Map<T, AddOperator<T>>(src, bias[f], dst);
                 }
         });

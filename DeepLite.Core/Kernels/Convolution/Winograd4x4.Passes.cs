@@ -48,8 +48,8 @@ internal static unsafe partial class Winograd4x4
         }
     }
 
-    /// <summary>Y = Aᵀ M A per tile for items (filter, vector group of samples), cropped to oh x ow, plus the bias, into y at <paramref name="yOffset"/>.</summary>
-    private readonly struct OutputPass<T>(T[] m, int mBlock, int n, int f, int th, int tw, int oh, int ow, T[]? bias, T[] y, int yOffset)
+    /// <summary>Y = Aᵀ M A per tile for items (filter, vector group of samples), cropped to oh x ow, plus the bias (then relu with <paramref name="relu"/>), into y at <paramref name="yOffset"/>.</summary>
+    private readonly struct OutputPass<T>(T[] m, int mBlock, int n, int f, int th, int tw, int oh, int ow, T[]? bias, bool relu, T[] y, int yOffset)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -66,10 +66,10 @@ internal static unsafe partial class Winograd4x4
                         for (int tx = 0; tx < tw; tx++)
                         {
                             int position = ty * tw + tx;
-                            if (s0 + width <= n) TransformOutputTiles(mf + Tile(s0, position, n, th * tw, width), mBlock, yp + filter * oh * ow, (long)f * oh * ow, s0, oh, ow, 4 * ty, 4 * tx, b);
+                            if (s0 + width <= n) TransformOutputTiles(mf + Tile(s0, position, n, th * tw, width), mBlock, yp + filter * oh * ow, (long)f * oh * ow, s0, oh, ow, 4 * ty, 4 * tx, b, relu);
                             else
                                 for (int sample = s0; sample < n; sample++)
-                                    TransformOutputTile(mf + Tile(sample, position, n, th * tw, width), mBlock, yp + (sample * f + filter) * oh * ow, oh, ow, 4 * ty, 4 * tx, b);
+                                    TransformOutputTile(mf + Tile(sample, position, n, th * tw, width), mBlock, yp + (sample * f + filter) * oh * ow, oh, ow, 4 * ty, 4 * tx, b, relu);
                         }
                 }
         }

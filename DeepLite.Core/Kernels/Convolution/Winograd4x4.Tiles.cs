@@ -28,9 +28,9 @@ internal static unsafe partial class Winograd4x4
         }
     }
 
-    /// <summary>Aᵀ m A for a vector of tiles (lane l: sample s0 + l), plus the bias, written to each sample's plane, cropped.</summary>
+    /// <summary>Aᵀ m A for a vector of tiles (lane l: sample s0 + l), plus the bias (then relu with <paramref name="relu"/>), written to each sample's plane, cropped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutputTiles<T>(T* m, int stride, T* y, long sampleStride, int s0, int oh, int ow, int row0, int col0, T bias)
+    private static void TransformOutputTiles<T>(T* m, int stride, T* y, long sampleStride, int s0, int oh, int ow, int row0, int col0, T bias, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count;
@@ -46,6 +46,8 @@ internal static unsafe partial class Winograd4x4
             AtTimes(r[0], r[1], r[2], r[3], r[4], r[5], out var y0, out var y1, out var y2, out var y3);
             outputs[row * 4] = y0 + b; outputs[row * 4 + 1] = y1 + b; outputs[row * 4 + 2] = y2 + b; outputs[row * 4 + 3] = y3 + b;
         }
+        if (relu) // ReluOperator's form: x < 0 ? 0 : x, NaN kept
+            for (int i = 0; i < 16; i++) outputs[i] = Vector.ConditionalSelect(Vector.LessThan(outputs[i], Vector<T>.Zero), Vector<T>.Zero, outputs[i]);
         int rows = Math.Min(4, oh - row0), cols = Math.Min(4, ow - col0);
         T* values = (T*)outputs;
         for (int lane = 0; lane < width; lane++)
@@ -101,9 +103,9 @@ internal static unsafe partial class Winograd4x4
         }
     }
 
-    /// <summary>Aᵀ m A for the tile whose 36 values sit at m[ξ * stride], placed at (row0, col0) of y, cropped, plus the bias.</summary>
+    /// <summary>Aᵀ m A for the tile whose 36 values sit at m[ξ * stride], placed at (row0, col0) of y, cropped, plus the bias (then relu with <paramref name="relu"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutputTile<T>(T* m, int stride, T* y, int oh, int ow, int row0, int col0, T bias) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void TransformOutputTile<T>(T* m, int stride, T* y, int oh, int ow, int row0, int col0, T bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* q = stackalloc T[24];
         for (int col = 0; col < 6; col++)
@@ -115,12 +117,15 @@ internal static unsafe partial class Winograd4x4
             T* r = q + row * 6;
             AtTimes(r[0], r[1], r[2], r[3], r[4], r[5], out var y0, out var y1, out var y2, out var y3);
             T* dst = y + (row0 + row) * ow + col0;
-            dst[0] = y0 + bias;
-            if (cols > 1) dst[1] = y1 + bias;
-            if (cols > 2) dst[2] = y2 + bias;
-            if (cols > 3) dst[3] = y3 + bias;
+            dst[0] = Out(y0 + bias, relu);
+            if (cols > 1) dst[1] = Out(y1 + bias, relu);
+            if (cols > 2) dst[2] = Out(y2 + bias, relu);
+            if (cols > 3) dst[3] = Out(y3 + bias, relu);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Out<T>(T value, bool relu) where T : unmanaged, IFloatingPointIeee754<T> => relu ? ReluOperator<T>.Invoke(value) : value;
 
     /// <summary>A g Aᵀ for the 4x4 dY tile at (row0, col0) (zero past the plane's edge), written to z[ξ * stride].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -44,15 +44,15 @@ internal static unsafe partial class Winograd4x4
                 m.AsSpan(xi * mBlock, f * tiles), tiles);
     }
 
-    /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>.</summary>
+    /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>; relu of it with <paramref name="relu"/>, applied as the output tiles are stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: false, u);
         int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
-            Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, y, n0 * g.F * g.OutputPixels);
+            Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, relu, y, n0 * g.F * g.OutputPixels);
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ internal static unsafe partial class Winograd4x4
         TransformWeights<T>(weights, g.F, g.C, flip: true, u);
         int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
-            Convolve(gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, gx, n0 * g.C * g.H * g.W);
+            Convolve(gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, false, gx, n0 * g.C * g.H * g.W);
     }
 
     /// <summary>
@@ -284,8 +284,8 @@ internal static unsafe partial class Winograd4x4
         }
     }
 
-    /// <summary>The convolution of x [n, c, h, w] with transformed weights u [36][f][c] into y [n, f, oh, ow].</summary>
-    private static void Convolve<T>(T[] x, int xOffset, int n, int c, int h, int w, T[] u, int f, int padTop, int padLeft, int oh, int ow, T[]? bias, T[] y, int yOffset)
+    /// <summary>The convolution of x [n, c, h, w] with transformed weights u [36][f][c] into y [n, f, oh, ow] (plus the bias, then relu with <paramref name="relu"/>).</summary>
+    private static void Convolve<T>(T[] x, int xOffset, int n, int c, int h, int w, T[] u, int f, int padTop, int padLeft, int oh, int ow, T[]? bias, bool relu, T[] y, int yOffset)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
@@ -296,7 +296,7 @@ internal static unsafe partial class Winograd4x4
         MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
-        WorkerPool.For(f * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new OutputPass<T>(m, mBlock, n, f, th, tw, oh, ow, bias, y, yOffset));
+        WorkerPool.For(f * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new OutputPass<T>(m, mBlock, n, f, th, tw, oh, ow, bias, relu, y, yOffset));
     }
 
     /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 6x6 tiles (four apart) of every input plane, a vector of samples at a time.</summary>

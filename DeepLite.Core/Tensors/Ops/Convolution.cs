@@ -71,14 +71,14 @@ public sealed partial class Tensor<T>
 
     /// <summary>
     /// Conv2DRelu's gradients: Conv2D's for dY masked by y &gt; 0. A first layer (its input, the images, needs no gradient)
-    /// whose kernels fuse the ReLU gets its weight and bias gradients from one pass that masks dY as it reads it, so the
+    /// whose weight-gradient kernel masks dY itself gets its weight and bias gradients from one pass that masks dY as it reads it, so the
     /// masked dY, a first layer's largest tensor, is never written; the same numbers (the mask is applied value by value
     /// before the same sums).
     /// </summary>
     private static Tensor<T>?[] Conv2DReluBackward(Tensor<T> gy, Tensor<T> y, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, ConvPlan plan)
     {
         var g = plan.Geometry;
-        if (input.RequiresGrad || !weight.RequiresGrad || bias is { RequiresGrad: false } || GradMode.IsEnabled || !plan.FusesRelu || g.N * g.OutputPixels == 0)
+        if (input.RequiresGrad || !weight.RequiresGrad || bias is { RequiresGrad: false } || GradMode.IsEnabled || !plan.MasksReluGradient || g.N * g.OutputPixels == 0)
             return Conv2DBackward(gy.WherePositive(y), input, weight, bias, plan);
         var gw = Uninitialized(g.KernelShape()); // every element written
         var gb = bias is null ? null : Uninitialized(new Shape(g.F));
