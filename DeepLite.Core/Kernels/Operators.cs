@@ -90,6 +90,9 @@ internal readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged
     public static T Invoke(T x) => x < T.Zero ? T.Zero : x;
     public static Vector256<T> Invoke(Vector256<T> x) =>
         Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), Vector256<T>.Zero, x);
+    public static bool Vectorizable512 => true;
+    public static Vector512<T> Invoke(Vector512<T> x) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), Vector512<T>.Zero, x);
 }
 
 /// <summary>relu(x + y) (ReluOperator's form): a bias added and a ReLU layer applied in one pass, as a convolution stores its output.</summary>

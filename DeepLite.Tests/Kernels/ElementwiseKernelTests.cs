@@ -52,6 +52,7 @@ public class ElementwiseKernelTests
     public void BinaryOperatorsMatchScalarAtEveryLength()
     {
         Binary<float, AddOperator<float>>(); Binary<double, AddOperator<double>>();
+        Binary<float, AddReluOperator<float>>(); Binary<double, AddReluOperator<double>>();
         Binary<float, SubtractOperator<float>>(); Binary<double, SubtractOperator<double>>();
         Binary<float, MultiplyOperator<float>>(); Binary<double, MultiplyOperator<double>>();
         Binary<float, DivideOperator<float>>(); Binary<double, DivideOperator<double>>();

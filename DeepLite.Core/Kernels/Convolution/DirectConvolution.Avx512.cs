@@ -101,7 +101,7 @@ internal static partial class DirectConvolution
             }
             if (relu)
             {
-                // A ReLU layer's pass folded into the store (ReluOperator's form: x < 0 ? 0 : x, NaN kept): the
+                // A ReLU layer's pass folded into the store (ReluOperator: x < 0 ? 0 : x, NaN kept): the
                 // pre-activation of a wide first layer is its step's largest tensor, read and written once less.
                 a0 = Relu(a0); a1 = Relu(a1); a2 = Relu(a2); a3 = Relu(a3); a4 = Relu(a4); a5 = Relu(a5); a6 = Relu(a6); a7 = Relu(a7);
                 c0 = Relu(c0); c1 = Relu(c1); c2 = Relu(c2); c3 = Relu(c3); c4 = Relu(c4); c5 = Relu(c5); c6 = Relu(c6); c7 = Relu(c7);
@@ -120,7 +120,5 @@ internal static partial class DirectConvolution
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Relu<T>(Vector512<T> v) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<T>.Zero), Vector512<T>.Zero, v);
+    private static Vector512<T> Relu<T>(Vector512<T> v) where T : unmanaged, IFloatingPointIeee754<T> => ReluOperator<T>.Invoke(v);
 }

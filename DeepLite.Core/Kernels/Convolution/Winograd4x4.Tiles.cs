@@ -46,7 +46,7 @@ internal static unsafe partial class Winograd4x4
             AtTimes(r[0], r[1], r[2], r[3], r[4], r[5], out var y0, out var y1, out var y2, out var y3);
             outputs[row * 4] = y0 + b; outputs[row * 4 + 1] = y1 + b; outputs[row * 4 + 2] = y2 + b; outputs[row * 4 + 3] = y3 + b;
         }
-        if (relu) // ReluOperator's form: x < 0 ? 0 : x, NaN kept
+        if (relu) // ReluOperator's formula (x < 0 ? 0 : x, NaN kept) on Vector<T>, whose width the runtime may set
             for (int i = 0; i < 16; i++) outputs[i] = Vector.ConditionalSelect(Vector.LessThan(outputs[i], Vector<T>.Zero), Vector<T>.Zero, outputs[i]);
         int rows = Math.Min(4, oh - row0), cols = Math.Min(4, ow - col0);
         T* values = (T*)outputs;
