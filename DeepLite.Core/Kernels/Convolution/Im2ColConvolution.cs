@@ -31,7 +31,8 @@ internal static class Im2ColConvolution
                 {
                     var src = product.AsSpan(f * np + n * g.OutputPixels, g.OutputPixels);
                     var dst = y.AsSpan((n * g.F + f) * g.OutputPixels, g.OutputPixels);
-                    if (relu) Elementwise.Map<T, AddReluOperator<T>>(src, bias is null ? T.Zero : bias[f], dst);
+                    if (relu && bias is null) Elementwise.Map<T, ReluOperator<T>>(src, dst); // no +0 added: a -0 stays -0, as relu(conv) gives
+                    else if (relu) Elementwise.Map<T, AddReluOperator<T>>(src, bias![f], dst);
                     else if (bias is null) src.CopyTo(dst);
                     else Elementwise.Map<T, AddOperator<T>>(src, bias[f], dst);
                 }

@@ -38,8 +38,9 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>
-    /// relu(Conv2D(input, weight, bias)) as one op: the ReLU runs in place on the convolution's output, so the
-    /// pre-activation (the largest tensor of a conv layer's step) is never kept. Its backward masks dY by the
+    /// relu(Conv2D(input, weight, bias)) as one op: the forward kernel applies the ReLU as it stores (ConvPlan.FusesRelu;
+    /// else it runs in place on the output), so the pre-activation (the largest tensor of a conv layer's step) is never
+    /// kept. Its backward masks dY by the
     /// output (y &gt; 0 exactly where the pre-activation is &gt; 0, and NaN passes neither) and continues as Conv2D's,
     /// so values and gradients are those of the two ops. <see cref="Layers.Sequential{T}"/> uses it for a Conv2D
     /// layer followed by a Relu layer.
