@@ -93,9 +93,15 @@ public sealed class CnnLandscape : IExperiment
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One claim per dataset: each dataset's CNNs tell their own story, and the presets agree on MNIST's but not on
+    /// CIFAR-10's (the quick preset's five epochs of Adam leave its CNNs at another ranking: docs/hw1.md), so each verdict
+    /// is recorded, and held to, on its own.
+    /// </remarks>
     public IReadOnlyList<Claim> Claims =>
     [
-        new(Id, "deeper-sharper", "The deeper CNNs end at sharper minima: the 4- and 8-hidden CNNs' top Hessian eigenvalue is above the 1-hidden CNN's on both datasets.", DeeperSharper),
+        new(Id, "deeper-sharper-mnist", "On MNIST, the deeper CNNs end at sharper minima: the 4- and 8-hidden CNNs' top Hessian eigenvalue is above the 1-hidden CNN's.", p => DeeperSharper(p, "mnist")),
+        new(Id, "deeper-sharper-cifar10", "On CIFAR-10, the deeper CNNs end at sharper minima: the 4- and 8-hidden CNNs' top Hessian eigenvalue is above the 1-hidden CNN's.", p => DeeperSharper(p, "cifar10")),
     ];
 
     /// <inheritdoc/>
@@ -109,24 +115,16 @@ public sealed class CnnLandscape : IExperiment
     }
 
     /// <summary>
-    /// Per dataset, both deeper CNNs' top eigenvalue against the 1-hidden CNN's: holds when they are above it on every
-    /// dataset, does not hold when below on every dataset, else not conclusive.
+    /// Both deeper CNNs' top eigenvalue on <paramref name="dataset"/> against the 1-hidden CNN's: holds when both are above
+    /// it, does not hold when both are below, else not conclusive; a dataset that was not run has no verdict.
     /// </summary>
-    private static ClaimResult DeeperSharper(IReadOnlyList<Measurement> p)
+    private static ClaimResult DeeperSharper(IReadOnlyList<Measurement> p, string dataset)
     {
-        var datasets = p.Where(x => x.Metric == "trace").Select(x => x.Run.Split('/')[0]).Distinct().ToList();
-        if (datasets.Count == 0) throw new InvalidOperationException("no traces");
-        int sharper = 0, flatter = 0;
-        var notes = new List<string>();
-        foreach (var d in datasets)
-        {
-            double one = LandscapeAnalysis.Curvature(p, $"{d}/CNN 1 hidden").Top, four = LandscapeAnalysis.Curvature(p, $"{d}/CNN 4 hidden").Top,
-                eight = LandscapeAnalysis.Curvature(p, $"{d}/CNN 8 hidden").Top;
-            if (four > one && eight > one) sharper++;
-            else if (four < one && eight < one) flatter++;
-            notes.Add($"{d}: top eigenvalue 1 hidden {F(one, "G3")}, 4 hidden {F(four, "G3")}, 8 hidden {F(eight, "G3")}");
-        }
-        var verdict = sharper == datasets.Count ? Verdict.Holds : flatter == datasets.Count ? Verdict.DoesNotHold : Verdict.NotConclusive;
-        return new(verdict, $"both deeper CNNs sharper on {sharper} and flatter on {flatter} of {datasets.Count} datasets ({string.Join("; ", notes)})");
+        if (!p.Any(x => x.Metric == "trace" && x.Run.StartsWith(dataset + "/", StringComparison.Ordinal)))
+            throw new InvalidOperationException($"no analysis of {dataset}'s CNNs");
+        double one = LandscapeAnalysis.Curvature(p, $"{dataset}/CNN 1 hidden").Top, four = LandscapeAnalysis.Curvature(p, $"{dataset}/CNN 4 hidden").Top,
+            eight = LandscapeAnalysis.Curvature(p, $"{dataset}/CNN 8 hidden").Top;
+        var verdict = four > one && eight > one ? Verdict.Holds : four < one && eight < one ? Verdict.DoesNotHold : Verdict.NotConclusive;
+        return new(verdict, $"{dataset}: top eigenvalue 1 hidden {F(one, "G3")}, 4 hidden {F(four, "G3")}, 8 hidden {F(eight, "G3")}");
     }
 }

@@ -54,9 +54,31 @@ public class LandscapeExperimentTests
         // Contour lines (paths) and their levels' values along β = 0.
         var svg = File.ReadAllText(Path.Combine(context.Store.Folder(landscape), "mnist-surface-cnn-1-hidden.svg"));
         Assert.True(System.Text.RegularExpressions.Regex.Count(svg, "<path") > 5, "the surface has no contour lines");
-        // The claim is judged (whatever it finds on 20 random images), with the numbers.
-        var verdict = landscape.Claims.Single().Evaluate(points);
-        Assert.Contains("mnist: top eigenvalue 1 hidden", verdict.Evidence);
+        // MNIST's claim is judged (whatever it finds on 20 random images), with the numbers; CIFAR-10's, not run, says so.
+        var claims = landscape.Claims.ToDictionary(c => c.Id);
+        Assert.Contains("mnist: top eigenvalue 1 hidden", claims["deeper-sharper-mnist"].Evaluate(points).Evidence);
+        var cifar = claims["deeper-sharper-cifar10"].Evaluate(points);
+        Assert.Equal(Verdict.NotConclusive, cifar.Verdict);
+        Assert.Contains("no analysis of cifar10's CNNs", cifar.Evidence);
+    }
+
+    [Theory]
+    [InlineData(8.7, 38.4, 86.9, Verdict.Holds)]
+    [InlineData(148, 79.2, 180, Verdict.NotConclusive)]
+    [InlineData(148, 79.2, 120, Verdict.DoesNotHold)]
+    public void DeeperSharperComparesEachDeeperCnnsTopEigenvalueWithTheOneHiddenCnns(double one, double four, double eight, Verdict expected)
+    {
+        // Another dataset's CNNs, the other way round, must not sway the verdict on this one.
+        IEnumerable<Measurement> Model(string dataset, string name, double top) =>
+        [
+            new($"{dataset}/{name}", "rank", 1, "eigenvalue", top), new($"{dataset}/{name}", "rank", 2, "eigenvalue", top / 2),
+            new($"{dataset}/{name}", "samples", 6, "trace", 10 * top), new($"{dataset}/{name}", "samples", 6, "trace_standard_error", top),
+        ];
+        var points = Model("cifar10", "CNN 1 hidden", one).Concat(Model("cifar10", "CNN 4 hidden", four)).Concat(Model("cifar10", "CNN 8 hidden", eight))
+            .Concat(Model("mnist", "CNN 1 hidden", 1000)).Concat(Model("mnist", "CNN 4 hidden", 1)).Concat(Model("mnist", "CNN 8 hidden", 1)).ToList();
+        var result = new CnnLandscape().Claims.Single(c => c.Id == "deeper-sharper-cifar10").Evaluate(points);
+        Assert.Equal(expected, result.Verdict);
+        Assert.StartsWith("cifar10: top eigenvalue 1 hidden " + one.ToString("G3", System.Globalization.CultureInfo.InvariantCulture), result.Evidence);
     }
 
     [Fact]
