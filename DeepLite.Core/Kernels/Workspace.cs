@@ -21,6 +21,8 @@ internal enum WorkspaceSlot
     PackedWeights,
     /// <summary>The Winograd-transformed weights.</summary>
     WinogradWeights,
+    /// <summary>A few filters' output planes of one sample, pooled before they leave the cache.</summary>
+    ConvOutputBlock,
 }
 
 /// <summary>

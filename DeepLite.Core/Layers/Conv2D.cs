@@ -69,6 +69,19 @@ public sealed class Conv2D<T> : Module<T>, IFusesWithNext<T> where T : unmanaged
         return output is not null;
     }
 
+    /// <summary>
+    /// maxpool(relu(Forward(input))) without keeping the convolution's output, when <paramref name="next"/> is a
+    /// <see cref="Relu{T}"/>, <paramref name="afterNext"/> a 2x2 <see cref="MaxPool2D{T}"/> of stride 2 without padding or
+    /// ceil mode, the layer is not grouped and its kernels can pool as they compute (a thin first layer on AVX-512).
+    /// </summary>
+    bool IFusesWithNext<T>.TryForwardWith(Module<T> next, Module<T> afterNext, Tensor<T> input, out Tensor<T> output)
+    {
+        output = next is Relu<T> && Groups == 1 && afterNext is MaxPool2D<T> { CeilMode: false } pool
+            && pool.KernelSize == new Size2D(2, 2) && pool.Stride == new Size2D(2, 2) && pool.Padding == default
+            ? Tensor<T>.Conv2DReluMaxPool(input, Weight, Bias, Stride, Dilation, Padding, Algorithm)! : null!;
+        return output is not null;
+    }
+
     /// <inheritdoc/>
     protected override string Describe() =>
         $"Conv2D({InChannels} -> {OutChannels}, {KernelSize.Height}x{KernelSize.Width}, stride {Stride}, padding {Padding}"

@@ -6,8 +6,8 @@ namespace DeepLite.Layers;
 /// <summary>Applies its layers in order. Layer i's parameters are named <c>layers.i.&lt;name&gt;</c>.</summary>
 /// <remarks>
 /// A layer that fuses with the one after it (<see cref="IFusesWithNext{T}"/>: a <see cref="Conv2D{T}"/> followed by a
-/// <see cref="Relu{T}"/>) runs the two as one op, which keeps one activation less in memory; values and gradients are
-/// those of the two layers.
+/// <see cref="Relu{T}"/>, and on a thin input also a 2x2 <see cref="MaxPool2D{T}"/>) runs them as one op, which keeps one
+/// activation less in memory; values and gradients are those of the layers run one after the other.
 /// </remarks>
 public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -36,12 +36,22 @@ public sealed class Sequential<T> : Module<T> where T : unmanaged, IFloatingPoin
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (i + 1 < _layers.Count && _layers[i] is IFusesWithNext<T> layer && layer.TryForwardWith(_layers[i + 1], x, out var fused))
+            if (_layers[i] is IFusesWithNext<T> layer)
             {
-                x = fused;
-                i++;
+                if (i + 2 < _layers.Count && layer.TryForwardWith(_layers[i + 1], _layers[i + 2], x, out var three))
+                {
+                    x = three;
+                    i += 2;
+                    continue;
+                }
+                if (i + 1 < _layers.Count && layer.TryForwardWith(_layers[i + 1], x, out var two))
+                {
+                    x = two;
+                    i++;
+                    continue;
+                }
             }
-            else x = _layers[i].Forward(x);
+            x = _layers[i].Forward(x);
         }
         return x;
     }

@@ -55,8 +55,11 @@ public static partial class Loss
             throw new ArgumentException($"{op}: class weights of shape {classWeights.Shape} should be [{c}] for an input of shape {logits.Shape}.");
         var w = classWeights?.ToArray();
         T smooth = T.CreateChecked(labelSmoothing / c), keep = T.CreateChecked(1 - labelSmoothing), divisor = T.Zero;
-        var targets = Tensor<T>.Unpooled(logits.Shape);
+        // From the pool (inside a step's scope, a buffer of the last step's; cleared here): a fresh zeroed array per call
+        // was a large-object allocation at a GPT's [768, 65], half a millisecond of its step.
+        var targets = Tensor<T>.Uninitialized(logits.Shape);
         var ts = targets.Span;
+        ts.Clear();
         for (int i = 0; i < n; i++)
         {
             int label = labels[i];

@@ -81,6 +81,50 @@ public class ConvolutionGradientProperties
     });
 
     /// <summary>
+    /// The fused Conv2D + ReLU + 2x2 max pooling of a thin first layer (what Sequential runs for those three layers where
+    /// the kernels can pool as they compute): values, gradients and Hessian-vector products (a double backward takes the
+    /// op's recorded fallback) are bit for bit those of the three ops, and its gradients match central differences
+    /// wherever no pre-activation lies within reach of the ReLU's kink and no window's two largest values within reach
+    /// of a tie.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    [Trait("Category", "Slow")]
+    public Property Conv2DReluMaxPoolIsTheThreeOps() => Prop.ForAll(Cases(), t0 =>
+    {
+        var t = t0 with { Stride = 1, H = t0.H + 1, W = t0.W + 1 }; // the direct kernels' stride, and room for a window
+        var (x, w, b) = Make(t);
+        Tensor<double> ThreeOps(Tensor<double>[] xs) => xs[0].Conv2D(xs[1], t.Bias ? xs[2] : null, 1, t.Padding).Relu().MaxPool2D(2);
+        var pre = x.Conv2D(w, t.Bias ? b : null, 1, t.Padding);
+        if (pre.Shape[2] < 2 || pre.Shape[3] < 2) return;
+        Tensor<double> Fused(Tensor<double>[] xs) =>
+            Tensor<double>.Conv2DReluMaxPool(xs[0], xs[1], t.Bias ? xs[2] : null, 1, 1, t.Padding, ConvAlgorithm.Auto) ?? ThreeOps(xs);
+        // Taken exactly where the layer's plan says its kernels pool (the AVX-512 direct ones: a thin input, a small patch).
+        var plan = ConvPlan.For(ConvShapes.Geometry("Conv2D", x.Shape, t.F, t.C, t.K, t.K, 1, 1, t.Padding));
+        Assert.Equal(plan.PoolsReluOutput, Tensor<double>.Conv2DReluMaxPool(x, w, t.Bias ? b : null, 1, 1, t.Padding, ConvAlgorithm.Auto) is not null);
+        Assert.Equal(ThreeOps([x, w, b]).ToArray(), Fused([x, w, b]).ToArray());
+        var (fusedGrads, fusedHvp) = GradientsAndHvp(Fused, [x, w, b], t.Seed);
+        var (threeGrads, threeHvp) = GradientsAndHvp(ThreeOps, [x, w, b], t.Seed);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(threeGrads[i], fusedGrads[i]);
+            Assert.Equal(threeHvp[i], fusedHvp[i]);
+        }
+        // Away from the kinks: every pre-activation, and every window's gap between its two largest ReLU outputs.
+        var v = pre.ToArray();
+        int oh = pre.Shape[2], ow = pre.Shape[3];
+        bool clear = v.All(a => Math.Abs(a) > 1e-3);
+        for (int plane = 0; clear && plane < t.N * t.F; plane++)
+            for (int i = 0; i + 1 < oh; i += 2)
+                for (int j = 0; j + 1 < ow; j += 2)
+                {
+                    var window = new[] { (i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1) }
+                        .Select(p => Math.Max(0, v[(plane * oh + p.Item1) * ow + p.Item2])).OrderDescending().ToArray();
+                    if (window[0] > 0 && window[0] - window[1] < 1e-3) clear = false;
+                }
+        if (clear) AssertGradients(Fused, [x, w, b], t.Seed);
+    });
+
+    /// <summary>
     /// Every forward kernel applies Conv2DRelu's ReLU as it stores (im2col in its bias pass, Winograd in its output
     /// transform, the AVX-512 direct kernel in its epilogue): the values are bit for bit Conv2D's then Relu's, in float
     /// and double, NaN kept. 10 samples reach Winograd's vector of samples and its one-by-one tail.

@@ -186,4 +186,70 @@ public class ConvWeightGradientTests
         }
         finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
     }
+
+    /// <summary>
+    /// A first layer's Conv2D + ReLU + 2x2 max pooling as Sequential runs it (one op where the kernels pool as they
+    /// compute): pooled values and the weight and bias gradients are bit for bit those of the three ops, in float and
+    /// double, for odd and even planes (a last row or column no window covers), 5..70 filters (every remainder of the
+    /// eight-filter forward steps and the 64-filter gradient blocks), ties at zero after the ReLU, NaN in the input and in
+    /// the pooled gradient, and for one thread. The op is taken wherever the machine has AVX-512.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FirstLayerReluMaxPoolMatchesTheThreeOps(int width, int k, int channels, int filters, string mode)
+    {
+        if (width < 2 || mode == "valid" && width - k + 1 < 2) return; // no 2x2 window
+        FirstLayerReluMaxPool<float>(width, k, channels, filters, mode);
+        FirstLayerReluMaxPool<double>(width, k, channels, filters, mode);
+    }
+
+    private static void FirstLayerReluMaxPool<T>(int width, int k, int channels, int filters, string mode) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int n = 6, h = Math.Max(k + 1, width % 5 + 3);
+        var padding = mode switch { "same" => Padding.Same, "symmetric" => Padding.Symmetric(1), _ => Padding.Valid };
+        var random = new SeededRandom(width * 100 + k * 10 + channels + 11);
+        var xs = Tensor<T>.Uniform(new Shape(n, channels, h, width), -1, 1, random).ToArray();
+        xs[xs.Length / 2] = T.NaN;
+        var x = Tensor<T>.FromArray(xs, n, channels, h, width);
+        var w = Tensor<T>.Uniform(new Shape(filters, channels, k, k), -1, 1, random);
+        var b = Tensor<T>.Uniform(new Shape(filters), -1, 1, random);
+        w.RequiresGrad = true; b.RequiresGrad = true;
+        var threeOps = x.Conv2D(w, b, 1, padding).Relu().MaxPool2D(2);
+        var seed = Tensor<T>.Uniform(threeOps.Shape, -1, 1, random).ToArray();
+        for (int i = 0; i < seed.Length; i += 29) seed[i] = T.NaN;
+        var dy = Tensor<T>.FromArray(seed, threeOps.Shape.ToArray());
+
+        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f)
+        {
+            w.Grad = null; b.Grad = null;
+            var y = f();
+            y.Backward(dy);
+            return (y.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+        }
+        Tensor<T> Fused()
+        {
+            var y = Tensor<T>.Conv2DReluMaxPool(x, w, b, 1, 1, padding, ConvAlgorithm.Auto);
+            // Taken for a thin input (the direct kernels' up to 4 channels) wherever the machine has AVX-512.
+            Assert.True(y is not null || !System.Runtime.Intrinsics.X86.Avx512F.IsSupported || channels > 4, "the fused op was not taken");
+            return y ?? x.Conv2D(w, b, 1, padding).Relu().MaxPool2D(2);
+        }
+        var expected = Run(() => x.Conv2D(w, b, 1, padding).Relu().MaxPool2D(2));
+        var fused = Run(Fused);
+        Assert.Equal(expected.Y, fused.Y);
+        Assert.Equal(expected.Gw, fused.Gw);
+        Assert.Equal(expected.Gb, fused.Gb);
+        Assert.Contains(expected.Y, v => v == T.Zero); // windows tied at zero
+        Assert.Contains(expected.Gw, v => T.IsNaN(v)); // a NaN reached the sums through a positive pooled value
+
+        int previous = DeepLite.Kernels.Parallelism.MaxThreads;
+        try
+        {
+            DeepLite.Kernels.Parallelism.MaxThreads = 1;
+            var one = Run(Fused);
+            Assert.Equal(fused.Y, one.Y);
+            Assert.Equal(fused.Gw, one.Gw);
+            Assert.Equal(fused.Gb, one.Gb);
+        }
+        finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
+    }
 }

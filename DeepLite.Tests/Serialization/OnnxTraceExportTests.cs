@@ -99,6 +99,36 @@ public class OnnxTraceExportTests(ITestOutputHelper output) : IDisposable
 
     private static ModelProto Read(string path) => ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
 
+    /// <summary>A first layer as HW1's CNNs have it (Conv2D, ReLU, 2x2 max pooling in a Sequential), inside a module that is traced.</summary>
+    private sealed class PooledStem : Module<float>
+    {
+        public PooledStem(SeededRandom random)
+        {
+            Stem = RegisterModule("stem", new Sequential<float>(new Conv2D<float>(1, 12, 3, padding: Padding.Same, random: random), new Relu<float>(), new MaxPool2D<float>(2)));
+            Head = RegisterModule("head", new Dense<float>(12 * 7 * 7, 10, random));
+        }
+
+        public Sequential<float> Stem { get; }
+        public Dense<float> Head { get; }
+
+        public override Tensor<float> Forward(Tensor<float> x) => Head.Forward(Stem.Forward(x).Flatten());
+    }
+
+    [Fact]
+    public void AFusedFirstLayerIsTracedAsConvReluAndMaxPool()
+    {
+        var model = new PooledStem(new SeededRandom(3));
+        var x = Tensor<float>.Normal(new Shape(2, 1, 14, 14), 0, 1, new SeededRandom(1));
+        // Where the kernels pool as they compute, Sequential records the three layers as one op ...
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.Equal("Conv2DReluMaxPool", model.Stem.Forward(x).GradFunction);
+        // ... which the export writes as the three ONNX nodes.
+        var path = Path.Combine(_folder, "pooled-stem.onnx");
+        model.ExportOnnx(path, [1, 14, 14]);
+        Compare(path, model, batch => Tensor<float>.Normal(new Shape(batch, 1, 14, 14), 0, 1, new SeededRandom(batch)), [1, 4]);
+        var nodes = Read(path).Graph.Node.Select(n => n.OpType).ToList();
+        Assert.Equal(["Conv", "Relu", "MaxPool"], nodes.Where(t => t is "Conv" or "Relu" or "MaxPool"));
+    }
+
     [Fact]
     public void AResidualCnnIsTracedWithItsBatchDimensionDynamic()
     {

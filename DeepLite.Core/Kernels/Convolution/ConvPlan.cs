@@ -41,6 +41,13 @@ internal sealed class ConvPlan
     public bool MasksReluGradient => WeightGradient == ConvAlgorithm.Direct && Avx512;
 
     /// <summary>
+    /// Whether <see cref="RunForwardReluMaxPool{T}"/> and <see cref="RunWeightGradientPooled{T}"/> can run: the AVX-512
+    /// direct kernels (a thin first layer), which compute a few filter planes of a sample at a time and can pool them, and
+    /// build the pooled gradient's dY block by block, while those are in cache.
+    /// </summary>
+    public bool PoolsReluOutput => Forward == ConvAlgorithm.Direct && MasksReluGradient;
+
+    /// <summary>
     /// The plan for <paramref name="g"/>. <paramref name="requested"/> fixes the forward algorithm (a request the
     /// geometry cannot take is refused); <paramref name="avx512"/> fixes the direct kernels' instruction set (tests
     /// reach the AVX2 forms with false; true needs AVX-512F). The gradients are always chosen by shape.
@@ -98,6 +105,31 @@ internal sealed class ConvPlan
             case ConvAlgorithm.Winograd4x4: Winograd4x4.Forward(x, xOffset, weights, bias, g, y, relu); break;
             default: Im2ColConvolution.Forward(x, xOffset, weights, bias, g, y, relu); break;
         }
+    }
+
+    /// <summary>
+    /// pooled = maxpool(relu(conv(x, w) + b)) for the 2x2, stride-2 pooling <paramref name="pool"/> of the output, and each
+    /// window's winner as a flat index into the output [N, F, OH, OW] (only if <see cref="PoolsReluOutput"/>); every
+    /// element of <paramref name="pooled"/> and the first pooled-size elements of <paramref name="argmax"/> are written.
+    /// </summary>
+    public void RunForwardReluMaxPool<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry pool, T[] pooled, int[] argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!PoolsReluOutput) throw new InvalidOperationException($"The {Forward} forward pass does not pool its output.");
+        if (!MaxPooling.IsTwoByTwo(pool) || pool.H != Geometry.OH || pool.W != Geometry.OW)
+            throw new ArgumentException($"The fused pooling takes 2x2 windows of stride 2 over the {Geometry.OH}x{Geometry.OW} output, not {pool}.");
+        DirectConvolution.ForwardReluMaxPool512(x, xOffset, weights, bias, Geometry, pool, pooled, argmax);
+    }
+
+    /// <summary>
+    /// dL/dw (and dL/db into <paramref name="gb"/> when given) for the gradient <paramref name="pooled"/> of
+    /// <see cref="RunForwardReluMaxPool{T}"/>'s output (only if <see cref="PoolsReluOutput"/>); every element of the
+    /// outputs is written.
+    /// </summary>
+    public void RunWeightGradientPooled<T>(T[] x, int xOffset, PooledGradient<T> pooled, T[] gw, T[]? gb) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!PoolsReluOutput) throw new InvalidOperationException($"The {WeightGradient} weight gradient does not take a pooled gradient.");
+        OuterProductWeightGradient.ComputePooled(x, xOffset, pooled, Geometry, gw, gb);
     }
 
     /// <summary>dL/dx [N, C, H, W] for dL/dy = <paramref name="gy"/>; every element of <paramref name="gx"/> is written.</summary>

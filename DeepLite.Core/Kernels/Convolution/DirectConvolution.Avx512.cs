@@ -44,6 +44,43 @@ internal static partial class DirectConvolution
     }
 
     /// <summary>
+    /// pooled = maxpool(relu(conv(x, w) + b)) over 2x2 windows of stride 2 (<paramref name="pool"/>, whose input is the
+    /// convolution's output), with each window's winner as a flat index into that output (<see cref="MaxPooling"/>'s):
+    /// a step's eight filter planes of one sample are computed into a per-thread block (8 x OH x OW, tens of KB) and
+    /// pooled from there, so the convolution's output, a wide first layer's largest tensor (480 MB for 612 filters at
+    /// 28x28, batch 256), is never written. The same values as the three passes: the same kernel and pooling code.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ForwardReluMaxPool512<T>(T[] x, int xOffset, T[] weight, T[]? bias, ConvGeometry g, ConvGeometry pool, T[] pooled, int[] argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector512<T>.Count, ckk = g.PatchSize, blocks = (g.F + FiltersPerStep - 1) / FiltersPerStep;
+        int ph = g.OH + g.KH - 1, pw = g.OW + g.KW - 1 + w; // as Forward512
+        int plane = g.OutputPixels, pooledPlane = pool.OH * pool.OW;
+        var packed = PackWeights(weight, g, FiltersPerStep);
+        var (taps, slotArray) = Layout<T>.For(g, ph, pw);
+        WorkerPool.For(g.N * blocks, (w0, w1) =>
+        {
+            var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, g.C * ph * pw);
+            var planes = Workspace<T>.Get(WorkspaceSlot.ConvOutputBlock, FiltersPerStep * plane);
+            byte* masks = stackalloc byte[128];
+            Simd.FillMaskTable(masks);
+            int lastSample = -1;
+            for (int item = w0; item < w1; item++)
+            {
+                int n = item / blocks, block = item % blocks, f0 = block * FiltersPerStep, filters = Math.Min(FiltersPerStep, g.F - f0);
+                if (n != lastSample) { Pad(x, xOffset + n * g.C * g.H * g.W, g, padded, ph, pw); lastSample = n; }
+                // Block512 writes filter f's plane at y + f * plane: aimed so that filter f0's lands at the block's start.
+                fixed (T* pp = padded) fixed (T* wp = &packed[block * ckk * FiltersPerStep]) fixed (T* bp = planes) fixed (int* tp = taps)
+                    Block512(pp, tp, ckk, wp, bias, f0, g, slotArray, bp - (long)f0 * plane, masks, relu: true);
+                int first = n * g.F + f0;
+                MaxPooling.PoolPlanes<T>(planes.AsSpan(0, filters * plane), pool, pooled.AsSpan(first * pooledPlane, filters * pooledPlane),
+                    argmax.AsSpan(first * pooledPlane, filters * pooledPlane), filters, first * plane);
+            }
+        });
+    }
+
+    /// <summary>
     /// Each tap's offset in the padded sample and the output plane's vector slots, kept per thread for the
     /// last geometry (they depend on neither the batch nor the data; built per call they were 3 KB of a
     /// training step's allocations).

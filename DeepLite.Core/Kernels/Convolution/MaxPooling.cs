@@ -19,17 +19,40 @@ internal static class MaxPooling
         int planes = g.N * g.C;
         WorkerPool.For(planes, (p0, p1) =>
         {
-            Planes(x.AsSpan(offset, planes * g.H * g.W), g, y, argmax, p0, p1);
+            Planes(x.AsSpan(offset, planes * g.H * g.W), g, y, argmax, p0, p1, 0);
         });
     }
 
+    /// <summary>
+    /// Pools the first <paramref name="planes"/> planes of <paramref name="x"/> into <paramref name="y"/> and
+    /// <paramref name="argmax"/> (each from index 0) on the calling thread, the winners' flat indices counted from
+    /// <paramref name="indexBase"/>: a fused kernel pools a block of planes it has just computed, while they are in cache.
+    /// </summary>
+    public static void PoolPlanes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int planes, int indexBase) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Planes(x, g, y, argmax, 0, planes, indexBase);
+
+    /// <summary>Whether <paramref name="g"/> is the 2x2, stride-2, unpadded pooling the vector path takes (and <see cref="PoolPlanes{T}"/>'s fused callers need).</summary>
+    public static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0
+        && 2 * g.OH <= g.H && 2 * g.OW <= g.W; // (a ceil-mode output has a last window that overhangs)
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Planes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int firstPlane, int endPlane) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void Planes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int firstPlane, int endPlane, int indexBase) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        byte* table = stackalloc byte[128]; // the masks of Simd.StoreFirst, for the AVX-512 rows
+        Simd.FillMaskTable(table);
+        nint maskTable = (nint)table;
         for (int plane = firstPlane; plane < endPlane; plane++)
         {
             var src = x.Slice(plane * g.H * g.W, g.H * g.W);
-            int baseIndex = plane * g.H * g.W;
+            int baseIndex = indexBase + plane * g.H * g.W;
+            if (IsTwoByTwo(g) && typeof(T) == typeof(float) && Avx512F.IsSupported)
+            {
+                // The hot case on AVX-512: every window of a row pair in sixteens, the last sixteen masked.
+                int o = plane * g.OH * g.OW;
+                fixed (T* px = src) fixed (T* py = y) fixed (int* pa = argmax)
+                    TwoByTwoPlaneAvx512((float*)px, g.W, g.OH, g.OW, baseIndex, (float*)py + o, pa + o, (byte*)maskTable);
+                continue;
+            }
             if (IsTwoByTwo(g))
             {
                 // The hot case: 2x2 windows with stride 2, unpadded.
@@ -83,8 +106,54 @@ internal static class MaxPooling
     /// </summary>
     private static bool Wins<T>(T candidate, T best) where T : IFloatingPointIeee754<T> => candidate > best || T.IsNaN(candidate);
 
-    private static bool IsTwoByTwo(ConvGeometry g) => g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0
-        && 2 * g.OH <= g.H && 2 * g.OW <= g.W; // (a ceil-mode output has a last window that overhangs)
+    /// <summary>
+    /// Every 2x2 window of a plane, sixteen per step (a last, narrower column of steps masked): the two input rows' 32
+    /// values split into even and odd columns by two-source permutes, the four candidates compared in scan order by the
+    /// scalar loop's rule (<see cref="Wins{T}"/>: strictly greater, or NaN), and the winner's flat index built from which
+    /// candidate won. Steps go down the rows, so a step's masks and constants are set once per plane (the 28- and 32-wide
+    /// planes of HW1's first layers are one step a row; per row, the setup cost as much as the pooling).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TwoByTwoPlaneAvx512(float* x, int width, int rows, int outputs, int baseIndex, float* y, int* argmax, byte* masks)
+    {
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var right = Vector512<int>.One;
+        var below = Vector512.Create(width);
+        var belowRight = Vector512.Create(width + 1);
+        for (int ow = 0; ow < outputs; ow += 16)
+        {
+            int count = Math.Min(16, outputs - ow), c = 2 * ow;
+            // 2·count values a row: the first vector's first min(2·count, 16) lanes, the second's rest.
+            var loMask = Avx512F.LoadVector512(masks + 64 - Math.Min(2 * count, 16) * 4).AsSingle();
+            var hiMask = Avx512F.LoadVector512(masks + 64 - Math.Max(2 * count - 16, 0) * 4).AsSingle();
+            var storeMask = Avx512F.LoadVector512(masks + 64 - count * 4);
+            var columns = Vector512.Create(baseIndex + c) + evens;
+            for (int oh = 0; oh < rows; oh++)
+            {
+                float* r0 = x + (long)2 * oh * width + c, r1 = r0 + width;
+                var lo0 = Avx512F.MaskLoad(r0, loMask, Vector512<float>.Zero); var hi0 = Avx512F.MaskLoad(r0 + 16, hiMask, Vector512<float>.Zero);
+                var lo1 = Avx512F.MaskLoad(r1, loMask, Vector512<float>.Zero); var hi1 = Avx512F.MaskLoad(r1 + 16, hiMask, Vector512<float>.Zero);
+                var topLeft = Avx512F.PermuteVar16x32x2(lo0, evens, hi0);
+                var topRight = Avx512F.PermuteVar16x32x2(lo0, odds, hi0);
+                var bottomLeft = Avx512F.PermuteVar16x32x2(lo1, evens, hi1);
+                var bottomRight = Avx512F.PermuteVar16x32x2(lo1, odds, hi1);
+
+                var best = topLeft;
+                var offset = Vector512<int>.Zero;
+                var wins = Avx512F.CompareGreaterThan(topRight, best) | Avx512F.CompareUnordered(topRight, topRight);
+                best = Vector512.ConditionalSelect(wins, topRight, best); offset = Vector512.ConditionalSelect(wins.AsInt32(), right, offset);
+                wins = Avx512F.CompareGreaterThan(bottomLeft, best) | Avx512F.CompareUnordered(bottomLeft, bottomLeft);
+                best = Vector512.ConditionalSelect(wins, bottomLeft, best); offset = Vector512.ConditionalSelect(wins.AsInt32(), below, offset);
+                wins = Avx512F.CompareGreaterThan(bottomRight, best) | Avx512F.CompareUnordered(bottomRight, bottomRight);
+                best = Vector512.ConditionalSelect(wins, bottomRight, best); offset = Vector512.ConditionalSelect(wins.AsInt32(), belowRight, offset);
+
+                long o = (long)oh * outputs + ow;
+                Avx512F.MaskStore(y + o, storeMask.AsSingle(), best);
+                Avx512F.MaskStore(argmax + o, storeMask.AsInt32(), columns + Vector512.Create(2 * oh * width) + offset);
+            }
+        }
+    }
 
     /// <summary>
     /// Eight 2x2 windows per step (then four, if that many remain): the two input rows' 16 values are split into even and odd columns, the

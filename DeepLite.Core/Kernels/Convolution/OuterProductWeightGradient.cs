@@ -34,8 +34,21 @@ internal static unsafe class OuterProductWeightGradient
     /// for dY masked by it (dY where positive &gt; 0, else 0: a ReLU's gradient, by its output), masked as the blocks are
     /// transposed, so the masked dY is never written.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw, T[]? gb, T[]? positive = null, int positiveOffset = 0)
+        where T : unmanaged, IFloatingPointIeee754<T> => Run(x, xOffset, gy, gyOffset, positive, positiveOffset, null, g, gw, gb);
+
+    /// <summary>
+    /// dW (and dB into <paramref name="gb"/> when given) for the dY that a 2x2 max pooling over the ReLU'd output routes
+    /// back (<paramref name="pooled"/>): each pooled gradient at its window's winner, masked by the pooled value (the
+    /// winner's ReLU output), zero elsewhere. That dY is built a block at a time where the transposed block goes, so
+    /// neither it nor the unpooled gradient is ever written; the values are those of the unfused ops (0 + g at the winner,
+    /// as their scatter into a cleared plane gives), summed in the same order.
+    /// </summary>
+    public static void ComputePooled<T>(T[] x, int xOffset, PooledGradient<T> pooled, ConvGeometry g, T[] gw, T[]? gb)
+        where T : unmanaged, IFloatingPointIeee754<T> => Run(x, xOffset, null, 0, null, 0, pooled, g, gw, gb);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<T>(T[] x, int xOffset, T[]? gy, int gyOffset, T[]? positive, int positiveOffset, PooledGradient<T>? pooled, ConvGeometry g, T[] gw, T[]? gb)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count;
@@ -51,9 +64,15 @@ internal static unsafe class OuterProductWeightGradient
         {
             var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, image + 2 * pw);
             var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * blockFilters);
+            // The pooled gradient's dY planes of a sample's filter block (float: built a vector at a time, each pooled plane
+            // read in order; a row block at a time they were 64 strided streams per array, a cache miss each, half the pass).
+            var unpooled = pooled is null || typeof(T) != typeof(float) ? null : Workspace<T>.Get(WorkspaceSlot.ConvOutputBlock, g.OutputPixels * blockFilters);
+            byte* masks = stackalloc byte[128];
+            Simd.FillMaskTable(masks);
+            var source = pooled.GetValueOrDefault();
             padded.AsSpan(onesRow, pw).Fill(T.One);
             padded.AsSpan(zeroRow, pw).Clear();
-            fixed (T* px = padded) fixed (T* pb = block) fixed (T* pg = gy) fixed (T* pp = partials) fixed (T* pm = positive)
+            fixed (T* px = padded) fixed (T* pb = block) fixed (T* pg = gy) fixed (T* pp = partials) fixed (T* pm = positive) fixed (T* pu = unpooled)
                 for (int chunk = c0; chunk < c1; chunk++)
                 {
                     T* part = pp + (long)chunk * stride;
@@ -69,13 +88,19 @@ internal static unsafe class OuterProductWeightGradient
                         for (int f0 = 0; f0 < fp; f0 += blockFilters)
                         {
                             int filters = Math.Min(blockFilters, g.F - f0);
+                            if (pu != null) Unpool(Unsafe.As<PooledGradient<T>, PooledGradient<float>>(ref source), n, f0, filters, g, (float*)pu, masks);
                             for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
                             {
                                 int count = Math.Min(rows, g.OH - oh0);
                                 long at = (long)f0 * g.OutputPixels + oh0 * g.OW;
-                                Transpose(dy + at, mask == null ? null : mask + at, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
-                                if (filters < blockFilters) // filters past F read zeros
-                                    for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
+                                if (pooled is not null && pu == null) Expand(source, n, f0, filters, oh0, count, g, pb, blockFilters);
+                                else
+                                {
+                                    if (pu != null) Transpose(pu + oh0 * g.OW, null, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                    else Transpose(dy + at, mask == null ? null : mask + at, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                    if (filters < blockFilters) // filters past F read zeros
+                                        for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
+                                }
                                 for (int s = 0; s < segments.Length; s += segmentsPerStep)
                                 {
                                     T* acc = part + (long)s * Shifts * fp + f0;
@@ -162,6 +187,79 @@ internal static unsafe class OuterProductWeightGradient
             for (int p = 0; p < pixels; p++) block[(long)p * fp + f] = Value(dy, mask, (long)f * plane + p);
 
         static T Value(T* dy, T* mask, long at) => mask == null ? dy[at] : PositiveMaskOperator<T>.Invoke(mask[at], dy[at]);
+    }
+
+    /// <summary>
+    /// The dY planes of sample <paramref name="n"/>'s filters f0 .. f0 + filters that the pooling routes back, filter-major
+    /// ([f][OH x OW]) into <paramref name="dst"/>, sixteen windows a step: each pooled gradient,
+    /// masked by its pooled value, goes to the one of its window's four positions that won, zeros to the other three, and
+    /// the window columns are interleaved back into the two rows. The values of <see cref="Expand{T}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unpool(PooledGradient<float> s, int n, int f0, int filters, ConvGeometry g, float* dst, byte* masks)
+    {
+        int width = g.OW, plane = g.OutputPixels, pooledPlane = s.Pool.OH * s.Pool.OW;
+        var columns = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        var right = Vector512<int>.One; var below = Vector512.Create(width); var belowRight = Vector512.Create(width + 1);
+        fixed (float* pg = s.Gradient) fixed (float* pp = s.Pooled) fixed (int* pa = s.Argmax)
+            for (int f = 0; f < filters; f++)
+            {
+                int planeIndex = n * g.F + f0 + f;
+                float* planeOut = dst + (long)f * plane;
+                new Span<float>(planeOut, plane).Clear(); // the positions no window covers stay zero
+                for (int pr = 0; pr < s.Pool.OH; pr++)
+                {
+                    float* r0 = planeOut + (long)2 * pr * width, r1 = r0 + width;
+                    for (int pc = 0; pc < s.Pool.OW; pc += 16)
+                    {
+                        int count = Math.Min(16, s.Pool.OW - pc), o = planeIndex * pooledPlane + pr * s.Pool.OW + pc;
+                        var mask = Avx512F.LoadVector512(masks + 64 - count * 4);
+                        var gv = Avx512F.MaskLoad(pg + s.GradientOffset + o, mask.AsSingle(), Vector512<float>.Zero);
+                        var pv = Avx512F.MaskLoad(pp + s.PooledOffset + o, mask.AsSingle(), Vector512<float>.Zero);
+                        var won = Avx512F.MaskLoad(pa + o, mask.AsInt32(), Vector512<int>.Zero)
+                            - (Vector512.Create(planeIndex * plane + 2 * pr * width + 2 * pc) + columns); // 0, 1, W or W + 1
+                        // PositiveMaskOperator's rule, on 0 + g as the unfused scatter into a cleared plane gives.
+                        var v = Vector512.ConditionalSelect(Avx512F.CompareGreaterThan(pv, Vector512<float>.Zero), Vector512<float>.Zero + gv, Vector512<float>.Zero);
+                        var topLeft = Vector512.ConditionalSelect(Vector512.Equals(won, Vector512<int>.Zero).AsSingle(), v, Vector512<float>.Zero);
+                        var topRight = Vector512.ConditionalSelect(Vector512.Equals(won, right).AsSingle(), v, Vector512<float>.Zero);
+                        var bottomLeft = Vector512.ConditionalSelect(Vector512.Equals(won, below).AsSingle(), v, Vector512<float>.Zero);
+                        var bottomRight = Vector512.ConditionalSelect(Vector512.Equals(won, belowRight).AsSingle(), v, Vector512<float>.Zero);
+                        // 2·count values a row: the first vector's first min(2·count, 16), the second's rest.
+                        int first = Math.Min(2 * count, 16), second = 2 * count - first;
+                        Simd.StoreFirst(r0 + 2 * pc, Avx512F.PermuteVar16x32x2(topLeft, low, topRight), first, masks);
+                        Simd.StoreFirst(r0 + 2 * pc + 16, Avx512F.PermuteVar16x32x2(topLeft, high, topRight), second, masks);
+                        Simd.StoreFirst(r1 + 2 * pc, Avx512F.PermuteVar16x32x2(bottomLeft, low, bottomRight), first, masks);
+                        Simd.StoreFirst(r1 + 2 * pc + 16, Avx512F.PermuteVar16x32x2(bottomLeft, high, bottomRight), second, masks);
+                    }
+                }
+            }
+    }
+
+    /// <summary>
+    /// The block [p][f] of dY rows oh0 .. oh0 + rows of sample <paramref name="n"/>'s filters f0 .. f0 + filters that
+    /// <paramref name="s"/>'s pooling routes back: zero but at each window's winner (filters past F stay zero).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Expand<T>(PooledGradient<T> s, int n, int f0, int filters, int oh0, int rows, ConvGeometry g, T* block, int fp)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pixels = rows * g.OW, plane = g.OutputPixels, pooledPlane = s.Pool.OH * s.Pool.OW;
+        new Span<T>(block, pixels * fp).Clear();
+        // The pooled rows whose 2-row windows reach into rows oh0 .. oh0 + rows - 1.
+        int pr0 = oh0 / 2, pr1 = Math.Min(s.Pool.OH, (oh0 + rows + 1) / 2);
+        for (int f = 0; f < filters; f++)
+        {
+            int planeIndex = n * g.F + f0 + f, first = planeIndex * plane + oh0 * g.OW; // the block's first position, flat
+            for (int pr = pr0; pr < pr1; pr++)
+                for (int o = planeIndex * pooledPlane + pr * s.Pool.OW, end = o + s.Pool.OW; o < end; o++)
+                {
+                    int q = s.Argmax[o] - first;
+                    if ((uint)q < (uint)pixels)
+                        block[(long)q * fp + f] = PositiveMaskOperator<T>.Invoke(s.Pooled[s.PooledOffset + o], T.Zero + s.Gradient[s.GradientOffset + o]);
+                }
+        }
     }
 
     /// <summary>
@@ -254,3 +352,10 @@ internal static unsafe class OuterProductWeightGradient
         Simd.Store(r10, aA0, false); Simd.Store(r10 + w, aA1, false); Simd.Store(r11, aB0, false); Simd.Store(r11 + w, aB1, false);
     }
 }
+
+/// <summary>
+/// A 2x2 max pooling's gradient over a ReLU'd convolution output, as the fused first layer keeps it: the pooled
+/// gradient and values (from their offsets, [N, F, Pool.OH, Pool.OW]), each window's winner as a flat index into the
+/// convolution's output [N, F, OH, OW], and the pooling's geometry (its input is that output).
+/// </summary>
+internal readonly record struct PooledGradient<T>(T[] Gradient, int GradientOffset, T[] Pooled, int PooledOffset, int[] Argmax, ConvGeometry Pool);

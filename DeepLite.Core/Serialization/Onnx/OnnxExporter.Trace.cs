@@ -292,15 +292,19 @@ internal static partial class OnnxExporter
                     var right = a.TransposeB ? Swap(x[1], node.Inputs[1].Rank, p + "/TransposeB") : x[1];
                     return Node("MatMul", p, [left, right], o);
                 }
-                case ("Conv2D" or "Conv2DRelu", GeometryAttributes { Geometry: var g }):
+                case ("Conv2D" or "Conv2DRelu" or "Conv2DReluMaxPool", GeometryAttributes { Geometry: var g }):
                 {
                     int bottom = Math.Max(0, (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1 - g.H - g.PadTop);
                     int right = Math.Max(0, (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.W - g.PadLeft);
-                    bool relu = node.Op == "Conv2DRelu";
+                    bool relu = node.Op != "Conv2D", pool = node.Op == "Conv2DReluMaxPool";
                     var conv = Node("Conv", p + (relu ? "/Conv" : ""), x, relu ? p + "/conv" : o,
                         Attribute.Ints("kernel_shape", g.KH, g.KW), Attribute.Ints("strides", g.SH, g.SW), Attribute.Ints("dilations", g.DH, g.DW),
                         Attribute.Ints("pads", g.PadTop, g.PadLeft, bottom, right));
-                    return relu ? Node("Relu", p, [conv], o) : conv;
+                    if (!relu) return conv;
+                    // The fused first layer's pooling is 2x2 windows of stride 2, unpadded, rounding down (ONNX's default).
+                    var activated = Node("Relu", p + (pool ? "/Relu" : ""), [conv], pool ? p + "/relu" : o);
+                    return pool ? Node("MaxPool", p, [activated], o, Attribute.Ints("kernel_shape", 2, 2), Attribute.Ints("strides", 2, 2),
+                        Attribute.Ints("pads", 0, 0, 0, 0)) : activated;
                 }
                 case ("MaxPool2D", GeometryAttributes { Geometry: var g }):
                 {
