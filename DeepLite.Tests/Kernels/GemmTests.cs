@@ -154,6 +154,34 @@ public class GemmTests
             }
     }
 
+    /// <summary>
+    /// The AVX-512 kernel packs a block of B no wider than a vector (a dense layer's 10 outputs) in a panel that wide
+    /// instead of padding it to NR: the same bits as the padded panel (the same products in the same order), and the
+    /// loop's values, for every width 1..20 (narrow, then not), B stored either way, float and double, 1 and 2 threads.
+    /// </summary>
+    [SkippableFact]
+    public void NarrowPanelsOfBGiveThePaddedBits()
+    {
+        Skip.IfNot(Avx512MicroKernel<float>.IsSupported, "This CPU has no AVX-512: narrow panels are the AVX-512 kernel's.");
+        foreach (var tb in new[] { false, true })
+            for (int n = 1; n <= 20; n++)
+            {
+                int m = 37, k = 70, ldb = tb ? k : n;
+                var r = new SeededRandom(n * 10 + (tb ? 1 : 0));
+                var a = Enumerable.Range(0, m * k).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
+                var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
+                var narrow = new float[m * n]; var padded = new float[m * n];
+                GemmKernel.MultiplyWith<float, Avx512MicroKernel<float>>(false, tb, m, n, k, a, k, b, ldb, narrow, n, false, 1);
+                GemmKernel.MultiplyWith<float, PackedA<float, Avx512MicroKernel<float>>>(false, tb, m, n, k, a, k, b, ldb, padded, n, false, 1);
+                Assert.Equal(padded, narrow);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    CheckCase<float>(Kernel.Avx512, false, tb, m, n, k, true, threads, 1e-6);
+                    CheckCase<double>(Kernel.Avx512, false, tb, m, n, k, false, threads, 1e-14);
+                }
+            }
+    }
+
     [Fact]
     public void ResultBitsDoNotDependOnTheThreadCount()
     {
@@ -192,14 +220,15 @@ public class GemmTests
         Assert.Contains("A is 4 x 4", ex.Message);
     }
 
-    /// <summary><typeparamref name="TKernel"/> without its strided form, so that GEMM packs A (the path of kernels that have none).</summary>
+    /// <summary><typeparamref name="TKernel"/> without its strided form, so that GEMM packs A and pads B's panels (the path of kernels that have none).</summary>
     private readonly unsafe struct PackedA<T, TKernel> : IGemmMicroKernel<T> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
         public static int MR => TKernel.MR;
         public static int NR => TKernel.NR;
+        public static int ColumnStep => NR;
         public static bool IsSupported => TKernel.IsSupported;
         public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => TKernel.Run(kc, a, b, c, ldc, add);
-        public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+        public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols) => false;
         public static bool HasStridedForm => false;
     }
 }

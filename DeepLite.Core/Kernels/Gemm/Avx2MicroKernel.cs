@@ -13,10 +13,11 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
 {
     public static int MR => 6;
     public static int NR => 2 * Vector256<T>.Count;
+    public static int ColumnStep => NR;
 
     public static bool IsSupported => System.Runtime.Intrinsics.X86.Fma.IsSupported && Avx2.IsSupported;
 
-    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols) => false;
 
     public static bool HasStridedForm => false;
 

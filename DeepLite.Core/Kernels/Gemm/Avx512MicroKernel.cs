@@ -16,11 +16,12 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
 {
     public static int MR => 8;
     public static int NR => 3 * Vector512<T>.Count;
+    public static int ColumnStep => Vector512<T>.Count;
 
     public static bool IsSupported => Avx512F.IsSupported;
 
     /// <summary>A packed panel's whole tile (the GEMM reads A in place; panels are packed only for the last rows of M).</summary>
-    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => RunThree(kc, a, 1, 8, b, c, ldc, add, Vector512<T>.Count);
+    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => RunThree(kc, a, 1, 8, b, 3 * Vector512<T>.Count, c, ldc, add, Vector512<T>.Count);
 
     public static bool HasStridedForm => true;
 
@@ -29,20 +30,21 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
     /// step p is a[r * rowStride + p * step] (a packed panel: 1 and 8; row-major A: lda and 1; transposed A:
     /// 1 and lda), so A needs no packing. Edge tiles narrower than NR compute only the vectors that hold
     /// columns (a 16-column edge costs a third of a tile, not a whole one: 256³ had spent as long as
-    /// 256x256x288), the last one stored masked.
+    /// 256x256x288), the last one stored masked. B's values at step p start at b + p * <paramref name="bStep"/>: NR for a
+    /// packed panel, a vector for a narrow one (a block of B no wider than a vector).
     /// </summary>
-    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols)
+    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols)
     {
         int w = Vector512<T>.Count;
-        if (cols > 2 * w) RunThree(kc, a, rowStride, step, b, c, ldc, add, cols - 2 * w);
-        else if (cols > w) RunTwo(kc, a, rowStride, step, b, c, ldc, add, cols - w);
-        else RunOne(kc, a, rowStride, step, b, c, ldc, add, cols);
+        if (cols > 2 * w) RunThree(kc, a, rowStride, step, b, bStep, c, ldc, add, cols - 2 * w);
+        else if (cols > w) RunTwo(kc, a, rowStride, step, b, bStep, c, ldc, add, cols - w);
+        else RunOne(kc, a, rowStride, step, b, bStep, c, ldc, add, cols);
         return true;
     }
 
     /// <summary>Three vectors of B against eight rows: 24 accumulators, the third vector stored to <paramref name="last"/> lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunThree(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int last)
+    private static void RunThree(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int last)
     {
         int w = Vector512<T>.Count;
         // The mask table comes before the accumulators: a vector live across a call is kept in memory,
@@ -80,7 +82,7 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
             c6_0 = Simd.Fma(x6, b0, c6_0); c6_1 = Simd.Fma(x6, b1, c6_1); c6_2 = Simd.Fma(x6, b2, c6_2);
             var x7 = Simd.Broadcast512(a7); a7 += step;
             c7_0 = Simd.Fma(x7, b0, c7_0); c7_1 = Simd.Fma(x7, b1, c7_1); c7_2 = Simd.Fma(x7, b2, c7_2);
-            b += 3 * w;
+            b += bStep;
         }
         Simd.Store(c + 0 * ldc + 0 * w, c0_0, add); Simd.Store(c + 0 * ldc + 1 * w, c0_1, add); Simd.StoreFirst(c + 0 * ldc + 2 * w, c0_2, last, masks, add);
         Simd.Store(c + 1 * ldc + 0 * w, c1_0, add); Simd.Store(c + 1 * ldc + 1 * w, c1_1, add); Simd.StoreFirst(c + 1 * ldc + 2 * w, c1_2, last, masks, add);
@@ -94,7 +96,7 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
 
     /// <summary>The first two vectors of the tile (the second to <paramref name="last"/> lanes): 16 accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunTwo(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int last)
+    private static void RunTwo(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int last)
     {
         int w = Vector512<T>.Count;
         // The mask table comes before the accumulators: a vector live across a call is kept in memory,
@@ -131,7 +133,7 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
             c6_0 = Simd.Fma(x6, b0, c6_0); c6_1 = Simd.Fma(x6, b1, c6_1);
             var x7 = Simd.Broadcast512(a7); a7 += step;
             c7_0 = Simd.Fma(x7, b0, c7_0); c7_1 = Simd.Fma(x7, b1, c7_1);
-            b += 3 * w;
+            b += bStep;
         }
         Simd.Store(c + 0 * ldc + 0 * w, c0_0, add); Simd.StoreFirst(c + 0 * ldc + 1 * w, c0_1, last, masks, add);
         Simd.Store(c + 1 * ldc + 0 * w, c1_0, add); Simd.StoreFirst(c + 1 * ldc + 1 * w, c1_1, last, masks, add);
@@ -145,7 +147,7 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
 
     /// <summary>The tile's first vector, to <paramref name="last"/> lanes: 8 accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunOne(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int last)
+    private static void RunOne(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int last)
     {
         int w = Vector512<T>.Count;
         // The mask table comes before the accumulators: a vector live across a call is kept in memory,
@@ -181,7 +183,7 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
             c6_0 = Simd.Fma(x6, b0, c6_0);
             var x7 = Simd.Broadcast512(a7); a7 += step;
             c7_0 = Simd.Fma(x7, b0, c7_0);
-            b += 3 * w;
+            b += bStep;
         }
         Simd.StoreFirst(c + 0 * ldc + 0 * w, c0_0, last, masks, add);
         Simd.StoreFirst(c + 1 * ldc + 0 * w, c1_0, last, masks, add);

@@ -11,17 +11,24 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
+
+    /// <summary>
+    /// The narrowest panel of B the kernel computes without waste (a vector where <see cref="RunStrided"/> computes only
+    /// the vectors that hold columns; NR where tiles are computed whole): a block of B no wider is packed that wide.
+    /// </summary>
+    static abstract int ColumnStep { get; }
     static abstract bool IsSupported { get; }
     static abstract void Run(int kc, T* a, T* b, T* c, int ldc, bool add);
 
     /// <summary>
     /// The tile's first <paramref name="cols"/> (1..NR) columns straight into C, with row r's A value at step
-    /// p at a[r * rowStride + p * step] (a packed panel is rowStride 1, step MR); false when this kernel has
-    /// no such form (the caller then packs A and computes whole tiles).
+    /// p at a[r * rowStride + p * step] (a packed panel is rowStride 1, step MR) and B's values at step p from
+    /// b + p * bStep (a packed panel: NR; a narrow panel: its width); false when this kernel has no such form (the caller
+    /// then packs A and B in whole panels and computes whole tiles).
     /// </summary>
-    static abstract bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols);
+    static abstract bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols);
 
-    /// <summary>True when <see cref="RunStrided"/> does the work (A can then be read in place, unpacked).</summary>
+    /// <summary>True when <see cref="RunStrided"/> does the work (A can then be read in place, unpacked, and B packed in narrow panels).</summary>
     static abstract bool HasStridedForm { get; }
 }
 
@@ -30,9 +37,10 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
 {
     public static int MR => 4;
     public static int NR => 4;
+    public static int ColumnStep => NR;
     public static bool IsSupported => true;
 
-    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, T* c, int ldc, bool add, int cols) => false;
+    public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols) => false;
 
     public static bool HasStridedForm => false;
 
