@@ -29,8 +29,10 @@ for k in "$@"; do
   if state_live "$state"; then
     echo "Shard $k ($job) is $state: left as it is."
   elif [ -n "$state" ] && scontrol requeue "$job" 2>/dev/null; then
-    # A requeued job is held for a while by default (BeginTime); start it as soon as a CPU is free.
-    scontrol update JobId="$job" StartTime=now
+    # A requeued job is held for a while by default (BeginTime); start it two seconds from now. Not at once: slurmd
+    # revokes the ended run's credential, to the second, and a relaunch within that second is refused ("Job
+    # credential revoked") and ends FAILED again (seen once in CI: shard 3 allocated 57 ms after its requeue).
+    scontrol update JobId="$job" StartTime=now+2
     # The controller applies a requeue asynchronously: a job that had ended shows its old state for a moment. Wait
     # until it is pending (or running), so that what follows (the assembly's dependency, sweep-state.sh) sees it so.
     for _ in $(seq 1 50); do state_live "$(job_state "$job")" && break; sleep 0.2; done
