@@ -76,10 +76,12 @@ public sealed class Conv2D<T> : Module<T>, IFusesWithNext<T> where T : unmanaged
     /// </summary>
     bool IFusesWithNext<T>.TryForwardWith(Module<T> next, Module<T> afterNext, Tensor<T> input, out Tensor<T> output)
     {
-        output = next is Relu<T> && Groups == 1 && afterNext is MaxPool2D<T> { CeilMode: false } pool
+        var pooled = next is Relu<T> && Groups == 1 && afterNext is MaxPool2D<T> { CeilMode: false } pool
             && pool.KernelSize == new Size2D(2, 2) && pool.Stride == new Size2D(2, 2) && pool.Padding == default
-            ? Tensor<T>.Conv2DReluMaxPool(input, Weight, Bias, Stride, Dilation, Padding, Algorithm)! : null!;
-        return output is not null;
+            ? Tensor<T>.Conv2DReluMaxPool(input, Weight, Bias, Stride, Dilation, Padding, Algorithm) // null where the kernels cannot pool
+            : null;
+        output = pooled!;
+        return pooled is not null;
     }
 
     /// <inheritdoc/>

@@ -5,8 +5,9 @@ namespace DeepLite.Layers;
 
 /// <summary>
 /// A layer that computes itself and the layer after it (or the two after it) as one op when that pays (Conv2D then ReLU:
-/// ReLU in place on the convolution's output, one activation less kept per layer). A container asks each layer; the layer decides,
-/// so the container knows no layer types. Values and gradients are those of the two layers run one after the other.
+/// ReLU in place on the convolution's output, one activation less kept per layer). A container asks each layer; the
+/// layer decides, so the container knows no layer types. Values and gradients are those of the layers run one after the
+/// other.
 /// </summary>
 internal interface IFusesWithNext<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
