@@ -69,13 +69,7 @@ public class ConvolutionGradientProperties
         Tensor<double> Fused(Tensor<double>[] xs) => Tensor<double>.Conv2DRelu(xs[0], xs[1], t.Bias ? xs[2] : null, t.Stride, 1, t.Padding, ConvAlgorithm.Auto);
         Tensor<double> TwoOps(Tensor<double>[] xs) => xs[0].Conv2D(xs[1], t.Bias ? xs[2] : null, t.Stride, t.Padding).Relu();
         Assert.Equal(TwoOps([x, w, b]).ToArray(), Fused([x, w, b]).ToArray());
-        var (fusedGrads, fusedHvp) = GradientsAndHvp(Fused, [x, w, b], t.Seed);
-        var (twoGrads, twoHvp) = GradientsAndHvp(TwoOps, [x, w, b], t.Seed);
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.Equal(twoGrads[i], fusedGrads[i]);
-            Assert.Equal(twoHvp[i], fusedHvp[i]);
-        }
+        AssertSameGradientsAndHvp(Fused, TwoOps, [x, w, b], t.Seed);
         var pre = x.Conv2D(w, t.Bias ? b : null, t.Stride, t.Padding).ToArray();
         if (pre.All(v => Math.Abs(v) > 1e-3)) AssertGradients(Fused, [x, w, b], t.Seed);
     });
@@ -102,13 +96,7 @@ public class ConvolutionGradientProperties
         var plan = ConvPlan.For(ConvShapes.Geometry("Conv2D", x.Shape, t.F, t.C, t.K, t.K, 1, 1, t.Padding));
         Assert.Equal(plan.PoolsReluOutput, Tensor<double>.Conv2DReluMaxPool(x, w, t.Bias ? b : null, 1, 1, t.Padding, ConvAlgorithm.Auto) is not null);
         Assert.Equal(ThreeOps([x, w, b]).ToArray(), Fused([x, w, b]).ToArray());
-        var (fusedGrads, fusedHvp) = GradientsAndHvp(Fused, [x, w, b], t.Seed);
-        var (threeGrads, threeHvp) = GradientsAndHvp(ThreeOps, [x, w, b], t.Seed);
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.Equal(threeGrads[i], fusedGrads[i]);
-            Assert.Equal(threeHvp[i], fusedHvp[i]);
-        }
+        AssertSameGradientsAndHvp(Fused, ThreeOps, [x, w, b], t.Seed);
         // Away from the kinks: every pre-activation, and every window's gap between its two largest ReLU outputs.
         var v = pre.ToArray();
         int oh = pre.Shape[2], ow = pre.Shape[3];
@@ -160,6 +148,19 @@ public class ConvolutionGradientProperties
                 Assert.Contains(fused, v => T.IsNaN(v));
                 Assert.Contains(fused, v => v == T.Zero);
             }
+        }
+    }
+
+    /// <summary>A fused op's gradients and Hessian-vector products are bit for bit those of the ops it stands for.</summary>
+    private static void AssertSameGradientsAndHvp(Func<Tensor<double>[], Tensor<double>> fused, Func<Tensor<double>[], Tensor<double>> ops,
+        Tensor<double>[] inputs, int seed)
+    {
+        var (fusedGrads, fusedHvp) = GradientsAndHvp(fused, inputs, seed);
+        var (grads, hvp) = GradientsAndHvp(ops, inputs, seed);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Assert.Equal(grads[i], fusedGrads[i]);
+            Assert.Equal(hvp[i], fusedHvp[i]);
         }
     }
 

@@ -148,6 +148,16 @@ public class ConvWeightGradientTests
         FirstLayerRelu<double>(width, k, channels, filters, mode);
     }
 
+    /// <summary>f()'s values and the gradients of <paramref name="w"/> and <paramref name="b"/> for the output gradient <paramref name="dy"/>.</summary>
+    private static (T[] Y, T[] Gw, T[] Gb) ValuesAndGradients<T>(Func<Tensor<T>> f, Tensor<T> w, Tensor<T> b, Tensor<T> dy)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        w.Grad = null; b.Grad = null;
+        var y = f();
+        y.Backward(dy);
+        return (y.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+    }
+
     private static void FirstLayerRelu<T>(int width, int k, int channels, int filters, string mode) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int n = 6, h = Math.Max(k, width % 4 + 3);
@@ -162,13 +172,7 @@ public class ConvWeightGradientTests
         for (int i = 0; i < seed.Length; i += 37) seed[i] = T.NaN;
         var dy = Tensor<T>.FromArray(seed, twoOps.Shape.ToArray());
 
-        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f)
-        {
-            w.Grad = null; b.Grad = null;
-            var y = f();
-            y.Backward(dy);
-            return (y.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
-        }
+        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f) => ValuesAndGradients(f, w, b, dy);
         var expected = Run(() => x.Conv2D(w, b, 1, padding).Relu());
         var fused = Run(() => Tensor<T>.Conv2DRelu(x, w, b, 1, 1, padding, ConvAlgorithm.Auto));
         Assert.Equal(expected.Y, fused.Y);
@@ -219,13 +223,7 @@ public class ConvWeightGradientTests
         for (int i = 0; i < seed.Length; i += 29) seed[i] = T.NaN;
         var dy = Tensor<T>.FromArray(seed, threeOps.Shape.ToArray());
 
-        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f)
-        {
-            w.Grad = null; b.Grad = null;
-            var y = f();
-            y.Backward(dy);
-            return (y.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
-        }
+        (T[] Y, T[] Gw, T[] Gb) Run(Func<Tensor<T>> f) => ValuesAndGradients(f, w, b, dy);
         Tensor<T> Fused()
         {
             var y = Tensor<T>.Conv2DReluMaxPool(x, w, b, 1, 1, padding, ConvAlgorithm.Auto);

@@ -38,19 +38,18 @@ internal static class MaxPooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Planes<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> y, Span<int> argmax, int firstPlane, int endPlane, int indexBase) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        byte* table = stackalloc byte[128]; // the masks of Simd.StoreFirst, for the AVX-512 rows
-        Simd.FillMaskTable(table);
-        nint maskTable = (nint)table;
+        byte* masks = stackalloc byte[128]; // Simd.StoreFirst's table, for the AVX-512 planes
+        Simd.FillMaskTable(masks);
         for (int plane = firstPlane; plane < endPlane; plane++)
         {
             var src = x.Slice(plane * g.H * g.W, g.H * g.W);
             int baseIndex = indexBase + plane * g.H * g.W;
             if (IsTwoByTwo(g) && typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
-                // The hot case on AVX-512: every window of a row pair in sixteens, the last sixteen masked.
+                // The hot case on AVX-512: every window of the plane in sixteens, the last sixteen of a row masked.
                 int o = plane * g.OH * g.OW;
                 fixed (T* px = src) fixed (T* py = y) fixed (int* pa = argmax)
-                    TwoByTwoPlaneAvx512((float*)px, g.W, g.OH, g.OW, baseIndex, (float*)py + o, pa + o, (byte*)maskTable);
+                    TwoByTwoPlaneAvx512((float*)px, g.W, g.OH, g.OW, baseIndex, (float*)py + o, pa + o, masks);
                 continue;
             }
             if (IsTwoByTwo(g))

@@ -40,9 +40,9 @@ internal static unsafe class OuterProductWeightGradient
     /// <summary>
     /// dW (and dB into <paramref name="gb"/> when given) for the dY that a 2x2 max pooling over the ReLU'd output routes
     /// back (<paramref name="pooled"/>): each pooled gradient at its window's winner, masked by the pooled value (the
-    /// winner's ReLU output), zero elsewhere. That dY is built a block at a time where the transposed block goes, so
-    /// neither it nor the unpooled gradient is ever written; the values are those of the unfused ops (0 + g at the winner,
-    /// as their scatter into a cleared plane gives), summed in the same order.
+    /// winner's ReLU output), zero elsewhere. That dY is built a sample's filter block at a time in a per-thread buffer,
+    /// so the whole of it is never written; the values are those of the unfused ops (0 + g at the winner, as their scatter
+    /// into a cleared plane gives), summed in the same order.
     /// </summary>
     public static void ComputePooled<T>(T[] x, int xOffset, PooledGradient<T> pooled, ConvGeometry g, T[] gw, T[]? gb)
         where T : unmanaged, IFloatingPointIeee754<T> => Run(x, xOffset, null, 0, null, 0, pooled, g, gw, gb);
@@ -64,9 +64,10 @@ internal static unsafe class OuterProductWeightGradient
         {
             var padded = Workspace<T>.Get(WorkspaceSlot.PaddedInput, image + 2 * pw);
             var block = Workspace<T>.Get(WorkspaceSlot.PaddedGradient, rows * g.OW * blockFilters);
-            // The pooled gradient's dY planes of a sample's filter block (float: built a vector at a time, each pooled plane
-            // read in order; a row block at a time they were 64 strided streams per array, a cache miss each, half the pass).
-            var unpooled = pooled is null || typeof(T) != typeof(float) ? null : Workspace<T>.Get(WorkspaceSlot.ConvOutputBlock, g.OutputPixels * blockFilters);
+            // The pooled gradient's dY planes of a sample's filter block, built whole, each pooled plane read in order (a row
+            // block at a time they were 64 strided streams per array, a cache miss each, half the pass), then transposed
+            // a block of rows at a time from L2 as dY is.
+            var unpooled = pooled is null ? null : Workspace<T>.Get(WorkspaceSlot.ConvOutputBlock, g.OutputPixels * blockFilters);
             byte* masks = stackalloc byte[128];
             Simd.FillMaskTable(masks);
             var source = pooled.GetValueOrDefault();
@@ -88,19 +89,15 @@ internal static unsafe class OuterProductWeightGradient
                         for (int f0 = 0; f0 < fp; f0 += blockFilters)
                         {
                             int filters = Math.Min(blockFilters, g.F - f0);
-                            if (pu != null) Unpool(Unsafe.As<PooledGradient<T>, PooledGradient<float>>(ref source), n, f0, filters, g, (float*)pu, masks);
+                            if (pu != null) Unpool(source, n, f0, filters, g, pu, masks);
                             for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
                             {
                                 int count = Math.Min(rows, g.OH - oh0);
                                 long at = (long)f0 * g.OutputPixels + oh0 * g.OW;
-                                if (pooled is not null && pu == null) Expand(source, n, f0, filters, oh0, count, g, pb, blockFilters);
-                                else
-                                {
-                                    if (pu != null) Transpose(pu + oh0 * g.OW, null, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
-                                    else Transpose(dy + at, mask == null ? null : mask + at, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
-                                    if (filters < blockFilters) // filters past F read zeros
-                                        for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
-                                }
+                                if (pu != null) Transpose(pu + oh0 * g.OW, null, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                else Transpose(dy + at, mask == null ? null : mask + at, filters, g.OutputPixels, count * g.OW, pb, blockFilters);
+                                if (filters < blockFilters) // filters past F read zeros
+                                    for (int p = 0; p < count * g.OW; p++) new Span<T>(pb + (long)p * blockFilters + filters, blockFilters - filters).Clear();
                                 for (int s = 0; s < segments.Length; s += segmentsPerStep)
                                 {
                                     T* acc = part + (long)s * Shifts * fp + f0;
@@ -191,12 +188,38 @@ internal static unsafe class OuterProductWeightGradient
 
     /// <summary>
     /// The dY planes of sample <paramref name="n"/>'s filters f0 .. f0 + filters that the pooling routes back, filter-major
-    /// ([f][OH x OW]) into <paramref name="dst"/>, sixteen windows a step: each pooled gradient,
-    /// masked by its pooled value, goes to the one of its window's four positions that won, zeros to the other three, and
-    /// the window columns are interleaved back into the two rows. The values of <see cref="Expand{T}"/>.
+    /// ([f][OH x OW]) into <paramref name="dst"/>: zero but at each window's winner, which gets its pooled gradient masked
+    /// by its pooled value (the winner's ReLU output), 0 + g as the unfused scatter into a cleared plane gives. Float on
+    /// AVX-512 runs sixteen windows a step (<see cref="UnpoolFloat"/>); the scalar loop below is the same rule.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unpool(PooledGradient<float> s, int n, int f0, int filters, ConvGeometry g, float* dst, byte* masks)
+    private static void Unpool<T>(PooledGradient<T> s, int n, int f0, int filters, ConvGeometry g, T* dst, byte* masks)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        {
+            UnpoolFloat(Unsafe.As<PooledGradient<T>, PooledGradient<float>>(ref s), n, f0, filters, g, (float*)dst, masks);
+            return;
+        }
+        int plane = g.OutputPixels, pooledPlane = s.Pool.OH * s.Pool.OW;
+        new Span<T>(dst, filters * plane).Clear(); // the positions no window covers stay zero
+        for (int f = 0; f < filters; f++)
+        {
+            int planeIndex = n * g.F + f0 + f;
+            for (int o = planeIndex * pooledPlane, end = o + pooledPlane; o < end; o++)
+                dst[(long)f * plane + s.Argmax[o] - planeIndex * plane] =
+                    PositiveMaskOperator<T>.Invoke(s.Pooled[s.PooledOffset + o], T.Zero + s.Gradient[s.GradientOffset + o]);
+        }
+    }
+
+    /// <summary>
+    /// The dY planes of sample <paramref name="n"/>'s filters f0 .. f0 + filters that the pooling routes back, filter-major
+    /// ([f][OH x OW]) into <paramref name="dst"/>, sixteen windows a step: each pooled gradient,
+    /// masked by its pooled value, goes to the one of its window's four positions that won, zeros to the other three, and
+    /// the window columns are interleaved back into the two rows: <see cref="Unpool{T}"/>'s float form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnpoolFloat(PooledGradient<float> s, int n, int f0, int filters, ConvGeometry g, float* dst, byte* masks)
     {
         int width = g.OW, plane = g.OutputPixels, pooledPlane = s.Pool.OH * s.Pool.OW;
         var columns = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -235,31 +258,6 @@ internal static unsafe class OuterProductWeightGradient
                     }
                 }
             }
-    }
-
-    /// <summary>
-    /// The block [p][f] of dY rows oh0 .. oh0 + rows of sample <paramref name="n"/>'s filters f0 .. f0 + filters that
-    /// <paramref name="s"/>'s pooling routes back: zero but at each window's winner (filters past F stay zero).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Expand<T>(PooledGradient<T> s, int n, int f0, int filters, int oh0, int rows, ConvGeometry g, T* block, int fp)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int pixels = rows * g.OW, plane = g.OutputPixels, pooledPlane = s.Pool.OH * s.Pool.OW;
-        new Span<T>(block, pixels * fp).Clear();
-        // The pooled rows whose 2-row windows reach into rows oh0 .. oh0 + rows - 1.
-        int pr0 = oh0 / 2, pr1 = Math.Min(s.Pool.OH, (oh0 + rows + 1) / 2);
-        for (int f = 0; f < filters; f++)
-        {
-            int planeIndex = n * g.F + f0 + f, first = planeIndex * plane + oh0 * g.OW; // the block's first position, flat
-            for (int pr = pr0; pr < pr1; pr++)
-                for (int o = planeIndex * pooledPlane + pr * s.Pool.OW, end = o + s.Pool.OW; o < end; o++)
-                {
-                    int q = s.Argmax[o] - first;
-                    if ((uint)q < (uint)pixels)
-                        block[(long)q * fp + f] = PositiveMaskOperator<T>.Invoke(s.Pooled[s.PooledOffset + o], T.Zero + s.Gradient[s.GradientOffset + o]);
-                }
-        }
     }
 
     /// <summary>

@@ -224,14 +224,13 @@ public static unsafe class GemmKernel
                             int cols = Math.Min(nr, nc - jr);
                             T* cTile = job.C + (long)(ic + ir) * job.Ldc + jc + jr;
                             T* bPanel = bp + jr * kc;
-                            long bStep = panel;
                             if (rows == mr)
                             {
-                                if (cols == nr && step == mr && bStep == nr) { TKernel.Run(kc, aPanel, bPanel, cTile, job.Ldc, add); continue; }
-                                if (TKernel.RunStrided(kc, aPanel, rowStride, step, bPanel, bStep, cTile, job.Ldc, add, cols)) continue;
+                                if (cols == nr && step == mr && panel == nr) { TKernel.Run(kc, aPanel, bPanel, cTile, job.Ldc, add); continue; }
+                                if (TKernel.RunStrided(kc, aPanel, rowStride, step, bPanel, panel, cTile, job.Ldc, add, cols)) continue;
                             }
                             // Edge tile: compute the tile aside (whole, or its columns with the strided kernel), keep the part inside C.
-                            if (!TKernel.RunStrided(kc, aPanel, rowStride, step, bPanel, bStep, tile, nr, false, cols)) TKernel.Run(kc, aPanel, bPanel, tile, nr, false);
+                            if (!TKernel.RunStrided(kc, aPanel, rowStride, step, bPanel, panel, tile, nr, false, cols)) TKernel.Run(kc, aPanel, bPanel, tile, nr, false);
                             for (int i = 0; i < rows; i++)
                             {
                                 var src = new ReadOnlySpan<T>(tile + i * nr, cols);
