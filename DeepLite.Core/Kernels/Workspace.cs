@@ -23,6 +23,10 @@ internal enum WorkspaceSlot
     WinogradWeights,
     /// <summary>A few filters' output planes of one sample, pooled before they leave the cache.</summary>
     ConvOutputBlock,
+    /// <summary>The Winograd-transformed weights, or their gradient's products, of one block of filters.</summary>
+    WinogradFilterBlock,
+    /// <summary>The Winograd products of one block of filters before the output transform.</summary>
+    WinogradBlockProducts,
 }
 
 /// <summary>

@@ -83,8 +83,7 @@ public class WinogradTests
     [InlineData(6, 6, "same", true, 45)]
     public void WideLayerInputGradientMatchesTheAdjoint(int height, int width, string mode, bool throughAutograd, int samples = 0)
     {
-        var (n, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 31 + width, samples);
-        int c = g.C, f = g.F;
+        var (_, x, w, g, gy) = WideCase(height, width, mode, throughAutograd, height * 31 + width, samples);
         double[] actual;
         if (throughAutograd)
         {
@@ -99,20 +98,7 @@ public class WinogradTests
             actual = gx;
         }
 
-        var expected = new double[x.Size];
-        for (int s = 0; s < n; s++)
-            for (int o = 0; o < f; o++)
-                for (int i = 0; i < g.OH; i++)
-                    for (int j = 0; j < g.OW; j++)
-                        for (int ch = 0; ch < c; ch++)
-                            for (int a = 0; a < 3; a++)
-                                for (int bb = 0; bb < 3; bb++)
-                                {
-                                    int ih = i + a - g.PadTop, iw = j + bb - g.PadLeft;
-                                    if ((uint)ih >= (uint)height || (uint)iw >= (uint)width) continue;
-                                    expected[((s * c + ch) * height + ih) * width + iw] += gy[s, o, i, j] * w[o, ch, a, bb];
-                                }
-        Compare($"dX {height}x{width} {mode}", actual, expected, 1e-12);
+        Compare($"dX {height}x{width} {mode}", actual, PlainInputGradient(gy, w, g), 1e-12);
     }
 
     [Theory]
@@ -191,6 +177,81 @@ public class WinogradTests
         var actualF = new float[expected.Length];
         Winograd4x4.WeightGradient(x.ToArray().Select(v => (float)v).ToArray(), 0, gy.ToArray().Select(v => (float)v).ToArray(), 0, g, actualF);
         Compare($"dW {c}->{f} float", actualF.Select(v => (double)v).ToArray(), expected, 1e-3);
+    }
+
+    /// <summary>
+    /// A batch of one pass with at most 48 tiles runs by filter blocks (U and P made 8 filters at a time, the products by
+    /// the AVX-512 micro-kernel): forward, input and weight gradients against the loops, in double (4 or 8 lanes, column
+    /// panels of 24) and float, with a last block of fewer than 8 filters and channel counts that leave a remainder.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 4, 11, 16, 17, "same")]  // one tile per sample; 17 filters: blocks of 8, 8 and 1
+    [InlineData(3, 3, 32, 19, 9, "same")]   // HW1's 3x3 layers at batch 32: 32 tiles; 19 channels (16 by transposes, 3 left)
+    [InlineData(8, 8, 12, 21, 16, "same")]  // four tiles per sample: 48, the most
+    [InlineData(6, 5, 5, 24, 20, "valid")]  // a 4x3 output: one cropped tile
+    public void FilterBlocksMatchTheLoops(int height, int width, int n, int c, int f, string mode)
+    {
+        var r = new SeededRandom(height * 1000 + n * 10 + c);
+        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+        var b = Tensor<double>.Uniform(new Shape(f), -1, 1, r);
+        var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
+        var gy = Tensor<double>.Uniform(g.OutputShape(), -1, 1, r);
+        if (!Winograd4x4.UsesFilterBlocks<double>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)))
+        {
+            Assert.False(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "the filter blocks run wherever AVX-512 does");
+            return;
+        }
+        Assert.True(Winograd4x4.UsesFilterBlocks<float>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)));
+        Assert.True(Winograd4x4.UsesFilterBlocks<double>(n, (height + 3) / 4 * ((width + 3) / 4)), "the input gradient's tiles");
+
+        double[] y = new double[n * f * g.OutputPixels], gx = new double[x.Size], gw = new double[w.Size];
+        Winograd4x4.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, relu: false);
+        Winograd4x4.InputGradient(gy.ToArray(), 0, w.ToArray(), g, gx);
+        Winograd4x4.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, gw);
+        var expectedY = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Mode(mode)).ToArray();
+        var expectedGx = PlainInputGradient(gy, w, g);
+        var expectedGw = PlainWeightGradient(x, gy, g);
+        Compare("y, double", y, expectedY, 1e-12);
+        Compare("dX, double", gx, expectedGx, 1e-12);
+        Compare("dW, double", gw, expectedGw, 1e-12);
+
+        static float[] F(Tensor<double> t) => t.ToArray().Select(v => (float)v).ToArray();
+        static double[] D(float[] v) => v.Select(e => (double)e).ToArray();
+        float[] yf = new float[y.Length], gxf = new float[gx.Length], gwf = new float[gw.Length];
+        Winograd4x4.Forward(F(x), 0, F(w), F(b), g, yf, relu: true);
+        Winograd4x4.InputGradient(F(gy), 0, F(w), g, gxf);
+        Winograd4x4.WeightGradient(F(x), 0, F(gy), 0, g, gwf);
+        Compare("relu(y), float", D(yf), expectedY.Select(v => Math.Max(0, v)).ToArray(), 1e-4);
+        Compare("dX, float", D(gxf), expectedGx, 1e-4);
+        Compare("dW, float", D(gwf), expectedGw, 1e-3);
+    }
+
+    /// <summary>A batch in several passes, or of more than 48 tiles, keeps the whole-matrix path.</summary>
+    [Fact]
+    public void FilterBlocksAreForOnePassOfFewTiles()
+    {
+        Assert.False(Winograd4x4.UsesFilterBlocks<float>(33, 1));
+        Assert.False(Winograd4x4.UsesFilterBlocks<float>(13, 4));
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd4x4.UsesFilterBlocks<float>(32, 1));
+    }
+
+    private static double[] PlainInputGradient(Tensor<double> gy, Tensor<double> w, ConvGeometry g)
+    {
+        var expected = new double[g.N * g.C * g.H * g.W];
+        for (int s = 0; s < g.N; s++)
+            for (int o = 0; o < g.F; o++)
+                for (int i = 0; i < g.OH; i++)
+                    for (int j = 0; j < g.OW; j++)
+                        for (int ch = 0; ch < g.C; ch++)
+                            for (int a = 0; a < 3; a++)
+                                for (int bb = 0; bb < 3; bb++)
+                                {
+                                    int ih = i + a - g.PadTop, iw = j + bb - g.PadLeft;
+                                    if ((uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W) continue;
+                                    expected[((s * g.C + ch) * g.H + ih) * g.W + iw] += gy[s, o, i, j] * w[o, ch, a, bb];
+                                }
+        return expected;
     }
 
     private static double[] PlainWeightGradient(Tensor<double> x, Tensor<double> gy, ConvGeometry g)

@@ -60,19 +60,30 @@ internal static unsafe partial class Winograd4x4
                 for (int item = p0; item < p1; item++)
                 {
                     int filter = item / groups, s0 = item % groups * width;
-                    T b = bias is null ? T.Zero : bias[filter];
-                    T* mf = mp + filter * tiles, yp = y0 + yOffset;
-                    for (int ty = 0; ty < th; ty++)
-                        for (int tx = 0; tx < tw; tx++)
-                        {
-                            int position = ty * tw + tx;
-                            if (s0 + width <= n) TransformOutputTiles(mf + Tile(s0, position, n, th * tw, width), mBlock, yp + filter * oh * ow, (long)f * oh * ow, s0, oh, ow, 4 * ty, 4 * tx, b, relu);
-                            else
-                                for (int sample = s0; sample < n; sample++)
-                                    TransformOutputTile(mf + Tile(sample, position, n, th * tw, width), mBlock, yp + (sample * f + filter) * oh * ow, oh, ow, 4 * ty, 4 * tx, b, relu);
-                        }
+                    TransformOutputs(mp + filter * tiles, mBlock, s0, n, f, th, tw, oh, ow, bias is null ? T.Zero : bias[filter], relu, y0 + yOffset + filter * oh * ow);
                 }
         }
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A for one filter's tiles of the vector group from sample <paramref name="s0"/>: M's row for the filter at
+    /// <paramref name="mf"/> (positions <paramref name="mBlock"/> apart), the filter's plane of sample 0 at <paramref name="y"/>
+    /// (samples f x oh x ow apart), cropped to oh x ow, plus the bias (then relu with <paramref name="relu"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutputs<T>(T* mf, int mBlock, int s0, int n, int f, int th, int tw, int oh, int ow, T bias, bool relu, T* y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count;
+        for (int ty = 0; ty < th; ty++)
+            for (int tx = 0; tx < tw; tx++)
+            {
+                int position = ty * tw + tx;
+                if (s0 + width <= n) TransformOutputTiles(mf + Tile(s0, position, n, th * tw, width), mBlock, y, (long)f * oh * ow, s0, oh, ow, 4 * ty, 4 * tx, bias, relu);
+                else
+                    for (int sample = s0; sample < n; sample++)
+                        TransformOutputTile(mf + Tile(sample, position, n, th * tw, width), mBlock, y + (long)sample * f * oh * ow, oh, ow, 4 * ty, 4 * tx, bias, relu);
+            }
     }
 
     /// <summary>Z[ξ][f][tile] = (A dY Aᵀ)[ξ] for items (filter, vector group of samples) of dY at <paramref name="gyOffset"/>; dY is zero past the plane's edge.</summary>

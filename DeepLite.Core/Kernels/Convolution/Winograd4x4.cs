@@ -48,9 +48,14 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int chunk = Chunk(g);
+        if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.OH, g.OW)))
+        {
+            ConvolveByFilterBlocks(x, xOffset, g.N, g.C, g.H, g.W, weights, g.C, flip: false, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, relu, y, 0);
+            return;
+        }
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: false, u);
-        int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
             Convolve(x, xOffset + n0 * g.C * g.H * g.W, Math.Min(chunk, g.N - n0), g.C, g.H, g.W, u, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, relu, y, n0 * g.F * g.OutputPixels);
     }
@@ -63,9 +68,14 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int chunk = Chunk(g);
+        if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.H, g.W)))
+        {
+            ConvolveByFilterBlocks(gy, gyOffset, g.N, g.F, g.OH, g.OW, weights, g.C, flip: true, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, false, gx, 0);
+            return;
+        }
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: true, u);
-        int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
             Convolve(gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g.F, g.OH, g.OW, u, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, false, gx, n0 * g.C * g.H * g.W);
     }
@@ -77,9 +87,14 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int chunk = Chunk(g);
+        if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.OH, g.OW)))
+        {
+            WeightGradientByFilterBlocks(x, xOffset, gy, gyOffset, g, gw);
+            return;
+        }
         var p = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
-        int chunk = Chunk(g);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
             AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
 
@@ -107,7 +122,7 @@ internal static unsafe partial class Winograd4x4
                     GtPG(pp + at0, fc, w);
                     Scatter(w, gw, at0 * 9, 9);
                 }
-                for (; c < g.C; c++) AssembleOne(p, f * g.C + c, fc, f * g.C + c, gw);
+                for (; c < g.C; c++) AssembleOne(pp + f * g.C + c, fc, f * g.C + c, gw);
             }
     }
 
@@ -127,7 +142,7 @@ internal static unsafe partial class Winograd4x4
                 if (f0 + width > g.F)
                 {
                     for (int f = f0; f < g.F; f++)
-                        for (int c = 0; c < g.C; c++) AssembleOne(p, c * g.F + f, fc, f * g.C + c, gw);
+                        for (int c = 0; c < g.C; c++) AssembleOne(pp + c * g.F + f, fc, f * g.C + c, gw);
                     continue;
                 }
                 for (int c0 = 0; c0 < g.C; c0 += 8)
@@ -166,12 +181,13 @@ internal static unsafe partial class Winograd4x4
             for (int e = 0; e < count; e++) gw[to + lane * count + e] = values[e * width + lane];
     }
 
+    /// <summary>Gᵀ P G for the one pair at <paramref name="p"/> (block stride <paramref name="fc"/>) into dW[9k..9k + 8].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AssembleOne<T>(T[] p, int at, int fc, int k, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void AssembleOne<T>(T* p, int fc, int k, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> q = stackalloc T[18];
         for (int col = 0; col < 6; col++)
-            GtTimes(p[col * fc + at], p[(6 + col) * fc + at], p[(12 + col) * fc + at], p[(18 + col) * fc + at], p[(24 + col) * fc + at], p[(30 + col) * fc + at],
+            GtTimes(p[col * fc], p[(6 + col) * fc], p[(12 + col) * fc], p[(18 + col) * fc], p[(24 + col) * fc], p[(30 + col) * fc],
                 out q[col], out q[6 + col], out q[12 + col]);
         for (int row = 0; row < 3; row++)
             GtTimes(q[row * 6], q[row * 6 + 1], q[row * 6 + 2], q[row * 6 + 3], q[row * 6 + 4], q[row * 6 + 5],
@@ -213,6 +229,9 @@ internal static unsafe partial class Winograd4x4
 
     private static int Chunk(ConvGeometry g) => Math.Min(SamplesPerPass, Math.Max(1, g.N));
 
+    /// <summary>The 4x4 tiles that cover an oh x ow output plane.</summary>
+    private static int TilesPerSample(int oh, int ow) => ((oh + 3) / 4) * ((ow + 3) / 4);
+
     /// <summary>
     /// The column of (sample, tile position) in the transformed matrices: groups of <paramref name="width"/>
     /// samples (the last one may be narrower), within a group by position, then by sample.
@@ -230,34 +249,51 @@ internal static unsafe partial class Winograd4x4
     private static void TransformWeights<T>(T[] w, int f, int c, bool flip, T[] u) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputs = flip ? c : f, inputs = flip ? f : c, stride = outputs * inputs;
-        WorkerPool.For(outputs, (o0, o1) => TransformWeights(w, c, flip, u, inputs, stride, o0, o1));
+        WorkerPool.For(outputs, (o0, o1) => TransformWeights(w, c, flip, u, inputs, stride, o0, o1, oBase: 0));
     }
 
+    /// <summary>
+    /// U[ξ][o - <paramref name="oBase"/>][i] for outputs o0..o1 - 1 (position stride <paramref name="stride"/>): the whole U
+    /// (oBase 0), or a block of outputs into a buffer of its own (<see cref="FilterBlockPass{T}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformWeights<T>(T[] w, int c, bool flip, T[] u, int inputs, int stride, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void TransformWeights<T>(T[] w, int c, bool flip, T[] u, int inputs, int stride, int o0, int o1, int oBase) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> k = stackalloc T[9];
         Span<T> t = stackalloc T[18];
         int width = Vector<T>.Count, vectorEnd = Vector.IsHardwareAccelerated ? inputs / width * width : 0;
         var lanes = stackalloc T[9 * width];
         var tv = stackalloc Vector<T>[18];
+        // Eight float lanes gather their kernels' values (lane l's kernel starts l * laneStride values on), where copying
+        // them one at a time had been half of the transform's time.
+        long laneStride = flip ? (long)c * 9 : 9; // the gather's offsets are 32-bit
+        bool gathers = typeof(T) == typeof(float) && width == 8 && Avx2.IsSupported && laneStride * 7 <= int.MaxValue;
+        var laneOffsets = gathers ? Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)laneStride : default;
         for (int o = o0; o < o1; o++)
         {
             // A vector of input channels at a time (a lane each), stored as contiguous vectors of U: one
             // kernel at a time would take 36 scattered stores each.
             for (int i0 = 0; i0 < vectorEnd; i0 += width)
             {
-                for (int lane = 0; lane < width; lane++)
-                {
-                    var src = flip ? w.AsSpan(((i0 + lane) * c + o) * 9, 9) : w.AsSpan((o * c + i0 + lane) * 9, 9);
-                    for (int e = 0; e < 9; e++) lanes[e * width + lane] = flip ? src[8 - e] : src[e];
-                }
+                if (gathers)
+                    fixed (T* wp = w)
+                    {
+                        float* first = (float*)wp + (flip ? ((long)i0 * c + o) * 9 : ((long)o * c + i0) * 9);
+                        for (int e = 0; e < 9; e++)
+                            Avx.Store((float*)lanes + e * 8, Avx2.GatherVector256(first + (flip ? 8 - e : e), laneOffsets, 4));
+                    }
+                else
+                    for (int lane = 0; lane < width; lane++)
+                    {
+                        var src = flip ? w.AsSpan(((i0 + lane) * c + o) * 9, 9) : w.AsSpan((o * c + i0 + lane) * 9, 9);
+                        for (int e = 0; e < 9; e++) lanes[e * width + lane] = flip ? src[8 - e] : src[e];
+                    }
                 for (int col = 0; col < 3; col++)
                     GTimes(Load(lanes + col * width), Load(lanes + (3 + col) * width), Load(lanes + (6 + col) * width),
                         out tv[col], out tv[3 + col], out tv[6 + col], out tv[9 + col], out tv[12 + col], out tv[15 + col]);
                 fixed (T* up = u)
                 {
-                    T* at = up + o * inputs + i0;
+                    T* at = up + (o - oBase) * inputs + i0;
                     for (int row = 0; row < 6; row++)
                     {
                         GTimes(tv[row * 3], tv[row * 3 + 1], tv[row * 3 + 2], out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
@@ -273,7 +309,7 @@ internal static unsafe partial class Winograd4x4
                 // t = G k (6x3), column by column; then U = t Gᵀ, row by row.
                 for (int col = 0; col < 3; col++)
                     GTimes(k[col], k[3 + col], k[6 + col], out t[col], out t[3 + col], out t[6 + col], out t[9 + col], out t[12 + col], out t[15 + col]);
-                int at = o * inputs + i;
+                int at = (o - oBase) * inputs + i;
                 for (int row = 0; row < 6; row++)
                 {
                     GTimes(t[row * 3], t[row * 3 + 1], t[row * 3 + 2], out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
