@@ -227,6 +227,43 @@ public class WinogradTests
         Compare("dW, float", D(gwf), expectedGw, 1e-3);
     }
 
+    /// <summary>
+    /// Outputs in whole row tiles of 8 (HW1's every layer) multiply by direct micro-kernel calls with V read in place
+    /// (its rows padded): the forward and the input gradient (whose outputs are the layer's inputs) against the loops,
+    /// double (column panels of 24) and float, one pass and several, whole and cropped tiles.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 16, 11, 16, 24, "same")]  // 176 tiles: four column panels of floats, eight of doubles
+    [InlineData(9, 9, 45, 8, 16, "same")]     // passes of 32 and 13 samples, 3 x 3 tiles each, the last ones cropped
+    [InlineData(10, 7, 13, 24, 8, "valid")]   // an 8 x 5 output; input gradient with 24 outputs
+    public void ProductsInPlaceMatchTheLoops(int height, int width, int n, int c, int f, string mode)
+    {
+        var r = new SeededRandom(height * 100 + n + c);
+        var x = Tensor<double>.Uniform(new Shape(n, c, height, width), -1, 1, r);
+        var w = Tensor<double>.Uniform(new Shape(f, c, 3, 3), -1, 1, r);
+        var b = Tensor<double>.Uniform(new Shape(f), -1, 1, r);
+        var g = ConvShapes.Geometry("test", x.Shape, f, c, 3, 3, 1, 1, Mode(mode));
+        var gy = Tensor<double>.Uniform(g.OutputShape(), -1, 1, r);
+        Assert.False(Winograd4x4.UsesFilterBlocks<double>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)));
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd4x4.MultipliesInPlace<double>(f) && Winograd4x4.MultipliesInPlace<float>(c));
+
+        double[] y = new double[n * f * g.OutputPixels], gx = new double[x.Size];
+        Winograd4x4.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, relu: false);
+        Winograd4x4.InputGradient(gy.ToArray(), 0, w.ToArray(), g, gx);
+        var expectedY = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Mode(mode)).ToArray();
+        var expectedGx = PlainInputGradient(gy, w, g);
+        Compare("y, double", y, expectedY, 1e-12);
+        Compare("dX, double", gx, expectedGx, 1e-12);
+
+        static float[] F(Tensor<double> t) => t.ToArray().Select(v => (float)v).ToArray();
+        static double[] D(float[] v) => v.Select(e => (double)e).ToArray();
+        float[] yf = new float[y.Length], gxf = new float[gx.Length];
+        Winograd4x4.Forward(F(x), 0, F(w), F(b), g, yf, relu: false);
+        Winograd4x4.InputGradient(F(gy), 0, F(w), g, gxf);
+        Compare("y, float", D(yf), expectedY, 1e-4);
+        Compare("dX, float", D(gxf), expectedGx, 1e-4);
+    }
+
     /// <summary>A batch in several passes, or of more than 48 tiles, keeps the whole-matrix path.</summary>
     [Fact]
     public void FilterBlocksAreForOnePassOfFewTiles()

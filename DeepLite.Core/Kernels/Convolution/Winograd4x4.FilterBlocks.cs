@@ -42,7 +42,7 @@ internal static unsafe partial class Winograd4x4
         int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
         int vBlock = c * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
-        TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
+        TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, tiles, vBlock);
         WorkerPool.For((f + BlockRows - 1) / BlockRows,
             new FilterBlockPass<T>(v, vBlock, n, c, weights, weightsC, flip, f, th, tw, oh, ow, bias, relu, y, yOffset));
     }
@@ -92,7 +92,7 @@ internal static unsafe partial class Winograd4x4
         // Room past the last position for a last block's rows beyond F, which the kernel reads as A (their products are not used).
         var z = Workspace<T>.Get(WorkspaceSlot.GradientColumns, 36 * zBlock + BlockRows * tiles);
         var vt = Workspace<T>.Get(WorkspaceSlot.Matrix, 36 * vtBlock);
-        TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
+        TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, tiles, vBlock);
         WorkerPool.For(g.F * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new GradientPass<T>(gy, gyOffset, n, g.F, g.OH, g.OW, th, tw, z, zBlock));
         WorkerPool.For(36, new TransposePass<T>(v, vBlock, g.C, tiles, vt, vtBlock));
         WorkerPool.For((g.F + BlockRows - 1) / BlockRows, new FilterBlockGradientPass<T>(z, zBlock, vt, vtBlock, g.F, g.C, tiles, gw));

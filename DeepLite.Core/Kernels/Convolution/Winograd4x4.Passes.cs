@@ -10,9 +10,9 @@ internal static unsafe partial class Winograd4x4
     /// <summary>
     /// V[ξ][ch][tile] = (Bᵀ d B)[ξ] for items (channel, vector group of samples): the group's planes
     /// interleaved, a lane per sample, then transformed a tile position at a time; the last samples, fewer
-    /// than a vector, one plane at a time.
+    /// than a vector, one plane at a time. V's rows (channels) are <paramref name="vRow"/> apart.
     /// </summary>
-    private readonly struct InputPass<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vBlock)
+    private readonly struct InputPass<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vRow, int vBlock)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -26,7 +26,7 @@ internal static unsafe partial class Winograd4x4
                 for (int item = p0; item < p1; item++)
                 {
                     int channel = item / groups, s0 = item % groups * width;
-                    T* vc = vp + channel * tiles;
+                    T* vc = vp + (long)channel * vRow;
                     if (s0 + width <= n)
                     {
                         Interleave(xp + xOffset, (long)c * h * w, channel * h * w, s0, h, w, padTop, padLeft, ph, pw, pp, width);

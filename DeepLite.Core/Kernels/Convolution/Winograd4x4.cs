@@ -33,15 +33,62 @@ internal static unsafe partial class Winograd4x4
         && g.OH + 2 - g.H - g.PadTop <= 2 && g.OW + 2 - g.W - g.PadLeft <= 2;
 
     /// <summary>
-    /// M[ξ] = U[ξ] V[ξ] for each of the <paramref name="positions"/> transform positions: [f x c] by [c x tiles],
-    /// U packed [positions][f][c], V and M in blocks <paramref name="vBlock"/> and <paramref name="mBlock"/> apart.
+    /// M[ξ] = U[ξ] V[ξ] for the 36 transform positions: [f x c] by [c x tiles], U packed [36][f][c], V's rows
+    /// <paramref name="vRow"/> apart and its position blocks <paramref name="vBlock"/>, M's blocks <paramref name="mBlock"/>.
+    /// With the AVX-512 micro-kernel and whole row tiles of filters, one pass of direct kernel calls (see
+    /// <see cref="ProductPass{T}"/>); otherwise a GEMM per position.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyPositions<T>(int positions, int f, int c, int tiles, T[] u, T[] v, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MultiplyPositions<T>(int f, int c, int tiles, T[] u, T[] v, int vRow, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int xi = 0; xi < positions; xi++)
-            GemmKernel.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, c * tiles), tiles,
+        if (MultipliesInPlace<T>(f))
+        {
+            int slabs = Math.Min(f / BlockRows, WorkerPool.MaxParallelism);
+            WorkerPool.For(slabs * 36, new ProductPass<T>(f, c, tiles, u, v, vRow, vBlock, m, mBlock, slabs));
+            return;
+        }
+        for (int xi = 0; xi < 36; xi++)
+            GemmKernel.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, (c - 1) * vRow + tiles), vRow,
                 m.AsSpan(xi * mBlock, f * tiles), tiles);
+    }
+
+    /// <summary>Whether the products of a pass with <paramref name="f"/> output channels run as <see cref="ProductPass{T}"/>.</summary>
+    internal static bool MultipliesInPlace<T>(int f) where T : unmanaged, IFloatingPointIeee754<T> => Avx512MicroKernel<T>.IsSupported && f % BlockRows == 0;
+
+    /// <summary>
+    /// V's row stride for a pass of <paramref name="tiles"/> tiles: whole vectors (the kernel reads B a vector at a time), and,
+    /// where the products read V in place, a vector more, so that a B panel's rows (2 KB apart for 512 tiles) do not share
+    /// the few L1 sets a power-of-two stride maps them to.
+    /// </summary>
+    private static int RowStride<T>(int f, int tiles) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MultipliesInPlace<T>(f) ? (tiles + 15) / 16 * 16 + 16 : tiles;
+
+    /// <summary>
+    /// Items are (slab of filters, position), slab-major, so a thread's slab is the filters whose M rows it writes and
+    /// then transforms (the output pass splits by filter the same way) and V is read once per slab and position: for each
+    /// column panel of V (read in place, the products' B, which the GEMM had packed on every thread), the slab's row tiles
+    /// of U (read in place) one micro-kernel call each, over all of c. The 36 products are one parallel pass, not 36.
+    /// </summary>
+    private readonly struct ProductPass<T>(int f, int c, int tiles, T[] u, T[] v, int vRow, int vBlock, T[] m, int mBlock, int slabs)
+        : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int i0, int i1)
+        {
+            int nr = Avx512MicroKernel<T>.NR, rowTiles = f / BlockRows;
+            fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m)
+                for (int item = i0; item < i1; item++)
+                {
+                    int slab = item / 36, xi = item % 36;
+                    int r0 = slab * rowTiles / slabs, r1 = (slab + 1) * rowTiles / slabs;
+                    T* ux = up + (long)xi * f * c, vx = vp + (long)xi * vBlock, mx = mp + (long)xi * mBlock;
+                    for (int j0 = 0; j0 < tiles; j0 += nr)
+                        for (int r = r0; r < r1; r++)
+                            // B's vectors past the last tile read the row's padding; the masked store drops them.
+                            Avx512MicroKernel<T>.RunStrided(c, ux + (long)r * BlockRows * c, c, 1, vx + j0, vRow, mx + (long)r * BlockRows * tiles + j0, tiles, false,
+                                Math.Min(nr, tiles - j0));
+                }
+        }
     }
 
     /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>; relu of it with <paramref name="relu"/>, applied as the output tiles are stored.</summary>
@@ -206,7 +253,7 @@ internal static unsafe partial class Winograd4x4
         int vBlock = g.C * tiles + Skew, zBlock = g.F * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
         var z = Workspace<T>.Get(WorkspaceSlot.GradientColumns, 36 * zBlock);
-        TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, vBlock);
+        TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, tiles, vBlock);
 
         // Z[ξ][f][tile] = (A dY Aᵀ)[ξ], a vector of samples at a time; dY is zero past the plane's edge.
         WorkerPool.For(g.F * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new GradientPass<T>(gy, gyOffset, n, g.F, g.OH, g.OW, th, tw, z, zBlock));
@@ -324,21 +371,21 @@ internal static unsafe partial class Winograd4x4
     private static void Convolve<T>(T[] x, int xOffset, int n, int c, int h, int w, T[] u, int f, int padTop, int padLeft, int oh, int ow, T[]? bias, bool relu, T[] y, int yOffset)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
-        int vBlock = c * tiles + Skew, mBlock = f * tiles + Skew;
+        int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw, vRow = RowStride<T>(f, tiles);
+        int vBlock = c * vRow + Skew, mBlock = f * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
         var m = Workspace<T>.Get(WorkspaceSlot.Matrix, 36 * mBlock);
-        TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock);
-        MultiplyPositions(36, f, c, tiles, u, v, vBlock, m, mBlock);
+        TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vRow, vBlock);
+        MultiplyPositions(f, c, tiles, u, v, vRow, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
         WorkerPool.For(f * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new OutputPass<T>(m, mBlock, n, f, th, tw, oh, ow, bias, relu, y, yOffset));
     }
 
-    /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 6x6 tiles (four apart) of every input plane, a vector of samples at a time.</summary>
-    private static void TransformInputs<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vBlock)
+    /// <summary>V[ξ][ch][tile] = (Bᵀ d B)[ξ] for the 6x6 tiles (four apart) of every input plane, a vector of samples at a time; V's rows <paramref name="vRow"/> apart.</summary>
+    private static void TransformInputs<T>(T[] x, int xOffset, int n, int c, int h, int w, int padTop, int padLeft, int th, int tw, T[] v, int vRow, int vBlock)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        WorkerPool.For(c * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new InputPass<T>(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vBlock));
+        WorkerPool.For(c * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new InputPass<T>(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vRow, vBlock));
 
     /// <summary>
     /// Copies planes s0.. s0 + lanes - 1 (sample stride <paramref name="sampleStride"/>, plane at <paramref name="planeOffset"/>)
