@@ -230,7 +230,8 @@ public class WinogradTests
     /// <summary>
     /// Outputs in whole row tiles of 8 (HW1's every layer) multiply by direct micro-kernel calls with V read in place
     /// (its rows padded): the forward and the input gradient (whose outputs are the layer's inputs) against the loops,
-    /// double (column panels of 24) and float, one pass and several, whole and cropped tiles.
+    /// double (column panels of 24) and float, one pass and several, whole and cropped tiles; and the float weight
+    /// gradient, whose products read dY's tiles written transposed (a last group of fewer than 8 samples: 11 and 13).
     /// </summary>
     [Theory]
     [InlineData(16, 16, 11, 16, 24, "same")]  // 176 tiles: four column panels of floats, eight of doubles
@@ -247,6 +248,9 @@ public class WinogradTests
         Assert.False(Winograd4x4.UsesFilterBlocks<double>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)));
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd4x4.MultipliesInPlace<double>(f) && Winograd4x4.MultipliesInPlace<float>(c));
 
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd4x4.MultipliesGradientInPlace<float>(g));
+        Assert.False(Winograd4x4.MultipliesGradientInPlace<double>(g)); // the transposed dY tiles are float transposes
+
         double[] y = new double[n * f * g.OutputPixels], gx = new double[x.Size];
         Winograd4x4.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, relu: false);
         Winograd4x4.InputGradient(gy.ToArray(), 0, w.ToArray(), g, gx);
@@ -257,11 +261,17 @@ public class WinogradTests
 
         static float[] F(Tensor<double> t) => t.ToArray().Select(v => (float)v).ToArray();
         static double[] D(float[] v) => v.Select(e => (double)e).ToArray();
-        float[] yf = new float[y.Length], gxf = new float[gx.Length];
+        float[] yf = new float[y.Length], gxf = new float[gx.Length], gwf = new float[w.Size];
         Winograd4x4.Forward(F(x), 0, F(w), F(b), g, yf, relu: false);
         Winograd4x4.InputGradient(F(gy), 0, F(w), g, gxf);
+        Winograd4x4.WeightGradient(F(x), 0, F(gy), 0, g, gwf);
         Compare("y, float", D(yf), expectedY, 1e-4);
         Compare("dX, float", D(gxf), expectedGx, 1e-4);
+        // The reference sees the float-rounded inputs; loosely per element, tightly in norm (as the float test above).
+        var expectedGw = PlainWeightGradient(Tensor.FromArray(D(F(x)), x.Shape.ToArray()), Tensor.FromArray(D(F(gy)), gy.Shape.ToArray()), g);
+        Compare("dW, float", D(gwf), expectedGw, 1e-3);
+        double error = Math.Sqrt(D(gwf).Zip(expectedGw, (a, e) => (a - e) * (a - e)).Sum() / expectedGw.Sum(e => e * e));
+        Assert.True(error < 2e-5, $"float dW: norm-relative error {error:E2}");
     }
 
     /// <summary>A batch in several passes, or of more than 48 tiles, keeps the whole-matrix path.</summary>

@@ -52,45 +52,6 @@ internal static unsafe partial class Winograd4x4
                 m.AsSpan(xi * mBlock, f * tiles), tiles);
     }
 
-    /// <summary>Whether the products of a pass with <paramref name="f"/> output channels run as <see cref="ProductPass{T}"/>.</summary>
-    internal static bool MultipliesInPlace<T>(int f) where T : unmanaged, IFloatingPointIeee754<T> => Avx512MicroKernel<T>.IsSupported && f % BlockRows == 0;
-
-    /// <summary>
-    /// V's row stride for a pass of <paramref name="tiles"/> tiles: whole vectors (the kernel reads B a vector at a time), and,
-    /// where the products read V in place, a vector more, so that a B panel's rows (2 KB apart for 512 tiles) do not share
-    /// the few L1 sets a power-of-two stride maps them to.
-    /// </summary>
-    private static int RowStride<T>(int f, int tiles) where T : unmanaged, IFloatingPointIeee754<T> =>
-        MultipliesInPlace<T>(f) ? (tiles + 15) / 16 * 16 + 16 : tiles;
-
-    /// <summary>
-    /// Items are (slab of filters, position), slab-major, so a thread's slab is the filters whose M rows it writes and
-    /// then transforms (the output pass splits by filter the same way) and V is read once per slab and position: for each
-    /// column panel of V (read in place, the products' B, which the GEMM had packed on every thread), the slab's row tiles
-    /// of U (read in place) one micro-kernel call each, over all of c. The 36 products are one parallel pass, not 36.
-    /// </summary>
-    private readonly struct ProductPass<T>(int f, int c, int tiles, T[] u, T[] v, int vRow, int vBlock, T[] m, int mBlock, int slabs)
-        : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int i0, int i1)
-        {
-            int nr = Avx512MicroKernel<T>.NR, rowTiles = f / BlockRows;
-            fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m)
-                for (int item = i0; item < i1; item++)
-                {
-                    int slab = item / 36, xi = item % 36;
-                    int r0 = slab * rowTiles / slabs, r1 = (slab + 1) * rowTiles / slabs;
-                    T* ux = up + (long)xi * f * c, vx = vp + (long)xi * vBlock, mx = mp + (long)xi * mBlock;
-                    for (int j0 = 0; j0 < tiles; j0 += nr)
-                        for (int r = r0; r < r1; r++)
-                            // B's vectors past the last tile read the row's padding; the masked store drops them.
-                            Avx512MicroKernel<T>.RunStrided(c, ux + (long)r * BlockRows * c, c, 1, vx + j0, vRow, mx + (long)r * BlockRows * tiles + j0, tiles, false,
-                                Math.Min(nr, tiles - j0));
-                }
-        }
-    }
-
     /// <summary>y = conv(x, w) + b for the geometry <paramref name="g"/>; relu of it with <paramref name="relu"/>, applied as the output tiles are stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
@@ -141,7 +102,7 @@ internal static unsafe partial class Winograd4x4
             return;
         }
         var p = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
-        bool transposed = ColumnTileUse(g.F) > ColumnTileUse(g.C);
+        bool transposed = MultipliesGradientInPlace<T>(g) || ColumnTileUse(g.F) > ColumnTileUse(g.C);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
             AddProducts(x, xOffset + n0 * g.C * g.H * g.W, gy, gyOffset + n0 * g.F * g.OutputPixels, Math.Min(chunk, g.N - n0), g, transposed, p, accumulate: n0 > 0);
 
@@ -250,6 +211,11 @@ internal static unsafe partial class Winograd4x4
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = n * th * tw;
+        if (MultipliesGradientInPlace<T>(g))
+        {
+            AddProductsInPlace(x, xOffset, gy, gyOffset, n, g, p, accumulate);
+            return;
+        }
         int vBlock = g.C * tiles + Skew, zBlock = g.F * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
         var z = Workspace<T>.Get(WorkspaceSlot.GradientColumns, 36 * zBlock);
