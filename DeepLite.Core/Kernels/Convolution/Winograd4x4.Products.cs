@@ -8,7 +8,7 @@ namespace DeepLite.Kernels.Convolution;
 // them, in one parallel pass: the GEMM would pack B on every thread that multiplies it, 36 calls a pass.
 internal static unsafe partial class Winograd4x4
 {
-    /// <summary>Whether the products of a pass with <paramref name="f"/> output channels run as <see cref="ProductPass{T}"/>.</summary>
+    /// <summary>Whether a pass with <paramref name="f"/> output channels runs as <see cref="ProductOutputPass{T}"/>.</summary>
     internal static bool MultipliesInPlace<T>(int f) where T : unmanaged, IFloatingPointIeee754<T> => Avx512MicroKernel<T>.IsSupported && f % BlockRows == 0;
 
     /// <summary>
@@ -19,34 +19,76 @@ internal static unsafe partial class Winograd4x4
     private static int RowStride<T>(int f, int tiles) where T : unmanaged, IFloatingPointIeee754<T> =>
         MultipliesInPlace<T>(f) ? (tiles + 15) / 16 * 16 + 16 : tiles;
 
+    /// <summary>The products and output transform of a pass, M kept per item in this thread's buffer (<see cref="ProductOutputPass{T}"/>).</summary>
+    private static void MultiplyAndTransformOutputs<T>(int n, int f, int c, int th, int tw, int oh, int ow, T[] u, T[] v, int vRow, int vBlock, T[]? bias, bool relu, T[] y, int yOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count, positions = th * tw, groups = (n + width - 1) / width;
+        int groupsPerRange = Math.Max(1, RangeTiles / (width * positions)), ranges = (groups + groupsPerRange - 1) / groupsPerRange;
+        int rangeTiles = Math.Min(groupsPerRange * width, n) * positions, rowTiles = f / BlockRows;
+        // Row blocks small enough that the block's M (36 x rows x tiles) stays in L2, as many items as the threads can share
+        // evenly (WorkerPool gives each thread a contiguous run: 5 items on 2 threads had made a 128 -> 256 layer 20 % slower).
+        int maxRowTiles = Math.Max(1, BlockProductsBytes / (36 * BlockRows * rangeTiles * sizeof(T)));
+        int blocks = (rowTiles + maxRowTiles - 1) / maxRowTiles, threads = WorkerPool.MaxParallelism;
+        while (blocks < rowTiles && (ranges * blocks < threads || ranges * blocks % threads != 0)) blocks++;
+        WorkerPool.For(ranges * blocks, new ProductOutputPass<T>(n, f, c, th, tw, oh, ow, u, v, vRow, vBlock, groupsPerRange, blocks, bias, relu, y, yOffset));
+    }
+
+    /// <summary>Tiles per item of <see cref="ProductOutputPass{T}"/>: at least this many where the pass has them (whole vector groups of samples).</summary>
+    private const int RangeTiles = 128;
+
     /// <summary>
-    /// Items are (slab of filters, position), slab-major, so a thread's slab is the filters whose M rows it writes and
-    /// then transforms (the output pass splits by filter the same way) and V is read once per slab and position: for each
-    /// column panel of V (read in place, the products' B, which the GEMM had packed on every thread), the slab's row tiles
-    /// of U (read in place) one micro-kernel call each, over all of c. The 36 products are one parallel pass, not 36.
+    /// The most bytes of M an item of <see cref="ProductOutputPass{T}"/> keeps. More than this machine's 2 MB L2: every
+    /// block of filters reads its range's V again, and fewer blocks paid more than M's trips to L3 (forward at batch 256,
+    /// 1 MB against 3: 128 -> 128 at 14x14 41.0 against 33.4 ms, 128 -> 256 at 8x8 17.1 against 16.5; 6 and 16 MB as 3).
     /// </summary>
-    private readonly struct ProductPass<T>(int f, int c, int tiles, T[] u, T[] v, int vRow, int vBlock, T[] m, int mBlock, int slabs)
-        : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    private const int BlockProductsBytes = 3 << 20;
+
+    /// <summary>
+    /// Items are (range of tiles: whole vector groups of samples, block of filters), range-major. An item computes
+    /// M[ξ][f][tile] = U[ξ] V[ξ] for its filters and tiles into this thread's buffer, one micro-kernel call per position,
+    /// column panel and row tile (U and V read in place: V is the products' B, which a GEMM would pack on every thread),
+    /// then Y = Aᵀ M A for them while M is in L2. Written whole (9.4 MB for a pass of 32 samples of 64 -> 128 channels at
+    /// 16x16) M went through memory between the products and the output transform, which then waited on its loads.
+    /// </summary>
+    private readonly struct ProductOutputPass<T>(int n, int f, int c, int th, int tw, int oh, int ow, T[] u, T[] v, int vRow, int vBlock,
+        int groupsPerRange, int blocks, T[]? bias, bool relu, T[] y, int yOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int i0, int i1)
         {
-            int nr = Avx512MicroKernel<T>.NR, rowTiles = f / BlockRows;
-            fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m)
+            int nr = Avx512MicroKernel<T>.NR, width = Vector<T>.Count, positions = th * tw, rowTiles = f / BlockRows, tiles = n * positions;
+            int rangeTiles = Math.Min(groupsPerRange * width, n) * positions, maxRows = (rowTiles + blocks - 1) / blocks * BlockRows;
+            int mBlock = maxRows * rangeTiles + Skew;
+            var m = Workspace<T>.Get(WorkspaceSlot.WinogradBlockProducts, 36 * mBlock);
+            fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m) fixed (T* y0 = y)
                 for (int item = i0; item < i1; item++)
                 {
-                    int slab = item / 36, xi = item % 36;
-                    int r0 = slab * rowTiles / slabs, r1 = (slab + 1) * rowTiles / slabs;
-                    T* ux = up + (long)xi * f * c, vx = vp + (long)xi * vBlock, mx = mp + (long)xi * mBlock;
-                    for (int j0 = 0; j0 < tiles; j0 += nr)
-                        for (int r = r0; r < r1; r++)
-                            // B's vectors past the last tile read the row's padding; the masked store drops them.
-                            Avx512MicroKernel<T>.RunStrided(c, ux + (long)r * BlockRows * c, c, 1, vx + j0, vRow, mx + (long)r * BlockRows * tiles + j0, tiles, false,
-                                Math.Min(nr, tiles - j0));
+                    int range = item / blocks, block = item % blocks;
+                    int s0 = range * groupsPerRange * width, s1 = Math.Min(n, s0 + groupsPerRange * width);
+                    // A range of whole groups is a contiguous run of tile columns (see Tile).
+                    int t0 = s0 * positions, t1 = s1 * positions, count = t1 - t0;
+                    int r0 = block * rowTiles / blocks, r1 = (block + 1) * rowTiles / blocks;
+                    for (int xi = 0; xi < 36; xi++)
+                    {
+                        T* ux = up + (long)xi * f * c, vx = vp + (long)xi * vBlock + t0, mx = mp + xi * mBlock;
+                        for (int j0 = 0; j0 < count; j0 += nr)
+                            for (int r = r0; r < r1; r++)
+                                // B's vectors past the range read the next tiles or the row's padding; the masked store drops them.
+                                Avx512MicroKernel<T>.RunStrided(c, ux + (long)r * BlockRows * c, c, 1, vx + j0, vRow, mx + (r - r0) * BlockRows * count + j0, count, false,
+                                    Math.Min(nr, count - j0));
+                    }
+                    for (int filter = r0 * BlockRows; filter < r1 * BlockRows; filter++)
+                    {
+                        // M's row for the filter as TransformOutputs indexes it (by the tile's column in the whole pass).
+                        T* mf = mp + (filter - r0 * BlockRows) * count - t0;
+                        T b = bias is null ? T.Zero : bias[filter];
+                        for (int g0 = s0; g0 < s1; g0 += width)
+                            TransformOutputs(mf, mBlock, g0, n, f, th, tw, oh, ow, b, relu, y0 + yOffset + (long)filter * oh * ow);
+                    }
                 }
         }
     }
-
 
     /// <summary>
     /// Whether the weight gradient's products run in place (<see cref="AddProductsInPlace{T}"/>): float on AVX-512 (the

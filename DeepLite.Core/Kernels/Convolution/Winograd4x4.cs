@@ -33,20 +33,13 @@ internal static unsafe partial class Winograd4x4
         && g.OH + 2 - g.H - g.PadTop <= 2 && g.OW + 2 - g.W - g.PadLeft <= 2;
 
     /// <summary>
-    /// M[ξ] = U[ξ] V[ξ] for the 36 transform positions: [f x c] by [c x tiles], U packed [36][f][c], V's rows
+    /// M[ξ] = U[ξ] V[ξ] for the 36 transform positions by a GEMM each: [f x c] by [c x tiles], U packed [36][f][c], V's rows
     /// <paramref name="vRow"/> apart and its position blocks <paramref name="vBlock"/>, M's blocks <paramref name="mBlock"/>.
-    /// With the AVX-512 micro-kernel and whole row tiles of filters, one pass of direct kernel calls (see
-    /// <see cref="ProductPass{T}"/>); otherwise a GEMM per position.
+    /// (Where <see cref="MultipliesInPlace{T}"/>, <see cref="ProductOutputPass{T}"/> does this and the output transform.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPositions<T>(int f, int c, int tiles, T[] u, T[] v, int vRow, int vBlock, T[] m, int mBlock) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (MultipliesInPlace<T>(f))
-        {
-            int slabs = Math.Min(f / BlockRows, WorkerPool.MaxParallelism);
-            WorkerPool.For(slabs * 36, new ProductPass<T>(f, c, tiles, u, v, vRow, vBlock, m, mBlock, slabs));
-            return;
-        }
         for (int xi = 0; xi < 36; xi++)
             GemmKernel.Multiply<T>(false, false, f, tiles, c, u.AsSpan(xi * f * c, f * c), c, v.AsSpan(xi * vBlock, (c - 1) * vRow + tiles), vRow,
                 m.AsSpan(xi * mBlock, f * tiles), tiles);
@@ -340,8 +333,13 @@ internal static unsafe partial class Winograd4x4
         int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw, vRow = RowStride<T>(f, tiles);
         int vBlock = c * vRow + Skew, mBlock = f * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
-        var m = Workspace<T>.Get(WorkspaceSlot.Matrix, 36 * mBlock);
         TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, vRow, vBlock);
+        if (MultipliesInPlace<T>(f))
+        {
+            MultiplyAndTransformOutputs(n, f, c, th, tw, oh, ow, u, v, vRow, vBlock, bias, relu, y, yOffset);
+            return;
+        }
+        var m = Workspace<T>.Get(WorkspaceSlot.Matrix, 36 * mBlock);
         MultiplyPositions(f, c, tiles, u, v, vRow, vBlock, m, mBlock);
 
         // Y = Aᵀ M A per tile, cropped to oh x ow, plus the bias; a vector of samples at a time.
