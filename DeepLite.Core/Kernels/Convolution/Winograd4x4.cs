@@ -178,6 +178,18 @@ internal static unsafe partial class Winograd4x4
     {
         T* values = (T*)w;
         int width = Vector<T>.Count;
+        if (typeof(T) == typeof(float) && width == 8 && count == 9 && Avx.IsSupported && to + 72 <= gw.Length)
+        {
+            // Values 0..7 of the eight lanes by one 8x8 register transpose, each lane's row stored where its nine values
+            // start, then value 8 lane by lane (72 scalar stores had been a tenth of a wide layer's weight gradient).
+            fixed (T* g = gw)
+            {
+                float* at = (float*)g + to;
+                Simd.Transpose8x8((float*)values, 8, at, 9);
+                for (int lane = 0; lane < 8; lane++) at[lane * 9 + 8] = ((float*)values)[64 + lane];
+            }
+            return;
+        }
         for (int lane = 0; lane < width; lane++)
             for (int e = 0; e < count; e++) gw[to + lane * count + e] = values[e * width + lane];
     }
@@ -270,32 +282,34 @@ internal static unsafe partial class Winograd4x4
         int width = Vector<T>.Count, vectorEnd = Vector.IsHardwareAccelerated ? inputs / width * width : 0;
         var lanes = stackalloc T[9 * width];
         var tv = stackalloc Vector<T>[18];
-        // Eight float lanes gather their kernels' values (lane l's kernel starts l * laneStride values on), where copying
-        // them one at a time had been half of the transform's time.
+        // Eight float lanes take their kernels' first eight values by one 8x8 register transpose (lane l's kernel starts
+        // l * laneStride values on) and the ninth by a gather, where copying them one at a time had been half of the
+        // transform's time. lanes holds each lane's values in the kernel's order; k(e) is value e of the rotated one.
         long laneStride = flip ? (long)c * 9 : 9; // the gather's offsets are 32-bit
-        bool gathers = typeof(T) == typeof(float) && width == 8 && Avx2.IsSupported && laneStride * 7 <= int.MaxValue;
-        var laneOffsets = gathers ? Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)laneStride : default;
+        bool transposes = typeof(T) == typeof(float) && width == 8 && Avx2.IsSupported && laneStride * 7 <= int.MaxValue;
+        var laneOffsets = transposes ? Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)laneStride : default;
+        int k0 = flip ? 8 : 0, k1 = flip ? 5 : 3, k2 = flip ? 2 : 6, step = flip ? -1 : 1; // k(col), k(3 + col), k(6 + col) at col 0
         for (int o = o0; o < o1; o++)
         {
             // A vector of input channels at a time (a lane each), stored as contiguous vectors of U: one
             // kernel at a time would take 36 scattered stores each.
             for (int i0 = 0; i0 < vectorEnd; i0 += width)
             {
-                if (gathers)
+                if (transposes)
                     fixed (T* wp = w)
                     {
                         float* first = (float*)wp + (flip ? ((long)i0 * c + o) * 9 : ((long)o * c + i0) * 9);
-                        for (int e = 0; e < 9; e++)
-                            Avx.Store((float*)lanes + e * 8, Avx2.GatherVector256(first + (flip ? 8 - e : e), laneOffsets, 4));
+                        Simd.Transpose8x8(first, (int)laneStride, (float*)lanes, 8);
+                        Avx.Store((float*)lanes + 64, Avx2.GatherVector256(first + 8, laneOffsets, 4));
                     }
                 else
                     for (int lane = 0; lane < width; lane++)
                     {
                         var src = flip ? w.AsSpan(((i0 + lane) * c + o) * 9, 9) : w.AsSpan((o * c + i0 + lane) * 9, 9);
-                        for (int e = 0; e < 9; e++) lanes[e * width + lane] = flip ? src[8 - e] : src[e];
+                        for (int e = 0; e < 9; e++) lanes[e * width + lane] = src[e];
                     }
                 for (int col = 0; col < 3; col++)
-                    GTimes(Load(lanes + col * width), Load(lanes + (3 + col) * width), Load(lanes + (6 + col) * width),
+                    GTimes(Load(lanes + (k0 + step * col) * width), Load(lanes + (k1 + step * col) * width), Load(lanes + (k2 + step * col) * width),
                         out tv[col], out tv[3 + col], out tv[6 + col], out tv[9 + col], out tv[12 + col], out tv[15 + col]);
                 fixed (T* up = u)
                 {
