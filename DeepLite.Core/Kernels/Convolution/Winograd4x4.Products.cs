@@ -26,7 +26,7 @@ internal static unsafe partial class Winograd4x4
         int width = Vector<T>.Count, positions = th * tw, groups = (n + width - 1) / width;
         int groupsPerRange = Math.Max(1, RangeTiles / (width * positions)), ranges = (groups + groupsPerRange - 1) / groupsPerRange;
         int rangeTiles = Math.Min(groupsPerRange * width, n) * positions, rowTiles = f / BlockRows;
-        // Row blocks small enough that the block's M (36 x rows x tiles) stays in L2, as many items as the threads can share
+        // Row blocks whose M (36 x rows x tiles) is at most BlockProductsBytes, as many items as the threads can share
         // evenly (WorkerPool gives each thread a contiguous run: 5 items on 2 threads had made a 128 -> 256 layer 20 % slower).
         int maxRowTiles = Math.Max(1, BlockProductsBytes / (36 * BlockRows * rangeTiles * sizeof(T)));
         int blocks = (rowTiles + maxRowTiles - 1) / maxRowTiles, threads = WorkerPool.MaxParallelism;
@@ -48,7 +48,7 @@ internal static unsafe partial class Winograd4x4
     /// Items are (range of tiles: whole vector groups of samples, block of filters), range-major. An item computes
     /// M[ξ][f][tile] = U[ξ] V[ξ] for its filters and tiles into this thread's buffer, one micro-kernel call per position,
     /// column panel and row tile (U and V read in place: V is the products' B, which a GEMM would pack on every thread),
-    /// then Y = Aᵀ M A for them while M is in L2. Written whole (9.4 MB for a pass of 32 samples of 64 -> 128 channels at
+    /// then Y = Aᵀ M A for them while M is cached. Written whole (9.4 MB for a pass of 32 samples of 64 -> 128 channels at
     /// 16x16) M went through memory between the products and the output transform, which then waited on its loads.
     /// </summary>
     private readonly struct ProductOutputPass<T>(int n, int f, int c, int th, int tw, int oh, int ow, T[] u, T[] v, int vRow, int vBlock,
@@ -57,7 +57,7 @@ internal static unsafe partial class Winograd4x4
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int i0, int i1)
         {
-            int nr = Avx512MicroKernel<T>.NR, width = Vector<T>.Count, positions = th * tw, rowTiles = f / BlockRows, tiles = n * positions;
+            int nr = Avx512MicroKernel<T>.NR, width = Vector<T>.Count, positions = th * tw, rowTiles = f / BlockRows;
             int rangeTiles = Math.Min(groupsPerRange * width, n) * positions, maxRows = (rowTiles + blocks - 1) / blocks * BlockRows;
             int mBlock = maxRows * rangeTiles + Skew;
             var m = Workspace<T>.Get(WorkspaceSlot.WinogradBlockProducts, 36 * mBlock);

@@ -12,7 +12,10 @@ namespace DeepLite.Kernels.Convolution;
 /// where the direct form takes 144 (4x fewer; F(2x2, 3x3) saves 2.25x). The transformed data is also
 /// smaller: 36 values per 16 outputs against 16 per 4, so the transforms, which bound F(2x2) on the wide
 /// HW1 layers, move 1.8x less memory. With the points 0, ±1, ±2 and ∞ the float error is about 1e-6 of the
-/// result's norm (im2col: 2.5e-7), 1e-5 to 3e-5 on single elements of unit-scale data. The sums over channels are 36 GEMMs ([F x C] by [C x tiles]) per chunk of samples (see <see cref="SamplesPerPass"/>);
+/// result's norm (im2col: 2.5e-7), 1e-5 to 3e-5 on single elements of unit-scale data. The sums over channels are 36
+/// products ([F x C] by [C x tiles]) per chunk of samples (see <see cref="SamplesPerPass"/>): on AVX-512 direct
+/// micro-kernel calls on the transformed matrices where they lie (Winograd4x4.Products.cs; a batch of few tiles makes
+/// the weights' side by blocks of filters, Winograd4x4.FilterBlocks.cs), elsewhere a GEMM each;
 /// the input gradient is the same convolution of dY with transposed, rotated weights, and the weight
 /// gradient uses the same transforms (y is linear in w).
 /// Tiles are numbered by groups of a vector's width of samples, then tile position, then sample (see
@@ -49,12 +52,12 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, int xOffset, T[] weights, T[]? bias, ConvGeometry g, T[] y, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int chunk = Chunk(g);
         if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.OH, g.OW)))
         {
             ConvolveByFilterBlocks(x, xOffset, g.N, g.C, g.H, g.W, weights, g.C, flip: false, g.F, g.PadTop, g.PadLeft, g.OH, g.OW, bias, relu, y, 0);
             return;
         }
+        int chunk = Chunk(g);
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: false, u);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
@@ -69,12 +72,12 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient<T>(T[] gy, int gyOffset, T[] weights, ConvGeometry g, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int chunk = Chunk(g);
         if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.H, g.W)))
         {
             ConvolveByFilterBlocks(gy, gyOffset, g.N, g.F, g.OH, g.OW, weights, g.C, flip: true, g.C, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W, null, false, gx, 0);
             return;
         }
+        int chunk = Chunk(g);
         var u = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         TransformWeights<T>(weights, g.F, g.C, flip: true, u);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
@@ -88,12 +91,12 @@ internal static unsafe partial class Winograd4x4
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradient<T>(T[] x, int xOffset, T[] gy, int gyOffset, ConvGeometry g, T[] gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int chunk = Chunk(g);
         if (UsesFilterBlocks<T>(g.N, TilesPerSample(g.OH, g.OW)))
         {
             WeightGradientByFilterBlocks(x, xOffset, gy, gyOffset, g, gw);
             return;
         }
+        int chunk = Chunk(g);
         var p = Workspace<T>.Get(WorkspaceSlot.WinogradWeights, 36 * g.F * g.C);
         bool transposed = MultipliesGradientInPlace<T>(g) || ColumnTileUse(g.F) > ColumnTileUse(g.C);
         for (int n0 = 0; n0 < g.N; n0 += chunk)
