@@ -234,7 +234,7 @@ public class WinogradTests
     /// gradient, whose products read dY's tiles written transposed (a last group of fewer than 8 samples: 11 and 13).
     /// </summary>
     [Theory]
-    [InlineData(16, 16, 11, 16, 24, "same")]  // 176 tiles: four column panels of floats, eight of doubles
+    [InlineData(16, 16, 11, 16, 24, "same")]  // 176 tiles: ranges of 8 samples and of 3 (128 and 48 tiles), panels of 48 floats or 24 doubles
     [InlineData(9, 9, 45, 8, 16, "same")]     // passes of 32 and 13 samples, 3 x 3 tiles each, the last ones cropped
     [InlineData(10, 7, 13, 24, 8, "valid")]   // an 8 x 5 output; input gradient with 24 outputs
     [InlineData(16, 16, 8, 8, 176, "same")]   // 176 filters: their M takes more than one block of filters per range of tiles
