@@ -17,7 +17,10 @@ internal static unsafe partial class Winograd4x4
     /// the few L1 sets a power-of-two stride maps them to.
     /// </summary>
     private static int RowStride<T>(int f, int tiles) where T : unmanaged, IFloatingPointIeee754<T> =>
-        MultipliesInPlace<T>(f) ? (tiles + 15) / 16 * 16 + 16 : tiles;
+        MultipliesInPlace<T>(f) ? PaddedRow(tiles) : tiles;
+
+    /// <summary>A row of <paramref name="columns"/> values read in place as a B operand: whole 16-value vectors and one more.</summary>
+    private static int PaddedRow(int columns) => (columns + 15) / 16 * 16 + 16;
 
     /// <summary>The products and output transform of a pass, M kept per item in this thread's buffer (<see cref="ProductOutputPass{T}"/>).</summary>
     private static void MultiplyAndTransformOutputs<T>(int n, int f, int c, int th, int tw, int oh, int ow, T[] u, T[] v, int vRow, int vBlock, T[]? bias, bool relu, T[] y, int yOffset)
@@ -31,7 +34,8 @@ internal static unsafe partial class Winograd4x4
         int maxRowTiles = Math.Max(1, BlockProductsBytes / (36 * BlockRows * rangeTiles * sizeof(T)));
         int blocks = (rowTiles + maxRowTiles - 1) / maxRowTiles, threads = WorkerPool.MaxParallelism;
         while (blocks < rowTiles && (ranges * blocks < threads || ranges * blocks % threads != 0)) blocks++;
-        WorkerPool.For(ranges * blocks, new ProductOutputPass<T>(n, f, c, th, tw, oh, ow, u, v, vRow, vBlock, groupsPerRange, blocks, bias, relu, y, yOffset));
+        int mBlock = (rowTiles + blocks - 1) / blocks * BlockRows * rangeTiles + Skew; // the largest block's M per position
+        WorkerPool.For(ranges * blocks, new ProductOutputPass<T>(n, f, c, th, tw, oh, ow, u, v, vRow, vBlock, groupsPerRange, blocks, mBlock, bias, relu, y, yOffset));
     }
 
     /// <summary>Tiles per item of <see cref="ProductOutputPass{T}"/>: at least this many where the pass has them (whole vector groups of samples).</summary>
@@ -52,14 +56,12 @@ internal static unsafe partial class Winograd4x4
     /// 16x16) M went through memory between the products and the output transform, which then waited on its loads.
     /// </summary>
     private readonly struct ProductOutputPass<T>(int n, int f, int c, int th, int tw, int oh, int ow, T[] u, T[] v, int vRow, int vBlock,
-        int groupsPerRange, int blocks, T[]? bias, bool relu, T[] y, int yOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+        int groupsPerRange, int blocks, int mBlock, T[]? bias, bool relu, T[] y, int yOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int i0, int i1)
         {
             int nr = Avx512MicroKernel<T>.NR, width = Vector<T>.Count, positions = th * tw, rowTiles = f / BlockRows;
-            int rangeTiles = Math.Min(groupsPerRange * width, n) * positions, maxRows = (rowTiles + blocks - 1) / blocks * BlockRows;
-            int mBlock = maxRows * rangeTiles + Skew;
             var m = Workspace<T>.Get(WorkspaceSlot.WinogradBlockProducts, 36 * mBlock);
             fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m) fixed (T* y0 = y)
                 for (int item = i0; item < i1; item++)
@@ -105,7 +107,7 @@ internal static unsafe partial class Winograd4x4
     private static void AddProductsInPlace<T>(T[] x, int xOffset, T[] gy, int gyOffset, int n, ConvGeometry g, T[] p, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = n * th * tw, zRow = (g.F + 15) / 16 * 16 + 16;
+        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, tiles = n * th * tw, zRow = PaddedRow(g.F);
         int vBlock = g.C * tiles + Skew, ztBlock = tiles * zRow + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
         var zt = Workspace<T>.Get(WorkspaceSlot.GradientColumns, 36 * ztBlock);
