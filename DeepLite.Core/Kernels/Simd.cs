@@ -71,7 +71,7 @@ internal static unsafe class Simd
         }
     }
 
-    /// <summary>Writes the 128-byte table <see cref="StoreFirst"/> reads its masks from.</summary>
+    /// <summary>Writes the 128-byte table <see cref="StoreFirst{T}(T*, Vector512{T}, int, byte*, bool)"/> reads its masks from.</summary>
     public static void FillMaskTable(byte* masks)
     {
         new Span<byte>(masks, 64).Fill(0xFF);
@@ -95,6 +95,32 @@ internal static unsafe class Simd
     {
         if (add) v += Vector256.Load(p);
         v.Store(p);
+    }
+
+    /// <summary>
+    /// Stores (or with <paramref name="add"/>, adds to memory) the first <paramref name="count"/> lanes of a 256-bit
+    /// <paramref name="v"/> through AVX's masked load and store; the mask is a compare against the lane indices, a
+    /// constant, so no table is filled per call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst<T>(T* p, Vector256<T> v, int count, bool add = false) where T : unmanaged
+    {
+        if (count == Vector256<T>.Count) { Store(p, v, add); return; }
+        if (count <= 0) return;
+        if (typeof(T) == typeof(float))
+        {
+            var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+            var x = v.AsSingle();
+            if (add) x = Avx.Add(x, Avx.MaskLoad((float*)p, mask));
+            Avx.MaskStore((float*)p, mask, x);
+        }
+        else
+        {
+            var mask = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).AsDouble();
+            var x = v.AsDouble();
+            if (add) x = Avx.Add(x, Avx.MaskLoad((double*)p, mask));
+            Avx.MaskStore((double*)p, mask, x);
+        }
     }
 
     /// <summary>

@@ -130,15 +130,18 @@ public class GemmTests
         Assert.False(SmallGemm.Prefer(false, false, 16, 16, 17));
     }
 
+    /// <summary>The kernels that read A in place and pack narrow panels of B: AVX-512 and AVX2.</summary>
+    public static TheoryData<Kernel> InPlaceKernels() => new() { Kernel.Avx512, Kernel.Avx2 };
+
     /// <summary>
-    /// The AVX-512 kernel reads A in place (rows lda apart, or transposed, lda per k step) except for the
-    /// last rows (packed, zero-padded): both ways give the same bits (the same products in the same order),
-    /// and match the loop, including a 1024-float (4 KB) row stride.
+    /// The AVX-512 and AVX2 kernels read A in place (rows lda apart, or transposed, lda per k step, where the kernel
+    /// does not pack that one) except for the last rows (packed, zero-padded): both ways give the same bits (the same
+    /// products in the same order), and match the loop, including a 1024-float (4 KB) row stride.
     /// </summary>
-    [SkippableFact]
-    public void ReadingAInPlaceGivesThePackedBits()
+    [SkippableTheory, MemberData(nameof(InPlaceKernels))]
+    public void ReadingAInPlaceGivesThePackedBits(Kernel kernel)
     {
-        Skip.IfNot(Avx512MicroKernel<float>.IsSupported, "This CPU has no AVX-512: the in-place read is the AVX-512 kernel's.");
+        Skip.IfNot(Supported(kernel), $"This CPU cannot run the {kernel} micro-kernel.");
         foreach (var ta in new[] { false, true })
             foreach (var (m, n, k) in new[] { (37, 100, 300), (64, 50, 1024), (19, 130, 70) })
             {
@@ -147,22 +150,22 @@ public class GemmTests
                 var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
                 int lda = ta ? m : k;
                 var direct = new float[m * n]; var packed = new float[m * n];
-                GemmKernel.MultiplyWith<float, Avx512MicroKernel<float>>(ta, false, m, n, k, a, lda, b, n, direct, n, false, 1);
-                GemmKernel.MultiplyWith<float, PackedA<float, Avx512MicroKernel<float>>>(ta, false, m, n, k, a, lda, b, n, packed, n, false, 1);
+                MultiplyInPlaceAndPacked(kernel, ta, false, m, n, k, a, lda, b, n, direct, packed);
                 Assert.Equal(packed, direct);
-                CheckCase<float>(Kernel.Avx512, ta, false, m, n, k, true, 2, 1e-6);
+                CheckCase<float>(kernel, ta, false, m, n, k, true, 2, 1e-6);
             }
     }
 
     /// <summary>
-    /// The AVX-512 kernel packs a block of B no wider than a vector (a dense layer's 10 outputs) in a panel that wide
-    /// instead of padding it to NR: the same bits as the padded panel (the same products in the same order), and the
-    /// loop's values, for every width 1..20 (narrow, then not), B stored either way, float and double, 1 and 2 threads.
+    /// The AVX-512 and AVX2 kernels pack a block of B no wider than a vector (a dense layer's 10 outputs) in a panel that
+    /// wide instead of padding it to NR: the same bits as the padded panel (the same products in the same order), and the
+    /// loop's values, for every width 1..20 (narrow, then not, every masked tail of the last vector), B stored either
+    /// way, float and double, 1 and 2 threads.
     /// </summary>
-    [SkippableFact]
-    public void NarrowPanelsOfBGiveThePaddedBits()
+    [SkippableTheory, MemberData(nameof(InPlaceKernels))]
+    public void NarrowPanelsOfBGiveThePaddedBits(Kernel kernel)
     {
-        Skip.IfNot(Avx512MicroKernel<float>.IsSupported, "This CPU has no AVX-512: narrow panels are the AVX-512 kernel's.");
+        Skip.IfNot(Supported(kernel), $"This CPU cannot run the {kernel} micro-kernel.");
         foreach (var tb in new[] { false, true })
             for (int n = 1; n <= 20; n++)
             {
@@ -171,15 +174,27 @@ public class GemmTests
                 var a = Enumerable.Range(0, m * k).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
                 var b = Enumerable.Range(0, k * n).Select(_ => (float)r.Uniform(-1, 1)).ToArray();
                 var narrow = new float[m * n]; var padded = new float[m * n];
-                GemmKernel.MultiplyWith<float, Avx512MicroKernel<float>>(false, tb, m, n, k, a, k, b, ldb, narrow, n, false, 1);
-                GemmKernel.MultiplyWith<float, PackedA<float, Avx512MicroKernel<float>>>(false, tb, m, n, k, a, k, b, ldb, padded, n, false, 1);
+                MultiplyInPlaceAndPacked(kernel, false, tb, m, n, k, a, k, b, ldb, narrow, padded);
                 Assert.Equal(padded, narrow);
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    CheckCase<float>(Kernel.Avx512, false, tb, m, n, k, true, threads, 1e-6);
-                    CheckCase<double>(Kernel.Avx512, false, tb, m, n, k, false, threads, 1e-14);
+                    CheckCase<float>(kernel, false, tb, m, n, k, true, threads, 1e-6);
+                    CheckCase<double>(kernel, false, tb, m, n, k, false, threads, 1e-14);
                 }
             }
+    }
+
+    /// <summary>The product by <paramref name="kernel"/> as the GEMM runs it, and by the same kernel with A and B packed whole.</summary>
+    private static void MultiplyInPlaceAndPacked(Kernel kernel, bool ta, bool tb, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] inPlace, float[] packed)
+    {
+        if (kernel == Kernel.Avx512) Both<Avx512MicroKernel<float>>();
+        else Both<Avx2MicroKernel<float>>();
+
+        void Both<TKernel>() where TKernel : IGemmMicroKernel<float>
+        {
+            GemmKernel.MultiplyWith<float, TKernel>(ta, tb, m, n, k, a, lda, b, ldb, inPlace, n, false, 1);
+            GemmKernel.MultiplyWith<float, PackedA<float, TKernel>>(ta, tb, m, n, k, a, lda, b, ldb, packed, n, false, 1);
+        }
     }
 
     [Fact]
@@ -230,5 +245,6 @@ public class GemmTests
         public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => TKernel.Run(kc, a, b, c, ldc, add);
         public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols) => false;
         public static bool HasStridedForm => false;
+        public static bool PacksTransposedA => true;
     }
 }

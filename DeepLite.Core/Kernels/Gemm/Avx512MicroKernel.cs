@@ -25,6 +25,8 @@ internal readonly unsafe struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where
 
     public static bool HasStridedForm => true;
 
+    public static bool PacksTransposedA => false;
+
     /// <summary>
     /// The tile's first <paramref name="cols"/> (1..NR) columns with A read where it lies: row r's value at
     /// step p is a[r * rowStride + p * step] (a packed panel: 1 and 8; row-major A: lda and 1; transposed A:

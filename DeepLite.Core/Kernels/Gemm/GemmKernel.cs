@@ -7,7 +7,7 @@ namespace DeepLite.Kernels.Gemm;
 
 /// <summary>
 /// General matrix multiply, C = op(A) * op(B) (+ C when accumulating), row-major, for float and double.
-/// Goto/BLIS structure: B is packed in L2-sized blocks, A in panels (or, with the AVX-512 kernel, read
+/// Goto/BLIS structure: B is packed in L2-sized blocks, A in panels (or, with the AVX-512 and AVX2 kernels, read
 /// in place: its broadcasts take A's values one at a time anyway), and a register-tiled micro-kernel
 /// (AVX-512, AVX2/FMA or scalar) does the arithmetic.
 /// </summary>
@@ -98,7 +98,7 @@ public static unsafe class GemmKernel
 
         // Split M or N in whole tiles, so each thread owns a block of C; whichever leaves the busiest thread less to do.
         int mTiles = (job.M + TKernel.MR - 1) / TKernel.MR, nTiles = (job.N + TKernel.NR - 1) / TKernel.NR;
-        bool splitN = SplitN(job, mTiles, nTiles, threads, TKernel.HasStridedForm);
+        bool splitN = SplitN(job, mTiles, nTiles, threads, ReadsAInPlace<T, TKernel>(job));
         int tiles = splitN ? nTiles : mTiles;
         threads = Math.Min(threads, tiles);
         if (threads <= 1)
@@ -180,7 +180,7 @@ public static unsafe class GemmKernel
         int kcMax = Math.Min(kcBlock, job.K);
         // A is read in place by kernels that can (no packing): the kernel broadcasts A's values one at a time
         // anyway, so packing only copied them; this gains even for rows 4 KB apart, which share an L1 set.
-        bool direct = TKernel.HasStridedForm;
+        bool direct = ReadsAInPlace<T, TKernel>(job);
         // With the strided kernel a block of B no wider than a vector (a dense layer's 10 outputs) is packed in a panel
         // that wide, not padded to NR: a fifth of the writes (a 10-output layer over 120K features: 8.0-8.6 against
         // 13.7-14.5 ms). B is always packed: read in place (B stored k x n) it lost both where its panel is reused by
@@ -209,7 +209,7 @@ public static unsafe class GemmKernel
                         long rowStride = 1, step = mr;
                         if (direct && rows == mr)
                         {
-                            // A read in place: eight rows (or, transposed, eight consecutive values per k).
+                            // A read in place: MR rows (or, transposed, MR consecutive values per k).
                             aPanel = job.TransA ? job.A + (long)pc * job.Lda + ic + ir : job.A + (long)(ic + ir) * job.Lda + pc;
                             (rowStride, step) = job.TransA ? (1L, (long)job.Lda) : ((long)job.Lda, 1L);
                         }
@@ -245,6 +245,10 @@ public static unsafe class GemmKernel
         }
     }
 
+
+    private static bool ReadsAInPlace<T, TKernel>(Job<T> job)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T> =>
+        TKernel.HasStridedForm && !(job.TransA && TKernel.PacksTransposedA);
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 }

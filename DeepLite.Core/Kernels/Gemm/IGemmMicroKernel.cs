@@ -30,6 +30,13 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
 
     /// <summary>True when <see cref="RunStrided"/> does the work (A can then be read in place, unpacked, and B packed in narrow panels).</summary>
     static abstract bool HasStridedForm { get; }
+
+    /// <summary>
+    /// True when a transposed A (stored k x m) is packed although <see cref="RunStrided"/> could read it in place: its k
+    /// steps are then rows lda apart, a cache line each, and a panel's 256 steps at a 512 B or 2 KB stride fall into
+    /// 8 or 2 of a 32 KB L1's 64 sets, so the panel is read from L2 again for every column tile.
+    /// </summary>
+    static abstract bool PacksTransposedA { get; }
 }
 
 /// <summary>The portable fallback tile (4 x 4), plain scalar arithmetic in the same accumulation order.</summary>
@@ -43,6 +50,8 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
     public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols) => false;
 
     public static bool HasStridedForm => false;
+
+    public static bool PacksTransposedA => true;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
