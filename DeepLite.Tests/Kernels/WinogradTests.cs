@@ -174,12 +174,13 @@ public class WinogradTests
     }
 
     /// <summary>
-    /// A batch of one pass with at most 48 tiles runs by filter blocks (U and P made 8 filters at a time, the products by
-    /// the AVX-512 micro-kernel): forward, input and weight gradients against the loops, in double (4 or 8 lanes, column
-    /// panels of 24) and float, with a last block of fewer than 8 filters and channel counts that leave a remainder.
+    /// A batch of one pass with at most 48 tiles runs by filter blocks (U and P made 8 filters at a time by the AVX-512
+    /// micro-kernel, 6 by the AVX2 one; both where the machine has both): forward, input and weight gradients against the
+    /// loops, in double (4 or 8 lanes, column panels of 24 or 8) and float, with a last block of fewer filters than the
+    /// kernel's rows and channel counts that leave a remainder.
     /// </summary>
     [Theory]
-    [InlineData(4, 4, 11, 16, 17, "same")]  // one tile per sample; 17 filters: blocks of 8, 8 and 1
+    [InlineData(4, 4, 11, 16, 17, "same")]  // one tile per sample; 17 filters: blocks of 8, 8 and 1 (6, 6 and 5)
     [InlineData(3, 3, 32, 19, 9, "same")]   // HW1's 3x3 layers at batch 32: 32 tiles; 19 channels (16 by transposes, 3 left)
     [InlineData(8, 8, 12, 21, 16, "same")]  // four tiles per sample: 48, the most
     [InlineData(6, 5, 5, 24, 20, "valid")]  // a 4x3 output: one cropped tile
@@ -188,30 +189,40 @@ public class WinogradTests
         var (x, w, b, g, gy) = Operands(height, width, n, c, f, mode, seed: height * 1000 + n * 10 + c);
         if (!Winograd4x4.UsesFilterBlocks<double>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)))
         {
-            Assert.False(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "the filter blocks run wherever AVX-512 does");
+            Assert.False(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported,
+                "the filter blocks run wherever AVX-512 or AVX2 does");
             return;
         }
         Assert.True(Winograd4x4.UsesFilterBlocks<float>(n, (g.OH + 3) / 4 * ((g.OW + 3) / 4)));
         Assert.True(Winograd4x4.UsesFilterBlocks<double>(n, (height + 3) / 4 * ((width + 3) / 4)), "the input gradient's tiles");
-
-        double[] y = new double[n * f * g.OutputPixels], gx = new double[x.Size], gw = new double[w.Size];
-        Winograd4x4.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, relu: false);
-        Winograd4x4.InputGradient(gy.ToArray(), 0, w.ToArray(), g, gx);
-        Winograd4x4.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, gw);
         var expectedY = Autograd.ConvolutionGradientProperties.NaiveConvolution(x, w, b, 1, Mode(mode)).ToArray();
         var expectedGx = PlainInputGradient(gy, w, g);
         var expectedGw = PlainWeightGradient(x, gy, g);
-        Compare("y, double", y, expectedY, 1e-12);
-        Compare("dX, double", gx, expectedGx, 1e-12);
-        Compare("dW, double", gw, expectedGw, 1e-12);
 
-        float[] yf = new float[y.Length], gxf = new float[gx.Length], gwf = new float[gw.Length];
-        Winograd4x4.Forward(F(x), 0, F(w), F(b), g, yf, relu: true);
-        Winograd4x4.InputGradient(F(gy), 0, F(w), g, gxf);
-        Winograd4x4.WeightGradient(F(x), 0, F(gy), 0, g, gwf);
-        Compare("relu(y), float", D(yf), expectedY.Select(v => Math.Max(0, v)).ToArray(), 1e-4);
-        Compare("dX, float", D(gxf), expectedGx, 1e-4);
-        Compare("dW, float", D(gwf), expectedGw, 1e-3);
+        foreach (bool onAvx2 in System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { false, true } : new[] { true })
+        {
+            Winograd4x4.FilterBlocksOnAvx2 = onAvx2;
+            try
+            {
+                string kernel = onAvx2 ? "AVX2" : "AVX-512";
+                double[] y = new double[n * f * g.OutputPixels], gx = new double[x.Size], gw = new double[w.Size];
+                Winograd4x4.Forward(x.ToArray(), 0, w.ToArray(), b.ToArray(), g, y, relu: false);
+                Winograd4x4.InputGradient(gy.ToArray(), 0, w.ToArray(), g, gx);
+                Winograd4x4.WeightGradient(x.ToArray(), 0, gy.ToArray(), 0, g, gw);
+                Compare($"y, double, {kernel}", y, expectedY, 1e-12);
+                Compare($"dX, double, {kernel}", gx, expectedGx, 1e-12);
+                Compare($"dW, double, {kernel}", gw, expectedGw, 1e-12);
+
+                float[] yf = new float[y.Length], gxf = new float[gx.Length], gwf = new float[gw.Length];
+                Winograd4x4.Forward(F(x), 0, F(w), F(b), g, yf, relu: true);
+                Winograd4x4.InputGradient(F(gy), 0, F(w), g, gxf);
+                Winograd4x4.WeightGradient(F(x), 0, F(gy), 0, g, gwf);
+                Compare($"relu(y), float, {kernel}", D(yf), expectedY.Select(v => Math.Max(0, v)).ToArray(), 1e-4);
+                Compare($"dX, float, {kernel}", D(gxf), expectedGx, 1e-4);
+                Compare($"dW, float, {kernel}", D(gwf), expectedGw, 1e-3);
+            }
+            finally { Winograd4x4.FilterBlocksOnAvx2 = false; }
+        }
     }
 
     /// <summary>
@@ -286,7 +297,8 @@ public class WinogradTests
     {
         Assert.False(Winograd4x4.UsesFilterBlocks<float>(33, 1));
         Assert.False(Winograd4x4.UsesFilterBlocks<float>(13, 4));
-        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd4x4.UsesFilterBlocks<float>(32, 1));
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported || (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported),
+            Winograd4x4.UsesFilterBlocks<float>(32, 1));
     }
 
     private static double[] PlainInputGradient(Tensor<double> gy, Tensor<double> w, ConvGeometry g)

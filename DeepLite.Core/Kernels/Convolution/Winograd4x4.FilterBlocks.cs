@@ -8,12 +8,15 @@ namespace DeepLite.Kernels.Convolution;
 internal static unsafe partial class Winograd4x4
 {
     /// <summary>
-    /// The most tiles a batch may have to run by filter blocks: one panel of the AVX-512 micro-kernel's columns (48 floats).
-    /// A layer with one 4x4 tile per sample (HW1's 4x4 and 3x3 layers) has 32 at batch 32.
+    /// The most tiles a batch may have to run by filter blocks: one panel of the AVX-512 micro-kernel's columns (48 floats),
+    /// three of the AVX2 one's. A layer with one 4x4 tile per sample (HW1's 4x4 and 3x3 layers) has 32 at batch 32.
     /// </summary>
     private const int FilterBlockTiles = 48;
 
-    /// <summary>Filters per block: the micro-kernel's rows, so a block is one call per position and column panel.</summary>
+    /// <summary>
+    /// The most filters in a block: the AVX-512 micro-kernel's rows (the AVX2 one's are 6), so a block is one call per
+    /// position and column panel. The in-place products (Winograd4x4.Products.cs) use the same row tiles.
+    /// </summary>
     private const int BlockRows = 8;
 
     /// <summary>
@@ -25,11 +28,18 @@ internal static unsafe partial class Winograd4x4
     /// made in a per-thread buffer (36 x 8 x C values: 295 KB for 256 channels), multiplied and used while it is in L2,
     /// and never written whole. A batch of several passes keeps the whole-matrix path: there U is made once and P summed
     /// over the passes, where blocks would redo both per pass (256 -> 480 at batch 256 was slower so). The products call
-    /// the AVX-512 micro-kernel directly, with V read where it lies (a pass's tiles are one panel, its rows contiguous),
-    /// so the path needs that kernel.
+    /// the GEMM's micro-kernel directly (AVX-512, or AVX2 in blocks of 6 filters), with V read where it lies (a pass's tiles
+    /// are one to three panels, its rows contiguous), so the path needs one of those kernels. On AVX2 (a 2-core Zen 3, 256 ->
+    /// 480 at batch 32) the assembly of dW from the whole P had been 29 % of the layer's step and U's transform 14 %.
     /// </summary>
     internal static bool UsesFilterBlocks<T>(int n, int tilesPerSample) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Avx512MicroKernel<T>.IsSupported && n <= SamplesPerPass && (long)n * tilesPerSample <= FilterBlockTiles;
+        (Avx512MicroKernel<T>.IsSupported || Avx2MicroKernel<T>.IsSupported) && n <= SamplesPerPass && (long)n * tilesPerSample <= FilterBlockTiles;
+
+    /// <summary>Set by the tests, on the calling thread, to run the filter blocks with the AVX2 kernel where AVX-512 is there.</summary>
+    [ThreadStatic] internal static bool FilterBlocksOnAvx2;
+
+    private static bool FilterBlocksOnAvx512<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        Avx512MicroKernel<T>.IsSupported && !FilterBlocksOnAvx2;
 
     /// <summary>
     /// The convolution of x [n, c, h, w] with the 3x3 weights (rotated and transposed in (F, C) with <paramref name="flip"/>;
@@ -43,35 +53,40 @@ internal static unsafe partial class Winograd4x4
         int vBlock = c * tiles + Skew;
         var v = Workspace<T>.Get(WorkspaceSlot.Im2Col, 36 * vBlock);
         TransformInputs(x, xOffset, n, c, h, w, padTop, padLeft, th, tw, v, tiles, vBlock);
-        WorkerPool.For((f + BlockRows - 1) / BlockRows,
-            new FilterBlockPass<T>(v, vBlock, n, c, weights, weightsC, flip, f, th, tw, oh, ow, bias, relu, y, yOffset));
+        if (FilterBlocksOnAvx512<T>()) Run<Avx512MicroKernel<T>>();
+        else Run<Avx2MicroKernel<T>>();
+
+        void Run<TKernel>() where TKernel : IGemmMicroKernel<T> =>
+            WorkerPool.For((f + TKernel.MR - 1) / TKernel.MR,
+                new FilterBlockPass<T, TKernel>(v, vBlock, n, c, weights, weightsC, flip, f, th, tw, oh, ow, bias, relu, y, yOffset));
     }
 
     /// <summary>
-    /// Items are blocks of 8 filters: U for the block (<see cref="TransformWeights{T}(T[], int, bool, T[], int, int, int, int, int)"/>
-    /// into this thread's buffer), M = U V per position (one micro-kernel call per column panel: [8 x c] by [c x tiles], V
+    /// Items are blocks of MR filters (8 on AVX-512, 6 on AVX2): U for the block (<see cref="TransformWeights{T}(T[], int, bool, T[], int, int, int, int, int)"/>
+    /// into this thread's buffer), M = U V per position (one micro-kernel call per column panel: [MR x c] by [c x tiles], V
     /// read in place, its rows contiguous), then Y = Aᵀ M A for the block's filters.
     /// </summary>
-    private readonly struct FilterBlockPass<T>(T[] v, int vBlock, int n, int c, T[] weights, int weightsC, bool flip, int f,
-        int th, int tw, int oh, int ow, T[]? bias, bool relu, T[] y, int yOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct FilterBlockPass<T, TKernel>(T[] v, int vBlock, int n, int c, T[] weights, int weightsC, bool flip, int f,
+        int th, int tw, int oh, int ow, T[]? bias, bool relu, T[] y, int yOffset) : WorkerPool.IRange
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int b0, int b1)
         {
-            int tiles = n * th * tw, width = Vector<T>.Count, groups = (n + width - 1) / width, nr = Avx512MicroKernel<T>.NR;
-            int uBlock = BlockRows * c + Skew, mBlock = BlockRows * tiles + Skew;
+            int tiles = n * th * tw, width = Vector<T>.Count, nr = TKernel.NR, blockRows = TKernel.MR;
+            int uBlock = blockRows * c + Skew, mBlock = blockRows * tiles + Skew;
             // Rows of the block past the last filter hold stale values: the kernel multiplies them and nothing reads the result.
             var u = Workspace<T>.Get(WorkspaceSlot.WinogradFilterBlock, 36 * uBlock);
             var m = Workspace<T>.Get(WorkspaceSlot.WinogradBlockProducts, 36 * mBlock);
             fixed (T* up = u) fixed (T* vp = v) fixed (T* mp = m) fixed (T* y0 = y)
                 for (int block = b0; block < b1; block++)
                 {
-                    int o0 = block * BlockRows, rows = Math.Min(BlockRows, f - o0);
+                    int o0 = block * blockRows, rows = Math.Min(blockRows, f - o0);
                     TransformWeights(weights, weightsC, flip, u, c, uBlock, o0, o0 + rows, oBase: o0);
                     for (int xi = 0; xi < 36; xi++)
                         for (int j0 = 0; j0 < tiles; j0 += nr)
                             // B's vectors past the last tile read into the next row, or the Skew after the last: the masked store drops them.
-                            Avx512MicroKernel<T>.RunStrided(c, up + xi * uBlock, c, 1, vp + (long)xi * vBlock + j0, tiles, mp + xi * mBlock + j0, tiles, false, Math.Min(nr, tiles - j0));
+                            TKernel.RunStrided(c, up + xi * uBlock, c, 1, vp + (long)xi * vBlock + j0, tiles, mp + xi * mBlock + j0, tiles, false, Math.Min(nr, tiles - j0));
                     for (int r = 0; r < rows; r++)
                         for (int s0 = 0; s0 < n; s0 += width)
                             TransformOutputs(mp + r * tiles, mBlock, s0, n, f, th, tw, oh, ow, bias is null ? T.Zero : bias[o0 + r], relu, y0 + yOffset + (o0 + r) * oh * ow);
@@ -95,7 +110,11 @@ internal static unsafe partial class Winograd4x4
         TransformInputs(x, xOffset, n, g.C, g.H, g.W, g.PadTop, g.PadLeft, th, tw, v, tiles, vBlock);
         WorkerPool.For(g.F * ((n + Vector<T>.Count - 1) / Vector<T>.Count), new GradientPass<T>(gy, gyOffset, n, g.F, g.OH, g.OW, th, tw, z, zBlock));
         WorkerPool.For(36, new TransposePass<T>(v, vBlock, g.C, tiles, vt, vtBlock));
-        WorkerPool.For((g.F + BlockRows - 1) / BlockRows, new FilterBlockGradientPass<T>(z, zBlock, vt, vtBlock, g.F, g.C, tiles, gw));
+        if (FilterBlocksOnAvx512<T>()) Run<Avx512MicroKernel<T>>();
+        else Run<Avx2MicroKernel<T>>();
+
+        void Run<TKernel>() where TKernel : IGemmMicroKernel<T> =>
+            WorkerPool.For((g.F + TKernel.MR - 1) / TKernel.MR, new FilterBlockGradientPass<T, TKernel>(z, zBlock, vt, vtBlock, g.F, g.C, tiles, gw));
     }
 
     /// <summary>Vᵀ[ξ][tile][ch] = V[ξ][ch][tile] for positions p0..p1 - 1.</summary>
@@ -121,26 +140,26 @@ internal static unsafe partial class Winograd4x4
     }
 
     /// <summary>
-    /// Items are blocks of 8 filters: P[ξ][f - f0][ch] = Σ_tiles Z[ξ][f][tile] Vᵀ[ξ][tile][ch] (one micro-kernel call per
+    /// Items are blocks of MR filters: P[ξ][f - f0][ch] = Σ_tiles Z[ξ][f][tile] Vᵀ[ξ][tile][ch] (one micro-kernel call per
     /// position and column panel: [8 x tiles] by [tiles x c], Z and Vᵀ read in place), then dW[f, ch] = Gᵀ P G.
     /// </summary>
-    private readonly struct FilterBlockGradientPass<T>(T[] z, int zBlock, T[] vt, int vtBlock, int f, int c, int tiles, T[] gw)
-        : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct FilterBlockGradientPass<T, TKernel>(T[] z, int zBlock, T[] vt, int vtBlock, int f, int c, int tiles, T[] gw)
+        : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int b0, int b1)
         {
-            int width = Vector<T>.Count, nr = Avx512MicroKernel<T>.NR, pBlock = BlockRows * c + Skew;
+            int width = Vector<T>.Count, nr = TKernel.NR, blockRows = TKernel.MR, pBlock = blockRows * c + Skew;
             var p = Workspace<T>.Get(WorkspaceSlot.WinogradFilterBlock, 36 * pBlock);
             var w = stackalloc Vector<T>[9];
             fixed (T* zp = z) fixed (T* tp = vt) fixed (T* pp = p)
                 for (int block = b0; block < b1; block++)
                 {
-                    int f0 = block * BlockRows, rows = Math.Min(BlockRows, f - f0);
+                    int f0 = block * blockRows, rows = Math.Min(blockRows, f - f0);
                     for (int xi = 0; xi < 36; xi++)
                         for (int j0 = 0; j0 < c; j0 += nr)
                             // Vᵀ's vectors past the last channel read into the next row, or the Skew after the last: the masked store drops them.
-                            Avx512MicroKernel<T>.RunStrided(tiles, zp + (long)xi * zBlock + f0 * tiles, tiles, 1, tp + (long)xi * vtBlock + j0, c, pp + xi * pBlock + j0, c, false, Math.Min(nr, c - j0));
+                            TKernel.RunStrided(tiles, zp + (long)xi * zBlock + f0 * tiles, tiles, 1, tp + (long)xi * vtBlock + j0, c, pp + xi * pBlock + j0, c, false, Math.Min(nr, c - j0));
                     for (int r = 0; r < rows; r++)
                     {
                         int at = (f0 + r) * c, ch = 0;

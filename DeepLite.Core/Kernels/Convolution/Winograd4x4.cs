@@ -175,7 +175,7 @@ internal static unsafe partial class Winograd4x4
 
     /// <summary>
     /// U[ξ][o - <paramref name="oBase"/>][i] for outputs o0..o1 - 1 (position stride <paramref name="stride"/>): the whole U
-    /// (oBase 0), or a block of outputs into a buffer of its own (<see cref="FilterBlockPass{T}"/>).
+    /// (oBase 0), or a block of outputs into a buffer of its own (<see cref="FilterBlockPass{T, TKernel}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformWeights<T>(T[] w, int c, bool flip, T[] u, int inputs, int stride, int o0, int o1, int oBase) where T : unmanaged, IFloatingPointIeee754<T>
