@@ -141,7 +141,7 @@ internal static unsafe partial class Winograd4x4
 
     /// <summary>
     /// Items are blocks of MR filters: P[ξ][f - f0][ch] = Σ_tiles Z[ξ][f][tile] Vᵀ[ξ][tile][ch] (one micro-kernel call per
-    /// position and column panel: [8 x tiles] by [tiles x c], Z and Vᵀ read in place), then dW[f, ch] = Gᵀ P G.
+    /// position and column panel: [MR x tiles] by [tiles x c], Z and Vᵀ read in place), then dW[f, ch] = Gᵀ P G.
     /// </summary>
     private readonly struct FilterBlockGradientPass<T, TKernel>(T[] z, int zBlock, T[] vt, int vtBlock, int f, int c, int tiles, T[] gw)
         : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IGemmMicroKernel<T>

@@ -8,8 +8,9 @@ namespace DeepLite.Kernels.Gemm;
 /// <summary>
 /// The AVX2/FMA register tile: 6 rows of A against 2 ymm vectors of B (6 x 16 floats, 6 x 8 doubles),
 /// 12 accumulators of the 16 ymm registers. Like the AVX-512 tile it reads A through row pointers, so the GEMM
-/// passes A unpacked (packing only the last rows of M): packing A for every block had been 18 % of a GPT step's
-/// samples on a 2-core Zen 3, where its broadcasts take A's values one at a time anyway.
+/// passes A unpacked (packing only the last rows of M, and a transposed A: <see cref="PacksTransposedA"/>): packing A
+/// for every block had been 18 % of a GPT step's samples on a 2-core Zen 3, where its broadcasts take A's values one
+/// at a time anyway.
 /// </summary>
 internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
