@@ -20,6 +20,9 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
 
     public static bool IsSupported => System.Runtime.Intrinsics.X86.Fma.IsSupported && Avx2.IsSupported;
 
+    /// <summary>A packed panel's whole tile: the six rows' values at step p are a[6p..6p+5], B's two vectors b[2wp..].</summary>
+    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add) => RunTwo(kc, a, 1, 6, b, 2 * Vector256<T>.Count, c, ldc, add, Vector256<T>.Count);
+
     public static bool HasStridedForm => true;
 
     /// <summary>
@@ -32,7 +35,7 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
     /// <summary>
     /// The tile's first <paramref name="cols"/> (1..NR) columns with A read where it lies (row r's value at step p is
     /// a[r * rowStride + p * step]), the last vector stored masked; a tile of one vector's width computes one vector.
-    /// B's values at step p start at b + p * <paramref name="bStep"/>. Same sums in the same order as <see cref="Run"/>.
+    /// B's values at step p start at b + p * <paramref name="bStep"/>. The packed <see cref="Run"/> is the same loop.
     /// </summary>
     public static bool RunStrided(int kc, T* a, long rowStride, long step, T* b, long bStep, T* c, int ldc, bool add, int cols)
     {
@@ -103,42 +106,5 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T
         Simd.StoreFirst(c + 3 * ldc, c3, last, add);
         Simd.StoreFirst(c + 4 * ldc, c4, last, add);
         Simd.StoreFirst(c + 5 * ldc, c5, last, add);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, T* a, T* b, T* c, int ldc, bool add)
-    {
-        int w = Vector256<T>.Count;
-        Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
-        Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
-        Vector256<T> c2_0 = default; Vector256<T> c2_1 = default;
-        Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
-        Vector256<T> c4_0 = default; Vector256<T> c4_1 = default;
-        Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Simd.Load256(b + 0 * w);
-            var b1 = Simd.Load256(b + 1 * w);
-            var a0 = Simd.Broadcast256(a + 0);
-            c0_0 = Simd.Fma(a0, b0, c0_0); c0_1 = Simd.Fma(a0, b1, c0_1);
-            var a1 = Simd.Broadcast256(a + 1);
-            c1_0 = Simd.Fma(a1, b0, c1_0); c1_1 = Simd.Fma(a1, b1, c1_1);
-            var a2 = Simd.Broadcast256(a + 2);
-            c2_0 = Simd.Fma(a2, b0, c2_0); c2_1 = Simd.Fma(a2, b1, c2_1);
-            var a3 = Simd.Broadcast256(a + 3);
-            c3_0 = Simd.Fma(a3, b0, c3_0); c3_1 = Simd.Fma(a3, b1, c3_1);
-            var a4 = Simd.Broadcast256(a + 4);
-            c4_0 = Simd.Fma(a4, b0, c4_0); c4_1 = Simd.Fma(a4, b1, c4_1);
-            var a5 = Simd.Broadcast256(a + 5);
-            c5_0 = Simd.Fma(a5, b0, c5_0); c5_1 = Simd.Fma(a5, b1, c5_1);
-            a += 6;
-            b += 2 * w;
-        }
-        Simd.Store(c + 0 * ldc + 0 * w, c0_0, add); Simd.Store(c + 0 * ldc + 1 * w, c0_1, add);
-        Simd.Store(c + 1 * ldc + 0 * w, c1_0, add); Simd.Store(c + 1 * ldc + 1 * w, c1_1, add);
-        Simd.Store(c + 2 * ldc + 0 * w, c2_0, add); Simd.Store(c + 2 * ldc + 1 * w, c2_1, add);
-        Simd.Store(c + 3 * ldc + 0 * w, c3_0, add); Simd.Store(c + 3 * ldc + 1 * w, c3_1, add);
-        Simd.Store(c + 4 * ldc + 0 * w, c4_0, add); Simd.Store(c + 4 * ldc + 1 * w, c4_1, add);
-        Simd.Store(c + 5 * ldc + 0 * w, c5_0, add); Simd.Store(c + 5 * ldc + 1 * w, c5_1, add);
     }
 }
