@@ -37,7 +37,7 @@ public sealed record LandscapeAnalysis(
     /// (612 channels at 28x28: batches of 50 peaked at 5.2 GB resident, of 20 at 1.77 GB), so the presets take 16 and 20.
     /// 512 images, not fewer: a trained CNN fits all but a few of them, and those few carry the Hessian, so on 64 images the
     /// top eigenvalue was the curvature of whichever images the last steps left uncertain; the deeper CNNs' values moved
-    /// up to 7x with the rounding of their training (AVX2 against AVX-512) and with the seed, and hw1-1-2's deeper-sharper
+    /// up to 7.5x with the rounding of their training (AVX2 against AVX-512) and with the seed, and hw1-1-2's deeper-sharper
     /// verdict with them. At 512 every ranking measured held, by at least 2.7x (docs/hw1.md).
     /// </remarks>
     public static LandscapeAnalysis Quick { get; } = new(Images: 512, BatchSize: 16, TopEigenvalues: 2, LanczosIterations: 10, Tolerance: 1e-3,
