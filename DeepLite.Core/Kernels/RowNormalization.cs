@@ -30,14 +30,28 @@ internal static class RowNormalization
     /// 0..i only (PyTorch's is_causal mask, ones(t, cols).tril()); the masked columns are 0.
     /// </summary>
     public static void CausalSoftmax<T>(T[] x, int xOffset, int rows, int t, int cols, T scale, T[] y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Split(rows, cols, new Causal<T>(x, xOffset, t, cols, scale, y));
+        Split(rows, cols, new Causal<T>(x, xOffset, t, cols, scale, y, 0));
+
+    /// <summary>
+    /// <see cref="CausalSoftmax{T}"/> of one t x t matrix (from <paramref name="xOffset"/>, into <paramref name="y"/> from
+    /// <paramref name="yOffset"/>; the two may be the same) on the calling thread: an attention head's weights.
+    /// </summary>
+    public static void CausalSoftmaxRows<T>(T[] x, int xOffset, int t, T scale, T[] y, int yOffset) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new Causal<T>(x, xOffset, t, t, scale, y, yOffset).Run(0, t);
 
     /// <summary>
     /// dx = scale · y ∘ (g - Σ_j g_j y_j) per row: the input gradient of <see cref="CausalSoftmax{T}"/> from its output
     /// y. Masked columns have y = 0 and get 0 (NaN where g is not finite, as the recorded form gives).
     /// </summary>
     public static void CausalSoftmaxBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int rows, int cols, T scale, T[] dx) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Split(rows, cols, new CausalBackward<T>(y, yOffset, g, gOffset, cols, scale, dx));
+        Split(rows, cols, new CausalBackward<T>(y, yOffset, g, gOffset, cols, scale, dx, 0));
+
+    /// <summary>
+    /// <see cref="CausalSoftmaxBackward{T}"/> of one t x t matrix on the calling thread, into <paramref name="dx"/> from
+    /// <paramref name="dxOffset"/> (which may be <paramref name="g"/>'s own place).
+    /// </summary>
+    public static void CausalSoftmaxBackwardRows<T>(T[] y, int yOffset, T[] g, int gOffset, int t, T scale, T[] dx, int dxOffset) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new CausalBackward<T>(y, yOffset, g, gOffset, t, scale, dx, dxOffset).Run(0, t);
 
     private static void Split<TBody>(int rows, int cols, TBody body) where TBody : struct, WorkerPool.IRange
     {
@@ -89,7 +103,7 @@ internal static class RowNormalization
         }
     }
 
-    private readonly struct Causal<T>(T[] x, int xOffset, int t, int cols, T scale, T[] y) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Causal<T>(T[] x, int xOffset, int t, int cols, T scale, T[] y, int yOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
@@ -98,7 +112,7 @@ internal static class RowNormalization
             {
                 int visible = Math.Min(cols, r % t + 1);
                 var src = x.AsSpan(xOffset + r * cols, visible);
-                var dst = y.AsSpan(r * cols, cols);
+                var dst = y.AsSpan(yOffset + r * cols, cols);
                 T max = T.NegativeInfinity;
                 foreach (var v in src) max = T.Max(max, v);
                 // softmax(s·x) = exp(s·x - s·max) / Σ: the shift is exact enough and keeps every exponent ≤ 0.
@@ -158,7 +172,7 @@ internal static class RowNormalization
         return sum;
     }
 
-    private readonly struct CausalBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int cols, T scale, T[] dx) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct CausalBackward<T>(T[] y, int yOffset, T[] g, int gOffset, int cols, T scale, T[] dx, int dxOffset) : WorkerPool.IRange where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
@@ -167,7 +181,7 @@ internal static class RowNormalization
             {
                 var ys = y.AsSpan(yOffset + r * cols, cols);
                 var gs = g.AsSpan(gOffset + r * cols, cols);
-                var row = dx.AsSpan(r * cols, cols);
+                var row = dx.AsSpan(dxOffset + r * cols, cols);
                 T dot = Elementwise.Dot<T>(gs, ys);
                 Elementwise.Map<T, SubtractOperator<T>>(gs, dot, row);
                 Elementwise.Map<T, MultiplyOperator<T>>(row, ys, row);

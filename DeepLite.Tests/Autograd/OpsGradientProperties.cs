@@ -226,4 +226,16 @@ public class OpsGradientProperties
         AssertGradients(xs => xs[0].ScaledDotProductAttention(xs[1], xs[2], isCausal: true), [q, kc, vc], c.Seed);
         AssertHessianVectorProducts(xs => xs[0].ScaledDotProductAttention(xs[1], xs[2], isCausal: true), [q, kc, vc], c.Seed);
     });
+
+    [Property(MaxTest = 100)]
+    public Property CausalAttention() => Prop.ForAll(AttentionShapes(), c =>
+    {
+        // Rows of H heads ([B, T, H·dk] and [B, T, H·dv]): the fused kernel's first-order backward, and its recorded form's second.
+        var random = new SeededRandom(c.Seed);
+        var q = Tensor<double>.Uniform(new Shape(c.B, c.L, c.H * c.E), -1, 1, random);
+        var k = Tensor<double>.Uniform(new Shape(c.B, c.L, c.H * c.E), -1, 1, random);
+        var v = Tensor<double>.Uniform(new Shape(c.B, c.L, c.H * c.S), -1, 1, random);
+        AssertGradients(xs => xs[0].CausalAttention(xs[1], xs[2], c.H, 0.8), [q, k, v], c.Seed);
+        AssertHessianVectorProducts(xs => xs[0].CausalAttention(xs[1], xs[2], c.H, 0.8), [q, k, v], c.Seed);
+    });
 }

@@ -270,6 +270,28 @@ internal static partial class OnnxExporter
                     var masked = Node("Where", p + "/Where", [mask, scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
                     return Node("Softmax", p, [masked], o, Attribute.Int("axis", -1));
                 }
+                case ("CausalAttention", CausalAttentionAttributes a):
+                {
+                    // Per head (x.view(B, T, H, d).transpose(1, 2)): softmax(scale · q kᵀ, query i seeing keys 0..i) v, joined
+                    // back to [B, T, H·dv]: the ops of ScaledDotProductAttention with the causal softmax above.
+                    int t = y.Shape[1], dk = node.Inputs[0].Shape[2] / a.Heads, dv = node.Inputs[2].Shape[2] / a.Heads;
+                    bool[]? batchMask = Mask(y) is { } m ? [m[0], false, false, false] : null;
+                    string Heads(string value, int d, long[] perm, string name)
+                    {
+                        var split = Node("Reshape", name + "/Reshape", [value, ShapeOf(name + "/shape", new Shape(y.Shape[0], t, a.Heads, d), batchMask, -1)], name + "/split");
+                        return Node("Transpose", name, [split], name + "/output", Attribute.Ints("perm", perm));
+                    }
+                    var q = Heads(x[0], dk, [0, 2, 1, 3], p + "/Queries");
+                    var kt = Heads(x[1], dk, [0, 2, 3, 1], p + "/KeysTransposed");
+                    var v = Heads(x[2], dv, [0, 2, 1, 3], p + "/Values");
+                    var scores = Node("MatMul", p + "/Scores", [q, kt], p + "/scores");
+                    var scaled = Node("Mul", p + "/Scale", [scores, Constant(p + "/scale", a.Scale)], p + "/scaled");
+                    var masked = Node("Where", p + "/Where", [Bools(p + "/causal_mask", BoolTensor.Tril(t, t)), scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
+                    var weights = Node("Softmax", p + "/Softmax", [masked], p + "/weights", Attribute.Int("axis", -1));
+                    var heads = Node("MatMul", p + "/Weighted", [weights, v], p + "/heads");
+                    var joined = Node("Transpose", p + "/Join", [heads], p + "/joined", Attribute.Ints("perm", 0, 2, 1, 3));
+                    return Node("Reshape", p, [joined, ShapeOf(p + "/shape", y.Shape, Mask(y), -1)], o);
+                }
                 case ("LayerNorm", LayerNormAttributes a) when opset >= 17:
                 {
                     int k = 0;
@@ -327,7 +349,7 @@ internal static partial class OnnxExporter
                 default:
                     throw new NotSupportedException($"ONNX export: the traced forward pass records {node.Signature}, which has no ONNX form here. " +
                         "Traced ops: the arithmetic and elementwise functions, Reshape, Permute, Narrow, Concat, BroadcastTo, Sum, Softmax, LogSoftmax, " +
-                        "LayerNorm, Linear, MatMul, ScaledDotProductAttention, Conv2D, MaxPool2D, AvgPool2D, IndexSelect (Embedding), Gather, Where, MaskedFill.");
+                        "LayerNorm, Linear, MatMul, ScaledDotProductAttention, CausalAttention, Conv2D, MaxPool2D, AvgPool2D, IndexSelect (Embedding), Gather, Where, MaskedFill.");
             }
         }
 

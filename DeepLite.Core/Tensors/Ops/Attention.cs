@@ -4,7 +4,8 @@ using DeepLite.Kernels;
 namespace DeepLite.Tensors;
 
 // Scaled dot-product attention. The scores are one batched GEMM against the keys read transposed in place (no copy of
-// Kᵀ); with the causal mask, the mask, the scale and the softmax are one fused pass over the scores.
+// Kᵀ); with the causal mask, the mask, the scale and the softmax are one fused pass over the scores. Causal self-attention
+// without dropout is one op, CausalAttention, whose kernel runs each head's products and softmax together.
 public sealed partial class Tensor<T>
 {
     /// <summary>
@@ -23,6 +24,14 @@ public sealed partial class Tensor<T>
             throw new ArgumentException($"ScaledDotProductAttention: queries {Shape}, keys {key.Shape} and values {value.Shape} should be [..., L, E], [..., S, E] and [..., S, Ev].");
         if (mask is not null && isCausal) throw new ArgumentException("ScaledDotProductAttention: give a mask or isCausal, not both (as PyTorch).");
         T s = T.CreateChecked(scale ?? 1 / Math.Sqrt(Shape[-1]));
+        if (isCausal && dropout == 0 && Shape[-2] == key.Shape[-2] && Rank == key.Rank && Rank == value.Rank
+            && Shape.Dims[..^2].SequenceEqual(key.Shape.Dims[..^2]) && Shape.Dims[..^2].SequenceEqual(value.Shape.Dims[..^2]))
+        {
+            // Self-attention's square causal case as one head per leading index: the fused op, with these bits.
+            int t = Shape[-2], sequences = Shape.Product(0, Rank - 2);
+            return Reshape(sequences, t, Shape[-1]).CausalAttention(key.Reshape(sequences, t, key.Shape[-1]), value.Reshape(sequences, t, value.Shape[-1]), 1, s)
+                .Reshape(value.Shape.ToArray());
+        }
         var scores = MatMul(key, transposeB: true);
         Tensor<T> weights;
         if (isCausal) weights = scores.CausalSoftmax(s);
@@ -40,8 +49,55 @@ public sealed partial class Tensor<T>
         return weights.MatMul(value);
     }
 
+    /// <summary>
+    /// Causal multi-head self-attention over rows of heads: this tensor the queries [B, T, H·dk], <paramref name="key"/>
+    /// [B, T, H·dk] and <paramref name="value"/> [B, T, H·dv], head h of a row its h-th block of values. The same as PyTorch's
+    /// <c>F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)</c> on <c>x.view(B, T, H, d).transpose(1, 2)</c> of
+    /// each, transposed back to [B, T, H·dv], in one op: no head is copied, and a head's weights stay in cache from its scores
+    /// to its output (<see cref="Kernels.CausalAttention"/>). Every value has the bits of the separate ops (MatMul, the causal
+    /// softmax, MatMul), forward and backward; a double backward runs through those ops, recorded.
+    /// </summary>
+    internal Tensor<T> CausalAttention(Tensor<T> key, Tensor<T> value, int heads, T scale)
+    {
+        ArgumentNullException.ThrowIfNull(key); ArgumentNullException.ThrowIfNull(value);
+        if (Rank != 3 || key.Rank != 3 || value.Rank != 3 || heads <= 0 || !key.Shape.Equals(Shape) || value.Shape[0] != Shape[0]
+            || value.Shape[1] != Shape[1] || Shape[2] % heads != 0 || value.Shape[2] % heads != 0)
+            throw new ArgumentException($"CausalAttention: queries {Shape} and keys {key.Shape} should be [B, T, H·dk] and values {value.Shape} [B, T, H·dv] with {heads} heads.");
+        var layout = new AttentionLayout(Shape[0], Shape[1], heads, Shape[2] / heads, value.Shape[2] / heads);
+        var weights = Uninitialized(Shape.Own([layout.Batch, heads, layout.T, layout.T]));
+        var y = Uninitialized(Shape.Own([layout.Batch, layout.T, heads * layout.Dv]));
+        Kernels.CausalAttention.Forward(Buffer, Offset, key.Buffer, key.Offset, value.Buffer, value.Offset, layout, scale, weights.Buffer, y.Buffer);
+        return Recording(this, key, value) ? Backward(y, this, key, value, weights, layout, scale) : y;
+
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> weights, AttentionLayout layout, T s) =>
+            Record(y, "CausalAttention", [q, k, v], g => GradMode.IsEnabled ? Recorded(q, k, v, g, layout.Heads, s) : Fused(q, k, v, weights, g, layout, s),
+                new CausalAttentionAttributes(layout.Heads, double.CreateChecked(s)));
+
+        // First order: the kernel's per-head dP = g vᵀ, dV = Pᵀ g, dS = s · P ∘ (dP - Σ dP P), dQ = dS k, dK = dSᵀ q.
+        static Tensor<T>?[] Fused(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> weights, Tensor<T> g, AttentionLayout layout, T s)
+        {
+            var (dq, dk, dv, scratch) = (Uninitialized(q.Shape), Uninitialized(k.Shape), Uninitialized(v.Shape), Uninitialized(weights.Shape));
+            Kernels.CausalAttention.Backward(q.Buffer, q.Offset, k.Buffer, k.Offset, v.Buffer, v.Offset, weights.Buffer, g.Buffer, g.Offset,
+                layout, s, scratch.Buffer, dq.Buffer, dk.Buffer, dv.Buffer);
+            return [q.RequiresGrad ? dq : null, k.RequiresGrad ? dk : null, v.RequiresGrad ? dv : null];
+        }
+
+        // The same gradient from recorded ops on [B, H, T, d] views, so that it can be differentiated again.
+        static Tensor<T>?[] Recorded(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> g, int heads, T s)
+        {
+            int b = q.Shape[0], t = q.Shape[1], dk = q.Shape[2] / heads, dv = v.Shape[2] / heads;
+            Tensor<T> Split(Tensor<T> x, int d) => x.Reshape(b, t, heads, d).Permute(0, 2, 1, 3);
+            Tensor<T> Join(Tensor<T> x, int d) => x.Permute(0, 2, 1, 3).Reshape(b, t, heads * d);
+            var (qh, kh, vh, gh) = (Split(q, dk), Split(k, dk), Split(v, dv), Split(g, dv));
+            var p = qh.MatMul(kh, transposeB: true).CausalSoftmax(s);
+            var dp = gh.MatMul(vh, transposeB: true);
+            var ds = p * (dp - (dp * p).Sum(-1, keepDims: true)) * s;
+            return [Join(ds.MatMul(kh), dk), Join(ds.MatMul(qh, transposeA: true), dk), Join(p.MatMul(gh, transposeA: true), dv)];
+        }
+    }
+
     /// <summary>softmax(s · x) over the last axis with the causal mask of the last two dimensions (masked entries 0).</summary>
-    private Tensor<T> CausalSoftmax(T s)
+    internal Tensor<T> CausalSoftmax(T s)
     {
         int t = Shape[-2], cols = Shape[-1];
         var y = Uninitialized(Shape);

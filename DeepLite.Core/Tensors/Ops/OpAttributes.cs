@@ -24,6 +24,9 @@ internal sealed record PermuteAttributes(int[] Inverse);
 /// <summary>Gather's and IndexSelect's axis and indices.</summary>
 internal sealed record IndexAttributes(int Axis, IndexTensor Index);
 
+/// <summary>CausalAttention's number of heads and the scale of its scores.</summary>
+internal sealed record CausalAttentionAttributes(int Heads, double Scale);
+
 /// <summary>Whether MatMul read either operand transposed.</summary>
 internal sealed record MatMulAttributes(bool TransposeA, bool TransposeB);
 
