@@ -92,11 +92,16 @@ internal static unsafe class GemmPacking
             int cols = Math.Min(nr, nc - j0);
             if (!transB)
             {
+                // The last, narrower panel (a head's 32 values of an attention product, the 32 past 96 of a 128-wide
+                // layer): its row's values and the zeros after them in vector moves where they fill vectors.
                 for (int p = 0; p < kc; p++)
                 {
                     T* src = b + (long)(p0 + p) * ldb + c0 + j0, d = dst + p * nr;
-                    for (int c = 0; c < cols; c++) d[c] = src[c];
-                    for (int c = cols; c < nr; c++) d[c] = T.Zero;
+                    int c = 0;
+                    if (Vector256.IsHardwareAccelerated)
+                        for (; c + Vector256<T>.Count <= cols; c += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + c), d + c);
+                    for (; c < cols; c++) d[c] = src[c];
+                    ZeroTail(d, cols, nr);
                 }
             }
             else
@@ -121,9 +126,22 @@ internal static unsafe class GemmPacking
                     T* src = b + (long)(c0 + j0 + c) * ldb + p0;
                     for (int p = 0; p < kc; p++) dst[p * nr + c] = src[p];
                 }
-                for (int p = 0; p < kc; p++)
-                    for (int c = cols; c < nr; c++) dst[p * nr + c] = T.Zero;
+                for (int p = 0; p < kc; p++) ZeroTail(dst + p * nr, cols, nr);
             }
         }
+    }
+
+    /// <summary>Zeros row[from..to): scalar up to a vector boundary, then whole vectors, then the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroTail<T>(T* row, int from, int to) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            int w = Vector256<T>.Count;
+            for (; c < to && c % w != 0; c++) row[c] = T.Zero;
+            for (; c + w <= to; c += w) Vector256.Store(Vector256<T>.Zero, row + c);
+        }
+        for (; c < to; c++) row[c] = T.Zero;
     }
 }
