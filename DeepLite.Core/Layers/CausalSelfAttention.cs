@@ -46,25 +46,25 @@ public sealed class CausalSelfAttention<T> : Module<T> where T : unmanaged, IFlo
         if (input.Rank != 3 || input.Shape[2] != Embedding)
             throw new ArgumentException($"CausalSelfAttention({Embedding}, {Heads} heads): input must be [B, T, {Embedding}], got shape {input.Shape}.");
         int b = input.Shape[0], t = input.Shape[1], d = Embedding / Heads;
-        // q, k and v each projected by its block of c_attn's rows (the same products as [B, T, 3C] split in three).
-        // Slicing the joint projection instead had each slice's gradient placed in zeros of the whole [B, T, 3C] and the
-        // three summed: about 3 ms of a 34 ms GPT step.
+        double p = IsTraining ? DropoutProbability : 0;
+        T scale = T.CreateChecked(1 / Math.Sqrt(d));
+        // Without dropout: c_attn's one product [B, T, 3C], whose q, k and v blocks the attention reads where they lie (one
+        // op, no head copied to [B, H, T, d] and back), and whose gradient comes back as one [B, T, 3C] tensor.
+        // With dropout: q, k and v each projected by its block of c_attn's rows (slicing the joint projection had each
+        // slice's gradient placed in zeros of the whole [B, T, 3C] and the three summed), the heads moved, and the
+        // attention weights dropped as PyTorch does.
+        var joined = p == 0 ? Attention.Forward(input).CausalAttention(Heads, scale)
+            : SplitHeads(Project(0)).ScaledDotProductAttention(SplitHeads(Project(1)), SplitHeads(Project(2)), isCausal: true, dropout: p, random: _dropoutRandom)
+                .Permute(0, 2, 1, 3).Reshape(b, t, Embedding);
+        var output = Projection.Forward(joined);
+        return p > 0 ? output.Dropout(p, _dropoutRandom) : output;
+
         Tensor<T> Project(int block)
         {
             var weight = Attention.Weight.Narrow(0, block * Embedding, Embedding);
             var bias = Attention.Bias?.Narrow(0, block * Embedding, Embedding);
             return input.Linear(weight, bias);
         }
-        var (q, k, v) = (Project(0), Project(1), Project(2));
-        double p = IsTraining ? DropoutProbability : 0;
-        // Without dropout the heads are read where the projections left them ([B, T, C], head h the h-th block of d):
-        // one op, no [B, H, T, d] copies. With it, the heads are moved and the attention weights dropped as PyTorch does.
-        var joined = p == 0 ? q.CausalAttention(k, v, Heads, T.CreateChecked(1 / Math.Sqrt(d)))
-            : SplitHeads(q).ScaledDotProductAttention(SplitHeads(k), SplitHeads(v), isCausal: true, dropout: p, random: _dropoutRandom)
-                .Permute(0, 2, 1, 3).Reshape(b, t, Embedding);
-        var output = Projection.Forward(joined);
-        return p > 0 ? output.Dropout(p, _dropoutRandom) : output;
-
         Tensor<T> SplitHeads(Tensor<T> x) => x.Reshape(b, t, Heads, d).Permute(0, 2, 1, 3);
     }
 

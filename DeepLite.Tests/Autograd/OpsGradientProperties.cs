@@ -237,5 +237,9 @@ public class OpsGradientProperties
         var v = Tensor<double>.Uniform(new Shape(c.B, c.L, c.H * c.S), -1, 1, random);
         AssertGradients(xs => xs[0].CausalAttention(xs[1], xs[2], c.H, 0.8), [q, k, v], c.Seed);
         AssertHessianVectorProducts(xs => xs[0].CausalAttention(xs[1], xs[2], c.H, 0.8), [q, k, v], c.Seed);
+        // One joint projection's q, k and v blocks ([B, T, 3·H·dk]).
+        var qkv = Tensor<double>.Uniform(new Shape(c.B, c.L, 3 * c.H * c.E), -1, 1, random);
+        AssertGradients(xs => xs[0].CausalAttention(c.H, 0.8), [qkv], c.Seed);
+        AssertHessianVectorProducts(xs => xs[0].CausalAttention(c.H, 0.8), [qkv], c.Seed);
     });
 }

@@ -53,6 +53,27 @@ public class CausalAttentionTests
         return (y.ToArray(), AutoDiff.Grad(y, inputs, seed).Select(g => g.ToArray()).ToArray());
     }
 
+    [Theory]
+    [InlineData(12, 64, 4, 32)]
+    [InlineData(2, 7, 3, 5)]
+    [InlineData(1, 1, 1, 1)]
+    public void AJointProjectionGivesTheBitsOfItsBlocks(int b, int t, int h, int d)
+    {
+        // [B, T, 3C] read in place (nanoGPT's c_attn output): the output, and a gradient whose blocks are the separate
+        // op's gradients of q, k and v.
+        int c = h * d;
+        var random = new SeededRandom(t * 31 + h);
+        var qkv = Tensor<float>.Normal(new Shape(b, t, 3 * c), 0, 1, random);
+        var seed = Tensor<float>.Normal(new Shape(b, t, c), 0, 1, random);
+        var (q, k, v) = (qkv.Narrow(2, 0, c), qkv.Narrow(2, c, c), qkv.Narrow(2, 2 * c, c));
+        var (separate, separateGradients) = Run(q, k, v, seed, (x, y, z) => x.CausalAttention(y, z, h, 0.4f));
+        var leaf = qkv.Clone(); leaf.RequiresGrad = true;
+        var joint = leaf.CausalAttention(h, 0.4f);
+        Assert.Equal(separate, joint.ToArray());
+        var gradient = AutoDiff.Grad(joint, [leaf], seed)[0];
+        for (int i = 0; i < 3; i++) Assert.Equal(separateGradients[i], gradient.Narrow(2, i * c, c).ToArray());
+    }
+
     [Fact]
     public void ScaledDotProductAttentionTakesItForSquareCausalSelfAttention()
     {
@@ -99,6 +120,7 @@ public class CausalAttentionTests
         Assert.Throws<ArgumentException>(() => q.CausalAttention(q, q, 3, 1f)); // 8 is not 3 heads
         Assert.Throws<ArgumentException>(() => q.CausalAttention(q, Tensor<float>.Zeros(2, 5, 9), 2, 1f));
         Assert.Throws<ArgumentException>(() => q.Reshape(10, 8).CausalAttention(q.Reshape(10, 8), q.Reshape(10, 8), 2, 1f));
+        Assert.Contains("[2, 5, 8]", Assert.Throws<ArgumentException>(() => q.CausalAttention(2, 1f)).Message); // 8 is not 3 blocks
     }
 }
 
@@ -117,7 +139,9 @@ public class CausalAttentionThreadTests
         {
             var leaves = inputs.Select(x => { var c = x.Clone(); c.RequiresGrad = true; return c; }).ToArray();
             var y = leaves[0].CausalAttention(leaves[1], leaves[2], 4, 0.25f);
-            return [y.ToArray(), .. AutoDiff.Grad(y, leaves, seed).Select(g => g.ToArray())];
+            var joint = Tensor<float>.Concat(leaves, 2);
+            var z = joint.CausalAttention(4, 0.25f);
+            return [y.ToArray(), .. AutoDiff.Grad(y, leaves, seed).Select(g => g.ToArray()), z.ToArray(), .. AutoDiff.Grad(z, leaves, seed).Select(g => g.ToArray())];
         }
         int previous = DeepLite.Kernels.Parallelism.MaxThreads;
         float[][] one;
@@ -128,6 +152,6 @@ public class CausalAttentionThreadTests
         }
         finally { DeepLite.Kernels.Parallelism.MaxThreads = previous; }
         var all = Run();
-        for (int i = 0; i < 4; i++) Assert.Equal(one[i], all[i]);
+        for (int i = 0; i < 8; i++) Assert.Equal(one[i], all[i]);
     }
 }

@@ -274,8 +274,17 @@ internal static partial class OnnxExporter
                 {
                     // Per head (x.view(B, T, H, d).transpose(1, 2)): softmax(scale · q kᵀ, query i seeing keys 0..i) v, joined
                     // back to [B, T, H·dv]: the ops of ScaledDotProductAttention with the causal softmax above.
-                    int t = y.Shape[1], dk = node.Inputs[0].Shape[2] / a.Heads, dv = node.Inputs[2].Shape[2] / a.Heads;
+                    int t = y.Shape[1], dv = y.Shape[2] / a.Heads;
+                    int dk = x.Length == 3 ? node.Inputs[0].Shape[2] / a.Heads : dv;
                     bool[]? batchMask = Mask(y) is { } m ? [m[0], false, false, false] : null;
+                    if (x.Length == 1)
+                    {
+                        // One joint projection [B, T, 3C]: its q, k and v blocks of the last axis.
+                        int c = a.Heads * dv;
+                        string Block(int i, string name) => Node("Slice", p + "/" + name, [x[0], Int64s(p + "/" + name + "/starts", [i * c]),
+                            Int64s(p + "/" + name + "/ends", [(i + 1) * c]), Int64s(p + "/" + name + "/axes", [2])], p + "/" + name + "/output");
+                        x = [Block(0, "q"), Block(1, "k"), Block(2, "v")];
+                    }
                     string Heads(string value, int d, long[] perm, string name)
                     {
                         var split = Node("Reshape", name + "/Reshape", [value, ShapeOf(name + "/shape", new Shape(y.Shape[0], t, a.Heads, d), batchMask, -1)], name + "/split");

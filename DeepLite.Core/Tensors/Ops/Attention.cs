@@ -63,37 +63,83 @@ public sealed partial class Tensor<T>
         if (Rank != 3 || key.Rank != 3 || value.Rank != 3 || heads <= 0 || !key.Shape.Equals(Shape) || value.Shape[0] != Shape[0]
             || value.Shape[1] != Shape[1] || Shape[2] % heads != 0 || value.Shape[2] % heads != 0)
             throw new ArgumentException($"CausalAttention: queries {Shape} and keys {key.Shape} should be [B, T, H·dk] and values {value.Shape} [B, T, H·dv] with {heads} heads.");
-        var layout = new AttentionLayout(Shape[0], Shape[1], heads, Shape[2] / heads, value.Shape[2] / heads);
-        var weights = Uninitialized(Shape.Own([layout.Batch, heads, layout.T, layout.T]));
-        var y = Uninitialized(Shape.Own([layout.Batch, layout.T, heads * layout.Dv]));
-        Kernels.CausalAttention.Forward(Buffer, Offset, key.Buffer, key.Offset, value.Buffer, value.Offset, layout, scale, weights.Buffer, y.Buffer);
+        var layout = AttentionLayout.Separate(Shape[0], Shape[1], heads, Shape[2] / heads, value.Shape[2] / heads);
+        var (y, weights) = AttentionForward(this, Offset, key, key.Offset, value, value.Offset, layout, scale);
         return Recording(this, key, value) ? Backward(y, this, key, value, weights, layout, scale) : y;
 
         static Tensor<T> Backward(Tensor<T> y, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> weights, AttentionLayout layout, T s) =>
-            Record(y, "CausalAttention", [q, k, v], g => GradMode.IsEnabled ? Recorded(q, k, v, g, layout.Heads, s) : Fused(q, k, v, weights, g, layout, s),
+            Record(y, "CausalAttention", [q, k, v], g => GradMode.IsEnabled ? AttentionGradientRecorded(q, k, v, g, layout.Heads, s) : Fused(q, k, v, weights, g, layout, s),
                 new CausalAttentionAttributes(layout.Heads, double.CreateChecked(s)));
 
-        // First order: the kernel's per-head dP = g vᵀ, dV = Pᵀ g, dS = s · P ∘ (dP - Σ dP P), dQ = dS k, dK = dSᵀ q.
         static Tensor<T>?[] Fused(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> weights, Tensor<T> g, AttentionLayout layout, T s)
         {
             var (dq, dk, dv, scratch) = (Uninitialized(q.Shape), Uninitialized(k.Shape), Uninitialized(v.Shape), Uninitialized(weights.Shape));
             Kernels.CausalAttention.Backward(q.Buffer, q.Offset, k.Buffer, k.Offset, v.Buffer, v.Offset, weights.Buffer, g.Buffer, g.Offset,
-                layout, s, scratch.Buffer, dq.Buffer, dk.Buffer, dv.Buffer);
+                layout, s, scratch.Buffer, dq.Buffer, 0, dk.Buffer, 0, dv.Buffer, 0);
             return [q.RequiresGrad ? dq : null, k.RequiresGrad ? dk : null, v.RequiresGrad ? dv : null];
         }
+    }
 
-        // The same gradient from recorded ops on [B, H, T, d] views, so that it can be differentiated again.
-        static Tensor<T>?[] Recorded(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> g, int heads, T s)
+    /// <summary>
+    /// <see cref="CausalAttention(Tensor{T}, Tensor{T}, int, T)"/> of the q, k and v blocks of this [B, T, 3C] tensor (C = H·d):
+    /// nanoGPT's <c>q, k, v = self.c_attn(x).split(n_embd, dim=2)</c> then its attention, read where the joint projection
+    /// left them. Its gradient is one [B, T, 3C] tensor, so the projection's backward is one product of each kind.
+    /// </summary>
+    internal Tensor<T> CausalAttention(int heads, T scale)
+    {
+        if (Rank != 3 || heads <= 0 || Shape[2] % (3 * heads) != 0)
+            throw new ArgumentException($"CausalAttention: a joint projection {Shape} should be [B, T, 3·H·d] with {heads} heads.");
+        int c = Shape[2] / 3;
+        var layout = new AttentionLayout(Shape[0], Shape[1], heads, c / heads, c / heads, 3 * c, 3 * c);
+        var (y, weights) = AttentionForward(this, Offset, this, Offset + c, this, Offset + 2 * c, layout, scale);
+        return Recording(this) ? Backward(y, this, weights, layout, scale) : y;
+
+        static Tensor<T> Backward(Tensor<T> y, Tensor<T> qkv, Tensor<T> weights, AttentionLayout layout, T s) =>
+            Record(y, "CausalAttention", [qkv], g => [GradMode.IsEnabled ? Recorded(qkv, g, layout, s) : Fused(qkv, weights, g, layout, s)],
+                new CausalAttentionAttributes(layout.Heads, double.CreateChecked(s)));
+
+        // The three blocks' gradients written into one tensor, each head's where its values lie.
+        static Tensor<T> Fused(Tensor<T> qkv, Tensor<T> weights, Tensor<T> g, AttentionLayout layout, T s)
         {
-            int b = q.Shape[0], t = q.Shape[1], dk = q.Shape[2] / heads, dv = v.Shape[2] / heads;
-            Tensor<T> Split(Tensor<T> x, int d) => x.Reshape(b, t, heads, d).Permute(0, 2, 1, 3);
-            Tensor<T> Join(Tensor<T> x, int d) => x.Permute(0, 2, 1, 3).Reshape(b, t, heads * d);
-            var (qh, kh, vh, gh) = (Split(q, dk), Split(k, dk), Split(v, dv), Split(g, dv));
-            var p = qh.MatMul(kh, transposeB: true).CausalSoftmax(s);
-            var dp = gh.MatMul(vh, transposeB: true);
-            var ds = p * (dp - (dp * p).Sum(-1, keepDims: true)) * s;
-            return [Join(ds.MatMul(kh), dk), Join(ds.MatMul(qh, transposeA: true), dk), Join(p.MatMul(gh, transposeA: true), dv)];
+            int c = layout.Heads * layout.Dk;
+            var (dqkv, scratch) = (Uninitialized(qkv.Shape), Uninitialized(weights.Shape));
+            Kernels.CausalAttention.Backward(qkv.Buffer, qkv.Offset, qkv.Buffer, qkv.Offset + c, qkv.Buffer, qkv.Offset + 2 * c, weights.Buffer, g.Buffer, g.Offset,
+                layout, s, scratch.Buffer, dqkv.Buffer, 0, dqkv.Buffer, c, dqkv.Buffer, 2 * c);
+            return dqkv;
         }
+
+        static Tensor<T> Recorded(Tensor<T> qkv, Tensor<T> g, AttentionLayout layout, T s)
+        {
+            int c = layout.Heads * layout.Dk;
+            var parts = AttentionGradientRecorded(qkv.Narrow(2, 0, c), qkv.Narrow(2, c, c), qkv.Narrow(2, 2 * c, c), g, layout.Heads, s);
+            return Concat([parts[0]!, parts[1]!, parts[2]!], 2);
+        }
+    }
+
+    /// <summary>The fused forward: y [B, T, H·dv] and the heads' weights [B, H, T, T] kept for the backward.</summary>
+    private static (Tensor<T> Y, Tensor<T> Weights) AttentionForward(Tensor<T> q, int qOffset, Tensor<T> k, int kOffset, Tensor<T> v, int vOffset,
+        AttentionLayout layout, T scale)
+    {
+        var weights = Uninitialized(Shape.Own([layout.Batch, layout.Heads, layout.T, layout.T]));
+        var y = Uninitialized(Shape.Own([layout.Batch, layout.T, layout.OutputStride]));
+        Kernels.CausalAttention.Forward(q.Buffer, qOffset, k.Buffer, kOffset, v.Buffer, vOffset, layout, scale, weights.Buffer, y.Buffer);
+        return (y, weights);
+    }
+
+    /// <summary>
+    /// CausalAttention's gradient for q, k and v ([B, T, H·d] each) from recorded ops on [B, H, T, d] views, so that it can be
+    /// differentiated again: P = causal softmax(s · q kᵀ), dP = g vᵀ, dS = s · P ∘ (dP - Σ dP P), dQ = dS k, dK = dSᵀ q, dV = Pᵀ g.
+    /// </summary>
+    private static Tensor<T>?[] AttentionGradientRecorded(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> g, int heads, T s)
+    {
+        int b = q.Shape[0], t = q.Shape[1], dk = q.Shape[2] / heads, dv = v.Shape[2] / heads;
+        Tensor<T> Split(Tensor<T> x, int d) => x.Reshape(b, t, heads, d).Permute(0, 2, 1, 3);
+        Tensor<T> Join(Tensor<T> x, int d) => x.Permute(0, 2, 1, 3).Reshape(b, t, heads * d);
+        var (qh, kh, vh, gh) = (Split(q, dk), Split(k, dk), Split(v, dv), Split(g, dv));
+        var p = qh.MatMul(kh, transposeB: true).CausalSoftmax(s);
+        var dp = gh.MatMul(vh, transposeB: true);
+        var ds = p * (dp - (dp * p).Sum(-1, keepDims: true)) * s;
+        return [Join(ds.MatMul(kh), dk), Join(ds.MatMul(qh, transposeA: true), dk), Join(p.MatMul(gh, transposeA: true), dv)];
     }
 
     /// <summary>softmax(s · x) over the last axis with the causal mask of the last two dimensions (masked entries 0).</summary>
