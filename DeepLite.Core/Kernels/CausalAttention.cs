@@ -7,11 +7,10 @@ namespace DeepLite.Kernels;
 /// Causal multi-head attention, y = softmax(scale · q kᵀ, row i seeing keys 0..i) v per head, forward and first-order
 /// backward, over rows of heads (<see cref="AttentionLayout"/>: head h of a row is its h-th block of dk or dv values, in
 /// tensors of their own or in one projection's [B, T, 3C] output) into y [B, T, H·dv]: the operands as they lie, so no
-/// head is copied to a [B, H, T, d] layout and back. A head's products, its causal
-/// softmax and (backward) the softmax's gradient run one after another on one thread while its T x T weights are in
-/// cache; the heads are split over the worker pool. The products are <see cref="GemmKernel"/>'s and the softmax
-/// <see cref="RowNormalization"/>'s, with the operands the separate ops (MatMul, CausalSoftmax, MatMul) would give them,
-/// so every value has those ops' bits.
+/// head is copied to a [B, H, T, d] layout and back. A head's products, its causal softmax and (backward) the softmax's
+/// gradient run one after another on one thread while its T x T weights are in cache; the heads are split over the
+/// worker pool. The products are <see cref="GemmKernel"/>'s and the softmax <see cref="RowNormalization"/>'s, with the
+/// operands the separate ops (MatMul, CausalSoftmax, MatMul) would give them, so every value has those ops' bits.
 /// </summary>
 internal static class CausalAttention
 {

@@ -239,6 +239,22 @@ public class OnnxTraceExportTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>Causal self-attention on [N, H, T, d] heads through the public op (the fused path, one head per leading index).</summary>
+    private sealed class CausalHeads : Module<float>
+    {
+        public override Tensor<float> Forward(Tensor<float> input) => input.ScaledDotProductAttention(input.Tanh(), (input * 2f).Sin(), isCausal: true);
+    }
+
+    [Fact]
+    public void ScaledDotProductAttentionsFusedCausalPathIsExported()
+    {
+        var model = new CausalHeads();
+        var path = Path.Combine(_folder, "causal-heads.onnx");
+        model.ExportOnnx(path, [2, 6, 4]);
+        Assert.Contains(Read(path).Graph.Node, n => n.Name.StartsWith("CausalAttention", StringComparison.Ordinal));
+        Compare(path, model, batch => Tensor<float>.Uniform(new Shape(batch, 2, 6, 4), -1, 1, new SeededRandom(batch)), [1, 3]);
+    }
+
     private sealed class Residual2(SeededRandom random) : Module<float>
     {
         private readonly Dense<float> _inner = new(6, 6, random);
