@@ -262,18 +262,11 @@ internal static partial class OnnxExporter
                 }
                 case ("Softmax", _): return Node("Softmax", p, x, o, Attribute.Int("axis", -1));
                 case ("LogSoftmax", _): return Node("LogSoftmax", p, x, o, Attribute.Int("axis", -1));
-                case ("CausalSoftmax", ScalarAttributes s):
-                {
-                    // softmax(s · x) with query i seeing keys 0..i: the masked scores are -inf, so their weights are 0.
-                    var mask = Bools(p + "/causal_mask", BoolTensor.Tril(y.Shape[-2], y.Shape[-1]));
-                    var scaled = Node("Mul", p + "/Scale", [x[0], Constant(p + "/scale", s.Value)], p + "/scaled");
-                    var masked = Node("Where", p + "/Where", [mask, scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
-                    return Node("Softmax", p, [masked], o, Attribute.Int("axis", -1));
-                }
+                case ("CausalSoftmax", ScalarAttributes s): return CausalSoftmax(x[0], y.Shape[-2], y.Shape[-1], s.Value, p, p, o);
                 case ("CausalAttention", CausalAttentionAttributes a):
                 {
                     // Per head (x.view(B, T, H, d).transpose(1, 2)): softmax(scale · q kᵀ, query i seeing keys 0..i) v, joined
-                    // back to [B, T, H·dv]: the ops of ScaledDotProductAttention with the causal softmax above.
+                    // back to [B, T, H·dv]: the ops of ScaledDotProductAttention with its causal softmax.
                     int t = y.Shape[1], dv = y.Shape[2] / a.Heads;
                     int dk = x.Length == 3 ? node.Inputs[0].Shape[2] / a.Heads : dv;
                     bool[]? batchMask = Mask(y) is { } m ? [m[0], false, false, false] : null;
@@ -294,9 +287,7 @@ internal static partial class OnnxExporter
                     var kt = Heads(x[1], dk, [0, 2, 3, 1], p + "/KeysTransposed");
                     var v = Heads(x[2], dv, [0, 2, 1, 3], p + "/Values");
                     var scores = Node("MatMul", p + "/Scores", [q, kt], p + "/scores");
-                    var scaled = Node("Mul", p + "/Scale", [scores, Constant(p + "/scale", a.Scale)], p + "/scaled");
-                    var masked = Node("Where", p + "/Where", [Bools(p + "/causal_mask", BoolTensor.Tril(t, t)), scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
-                    var weights = Node("Softmax", p + "/Softmax", [masked], p + "/weights", Attribute.Int("axis", -1));
+                    var weights = CausalSoftmax(scores, t, t, a.Scale, p, p + "/Softmax", p + "/weights");
                     var heads = Node("MatMul", p + "/Weighted", [weights, v], p + "/heads");
                     var joined = Node("Transpose", p + "/Join", [heads], p + "/joined", Attribute.Ints("perm", 0, 2, 1, 3));
                     return Node("Reshape", p, [joined, ShapeOf(p + "/shape", y.Shape, Mask(y), -1)], o);
@@ -374,6 +365,19 @@ internal static partial class OnnxExporter
             var values = new long[index.Size];
             for (int i = 0; i < values.Length; i++) values[i] = index.Span[i];
             return Int64s(p + "/indices", values, index.Shape.Dims.ToArray());
+        }
+
+        /// <summary>
+        /// softmax(scale · scores) over the last axis with query i seeing keys 0..i (rows x cols, tril): the masked scores
+        /// are -inf, so their weights are 0. Its initializers and helper nodes are named from <paramref name="p"/>, the
+        /// Softmax <paramref name="name"/>; returns <paramref name="output"/>.
+        /// </summary>
+        private string CausalSoftmax(string scores, int rows, int cols, double scale, string p, string name, string output)
+        {
+            var mask = Bools(p + "/causal_mask", BoolTensor.Tril(rows, cols));
+            var scaled = Node("Mul", p + "/Scale", [scores, Constant(p + "/scale", scale)], p + "/scaled");
+            var masked = Node("Where", p + "/Where", [mask, scaled, Constant(p + "/minus_infinity", double.NegativeInfinity)], p + "/masked");
+            return Node("Softmax", name, [masked], output, Attribute.Int("axis", -1));
         }
 
         private string Bools(string name, BoolTensor mask)
